@@ -1,0 +1,62 @@
+# Casedesk: `make run` sets everything up and runs it; `make test` runs the tests.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The first interpreter that is Python 3.12 or newer.
+PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; \
+	then command -v $$p; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+# Settings for `make run`: a development server with the embedded defaults (SQLite, filesystem broker).
+RUN_ENV := DEBUG=1
+# Settings for tests: production-like (DEBUG off) with a throwaway key.
+TEST_ENV := SECRET_KEY=test-only-not-secret
+
+.PHONY: help python uv venv run migrate demo test lint fmt ci clean
+
+help:
+	@echo "make run    set up (venv, migrate, demo data) and run web + worker + beat on 127.0.0.1:8000"
+	@echo "make test   run the test suite (SQLite + embedded broker unless DATABASE_URL/CELERY_BROKER_URL are set)"
+	@echo "make lint   ruff + mypy"
+
+python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "Casedesk needs Python 3.12 or newer (python3.12, python3.13 or a python3 that is 3.12+)."; \
+		echo "Install one (e.g. 'apt-get install python3.12', 'pyenv install 3.12', or 'uv python install 3.12')."; \
+		exit 1; fi
+
+# uv is installed with pip into the chosen interpreter when it is missing.
+uv: python
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv || \
+		$(PYTHON) -m pip install --quiet --user --break-system-packages uv
+
+$(BIN)/python: pyproject.toml uv.lock | uv
+	$(PYTHON) -m uv sync --locked --python $(PYTHON)
+	@touch $(BIN)/python
+
+venv: $(BIN)/python
+
+migrate: venv
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(RUN_ENV) $(BIN)/python manage.py demo_load
+
+run: demo
+	$(RUN_ENV) $(BIN)/python scripts/devserver.py
+
+test: venv
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(TEST_ENV) $(BIN)/mypy .
+
+fmt: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

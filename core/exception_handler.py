@@ -1,0 +1,69 @@
+"""One exception handler for every API view: each 4xx body is ``{"code", "detail"[, "errors"]}``."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import ApplicationError
+
+def _field_errors(detail: Any) -> Any:
+    """Turn DRF's nested ErrorDetail structure into ``[{"code", "message"}]`` lists per field."""
+    if isinstance(detail, list):
+        if all(isinstance(item, exceptions.ErrorDetail) for item in detail):
+            return [{"code": item.code, "message": str(item)} for item in detail]
+        return [_field_errors(item) for item in detail]
+    if isinstance(detail, dict):
+        return {key: _field_errors(value) for key, value in detail.items()}
+    if isinstance(detail, exceptions.ErrorDetail):
+        return [{"code": detail.code, "message": str(detail)}]
+    return detail
+
+
+def _validation_summary(errors: dict[str, Any] | list[Any]) -> str:
+    if isinstance(errors, dict):
+        non_field = errors.get("non_field_errors")
+        if non_field and isinstance(non_field, list) and isinstance(non_field[0], dict):
+            return str(non_field[0]["message"])
+        if errors:
+            return f"Invalid input: {', '.join(sorted(str(key) for key in errors))}."
+    return "Invalid input."
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        body = {"code": exc.code, "detail": exc.detail, **exc.extra}
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "Not found.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+
+    response = drf_exception_handler(exc, context)  # sets WWW-Authenticate and Retry-After headers
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _field_errors(exc.detail)
+        if isinstance(errors, list):
+            errors = {"non_field_errors": errors}
+        response.data = {"code": "invalid", "detail": _validation_summary(errors), "errors": errors}
+        response.status_code = status.HTTP_400_BAD_REQUEST
+        return response
+
+    detail = exc.detail
+    code = exc.get_codes()
+    if isinstance(code, list | dict):  # a rare nested detail outside validation: keep it, flat code
+        code = exc.default_code
+    payload: dict[str, Any] = {"code": str(code), "detail": str(detail)}
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        payload["retry_after_seconds"] = math.ceil(wait)
+    response.data = payload
+    return response

@@ -1,0 +1,87 @@
+"""Run the web server, a Celery worker and Celery beat together in the foreground.
+
+Ctrl-C (or SIGTERM) stops all three. Used by ``make run``; production runs each as its own
+process (see docker-compose.yml).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+HOST, PORT = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+SHUTDOWN_GRACE_SECONDS = 10
+
+COMMANDS = {
+    "web": [PYTHON, "manage.py", "runserver", f"{HOST}:{PORT}"],
+    "worker": [PYTHON, "-m", "celery", "-A", "config", "worker", "-l", "info", "--concurrency", "2"],
+    "beat": [PYTHON, "-m", "celery", "-A", "config", "beat", "-l", "info"],
+}
+
+
+def banner() -> None:
+    base = f"http://{HOST}:{PORT}"
+    print(
+        f"""
+Casedesk is starting (web, worker, beat). Ctrl-C stops all three.
+  API root      {base}/api/v1/
+  API docs      {base}/api/docs/
+  Admin         {base}/admin/
+  Health        {base}/healthz
+  Demo logins   see README.md "Demo data" (password for all: casedesk-demo)
+""",
+        flush=True,
+    )
+
+
+def send_probe_task() -> None:
+    """Queue one ping so the worker log shows a processed task as soon as it is up."""
+    subprocess.run(
+        [PYTHON, "-c", "import django; django.setup(); from core.tasks import ping; ping.delay('make run')"],
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def main() -> int:
+    banner()
+    processes = {name: subprocess.Popen(cmd, cwd=ROOT) for name, cmd in COMMANDS.items()}
+    send_probe_task()
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    while not stopping:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                print(f"{name} exited with {process.returncode}; stopping the others.", flush=True)
+                exit_code = process.returncode or 1
+                stopping = True
+        time.sleep(0.5)
+
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
+    for process in processes.values():
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return exit_code
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Shared fixtures, and the rule for tests that need real servers.
+
+Tests marked ``postgres`` need ``DATABASE_URL`` to point at PostgreSQL and tests marked ``redis``
+need a ``redis://`` broker. Without them they are skipped with the reason shown in the summary;
+with ``CASEDESK_REQUIRE_SERVICES=1`` (CI) a missing server fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+REQUIRE_SERVICES = os.environ.get("CASEDESK_REQUIRE_SERVICES") == "1"
+
+
+def _on_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def _on_redis() -> bool:
+    return str(settings.CELERY_BROKER_URL).startswith(("redis://", "rediss://"))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if REQUIRE_SERVICES:
+        missing = [name for name, ok in (("PostgreSQL", _on_postgres()), ("Redis", _on_redis())) if not ok]
+        if missing:
+            raise pytest.UsageError(
+                f"CASEDESK_REQUIRE_SERVICES=1 but {', '.join(missing)} is not configured "
+                "(set DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://...)."
+            )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres") and not _on_postgres():
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://... (CI does)")
+    if item.get_closest_marker("redis") and not _on_redis():
+        pytest.skip("needs Redis: set CELERY_BROKER_URL=redis://... (CI does)")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: pytest.FixtureRequest) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+    settings.SECURE_SSL_REDIRECT = False  # type: ignore[attr-defined]  # the test client speaks plain HTTP
+
+
+@pytest.fixture
+def api_client() -> Iterator[APIClient]:
+    yield APIClient()
