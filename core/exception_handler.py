@@ -13,6 +13,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ApplicationError
 
+
 def _field_errors(detail: Any) -> Any:
     """Turn DRF's nested ErrorDetail structure into ``[{"code", "message"}]`` lists per field."""
     if isinstance(detail, list):
