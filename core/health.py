@@ -19,9 +19,9 @@ def database_check(alias: str = "default") -> tuple[bool, str | None]:
     return True, None
 
 
-def broker_check() -> tuple[bool, str | None]:
+def broker_check(url: str) -> tuple[bool, str | None]:
     try:
-        with celery_app.connection_for_write() as connection:
+        with celery_app.connection_for_write(url) as connection:
             connection.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
     except Exception as exc:  # kombu raises transport-specific errors
         return False, f"{type(exc).__name__}: {exc}"

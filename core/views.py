@@ -35,7 +35,7 @@ class HealthApi(APIView):
     )
     def get(self, request: Request) -> Response:
         db_ok, db_error = database_check(settings.HEALTH_CHECK_DATABASE)
-        broker_ok, broker_error = broker_check()
+        broker_ok, broker_error = broker_check(settings.CELERY_BROKER_URL)
         healthy = db_ok and broker_ok
         return Response(
             {

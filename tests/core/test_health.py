@@ -4,18 +4,11 @@ import pytest
 from django.db import connections
 from django.urls import reverse
 
-from config.celery import app as celery_app
-
 
 @pytest.fixture
-def broken_broker() -> Iterator[None]:
-    """Point the Celery app at a loopback port where nothing listens (a real refused connection)."""
-    original = celery_app.conf.broker_url
-    celery_app.conf.update(broker_url="redis://127.0.0.1:1/0")
-    try:
-        yield
-    finally:
-        celery_app.conf.update(broker_url=original)
+def broken_broker(settings) -> None:
+    """A broker URL on a loopback port where nothing listens (a real refused connection)."""
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
 
 
 @pytest.fixture
