@@ -267,12 +267,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
+# Absolute base of links in e-mails.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # --- Casedesk -----------------------------------------------------------------------------------
-CASEDESK = {
-    "AUTHORIZATION_REQUEST_TTL": timedelta(days=env_int("AUTHORIZATION_REQUEST_TTL_DAYS", 14)),
-    "ATTACHMENT_MAX_BYTES": env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024),
-    "IDEMPOTENCY_KEY_TTL": timedelta(hours=24),
-}
+# Pending authorisation requests (new DSU, role change, password reset) expire after this.
+AUTHORIZATION_REQUEST_TTL = timedelta(days=env_int("AUTHORIZATION_REQUEST_TTL_DAYS", 14))
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,8 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from config.celery import app as celery_app
+
 REQUIRE_SERVICES = os.environ.get("CASEDESK_REQUIRE_SERVICES") == "1"
 
 
@@ -46,6 +48,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def _test_settings(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     settings.SECURE_SSL_REDIRECT = False  # type: ignore[attr-defined]  # the test client speaks plain HTTP
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks run inline in unit tests; tests marked ``real_worker`` send them through the real broker."""
+    if request.node.get_closest_marker("real_worker"):
+        yield
+        return
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    try:
+        yield
+    finally:
+        celery_app.conf.update(task_always_eager=False, task_eager_propagates=False)
 
 
 @pytest.fixture

@@ -1,22 +1,302 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.serializers import (
+    AuthorizationRequestCreateInputSerializer,
+    AuthorizationRequestDecisionInputSerializer,
+    AuthorizationRequestOutputSerializer,
+    CompanyOutputSerializer,
+    MembershipOutputSerializer,
+    MembershipUpdateInputSerializer,
+    MeOutputSerializer,
+    PartnerScopeQuerySerializer,
+    PasswordResetConfirmInputSerializer,
+)
+from accounts.models import AuthorizationRequest, Company, Membership, User
+from accounts.selectors import (
+    PartnerScope,
+    authorization_request_get_for_user,
+    authorization_request_list_for_user,
+    company_get_for_user,
+    company_ids_visible_to,
+    company_list_for_user,
+    membership_for,
+    membership_list_for_company,
+)
+from accounts.services import (
+    authorization_request_approve,
+    authorization_request_create,
+    authorization_request_reject,
+    membership_update,
+    password_reset_confirm,
+)
+from core.errors import ValidationFailed
+from core.pagination import LimitOffsetPagination
 
-class MeOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    email = serializers.EmailField()
-    is_staff = serializers.BooleanField()
+
+def _user(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)  # IsAuthenticated guarantees it
+    return user
+
+
+def _scope(request: Request) -> PartnerScope:
+    query = PartnerScopeQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return PartnerScope(query.validated_data["scope"])
+
+
+def me_payload(user: User) -> dict[str, Any]:
+    membership = membership_for(user)
+    organisation = None
+    if membership is not None:
+        if membership.company is not None:
+            organisation = {
+                "kind": "company",
+                "id": membership.company.pk,
+                "name": membership.company.name,
+                "partner": None,
+            }
+        elif (establishment := membership.establishment) is not None:
+            organisation = {
+                "kind": "partner_establishment",
+                "id": establishment.pk,
+                "name": establishment.name,
+                "partner": establishment.partner.name,
+            }
+    active = membership is not None and membership.is_active
+    company = membership.company if membership is not None else None
+    can_open = user.is_staff or (
+        active
+        and membership is not None
+        and (
+            membership.is_partner
+            or not (company and company.requires_dsu)
+            or membership.sees_all_company_cases
+        )
+    )
+    is_manager = active and membership is not None and membership.is_manager and company is not None
+    clients = (
+        list(company_ids_visible_to(user).values_list("pk", flat=True))
+        if membership is not None and membership.is_partner
+        else []
+    )
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "name": str(user),
+        "email": user.email,
+        "language": user.language or (company.language if company else "en"),
+        "organisation": organisation,
+        "role": membership.role if membership else None,
+        "status": membership.status if membership else None,
+        "permissions": {
+            "can_open_cases": bool(can_open),
+            "can_manage_members": bool(is_manager or user.is_support_manager),
+            "can_decide_authorization_requests": bool(is_manager or user.is_support_manager),
+            "is_support_staff": user.is_staff,
+            "is_support_manager": user.is_support_manager,
+        },
+        "client_companies": clients,
+    }
 
 
 class MeApi(APIView):
-    """Who am I."""
+    """Who am I: my organisation, my role and what I may do."""
 
     @extend_schema(operation_id="me", responses=MeOutputSerializer)
     def get(self, request: Request) -> Response:
-        return Response(MeOutputSerializer(request.user).data)
+        return Response(MeOutputSerializer(me_payload(_user(request))).data)
+
+
+@extend_schema_view(
+    get=extend_schema(operation_id="companies_list", parameters=[PartnerScopeQuerySerializer])
+)
+class CompanyListApi(generics.ListAPIView):
+    """Companies I may see: my own; for partners, the clients served (``scope=partner``: every establishment)."""
+
+    serializer_class = CompanyOutputSerializer
+    pagination_class = LimitOffsetPagination
+
+    def get_queryset(self) -> QuerySet[Company]:
+        return company_list_for_user(user=_user(self.request), scope=_scope(self.request))
+
+
+class CompanyDetailApi(APIView):
+    @extend_schema(operation_id="companies_retrieve", responses=CompanyOutputSerializer)
+    def get(self, request: Request, company_id: int) -> Response:
+        company = company_get_for_user(user=_user(request), company_id=company_id)
+        return Response(CompanyOutputSerializer(company).data)
+
+
+@extend_schema_view(get=extend_schema(operation_id="company_members_list"))
+class CompanyMemberListApi(generics.ListAPIView):
+    """The company's people, for its managers (and support managers)."""
+
+    serializer_class = MembershipOutputSerializer
+    pagination_class = LimitOffsetPagination
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        user = _user(self.request)
+        company = company_get_for_user(user=user, company_id=self.kwargs["company_id"])
+        return membership_list_for_company(user=user, company=company)
+
+
+class CompanyMemberDetailApi(APIView):
+    @extend_schema(
+        operation_id="company_members_update",
+        request=MembershipUpdateInputSerializer,
+        responses=MembershipOutputSerializer,
+        description="Grant or remove a role (member, dsu, manager), validate a pending user (status=active), "
+        "or disable one. Managers of the company only. Refusals: `not_company_manager`, `last_manager`.",
+    )
+    def patch(self, request: Request, company_id: int, user_id: int) -> Response:
+        user = _user(request)
+        company = company_get_for_user(user=user, company_id=company_id)
+        membership_list_for_company(user=user, company=company)  # the manager check, before revealing members
+        membership = get_object_or_404(
+            Membership.objects.select_related("company"), company=company, user_id=user_id
+        )
+        data = MembershipUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = membership_update(actor=user, membership=membership, **data.validated_data)
+        return Response(MembershipOutputSerializer(membership).data)
+
+
+@extend_schema_view(get=extend_schema(operation_id="authorization_requests_list"))
+class AuthorizationRequestListApi(generics.ListAPIView):
+    """Authorisation requests: managers see their company's, others what they asked or are about."""
+
+    serializer_class = AuthorizationRequestOutputSerializer
+    pagination_class = LimitOffsetPagination
+
+    def get_queryset(self) -> QuerySet[AuthorizationRequest]:
+        return authorization_request_list_for_user(user=_user(self.request))
+
+    @extend_schema(
+        operation_id="authorization_requests_create",
+        request=AuthorizationRequestCreateInputSerializer,
+        responses={201: AuthorizationRequestOutputSerializer},
+        description="Ask the company to authorise a new DSU, a role change or a password reset. Refusals: "
+        "`not_company_member`, `subject_not_in_company`, `already_dsu`, `role_unchanged`, `duplicate_request`.",
+    )
+    def post(self, request: Request) -> Response:
+        user = _user(request)
+        data = AuthorizationRequestCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        company = self._company(user, values.get("company"))
+        subject = User.objects.filter(pk=values["subject_user"]).first()
+        if subject is None:
+            raise ValidationFailed("No such user in this company.", code="subject_not_in_company")
+        created = authorization_request_create(
+            requested_by=user,
+            company=company,
+            kind=values["kind"],
+            subject_user=subject,
+            requested_role=values.get("requested_role", ""),
+            reason=values.get("reason", ""),
+        )
+        return Response(AuthorizationRequestOutputSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _company(user: User, company_id: int | None) -> Company:
+        if user.is_staff:
+            if company_id is None:
+                raise ValidationFailed("Staff must name the company.", code="company_required")
+            return company_get_for_user(user=user, company_id=company_id)
+        membership = membership_for(user)
+        if membership is None or membership.company is None:
+            raise ValidationFailed(
+                "Only company members raise authorisation requests.", code="not_company_member"
+            )
+        return membership.company
+
+
+class AuthorizationRequestDetailApi(APIView):
+    @extend_schema(
+        operation_id="authorization_requests_retrieve", responses=AuthorizationRequestOutputSerializer
+    )
+    def get(self, request: Request, request_id: int) -> Response:
+        found = authorization_request_get_for_user(user=_user(request), request_id=request_id)
+        return Response(AuthorizationRequestOutputSerializer(found).data)
+
+
+class _AuthorizationRequestDecisionApi(APIView):
+    decide = staticmethod(authorization_request_approve)
+
+    def post(self, request: Request, request_id: int) -> Response:
+        user = _user(request)
+        found = authorization_request_get_for_user(user=user, request_id=request_id)
+        data = AuthorizationRequestDecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decided = type(self).decide(
+            request=found, decided_by=user, reason=data.validated_data.get("reason", "")
+        )
+        return Response(AuthorizationRequestOutputSerializer(decided).data)
+
+
+_DECISION_REFUSALS = (
+    "Only a manager of the company, writing from an address on the company's domains, decides. Refusals: "
+    "`not_company_manager`, `manager_email_off_domain`, `request_not_pending`, `request_expired`."
+)
+
+
+class AuthorizationRequestApproveApi(_AuthorizationRequestDecisionApi):
+    decide = staticmethod(authorization_request_approve)
+
+    @extend_schema(
+        operation_id="authorization_requests_approve",
+        request=AuthorizationRequestDecisionInputSerializer,
+        responses=AuthorizationRequestOutputSerializer,
+        description="Approve and apply the change. " + _DECISION_REFUSALS,
+    )
+    def post(self, request: Request, request_id: int) -> Response:
+        return super().post(request, request_id)
+
+
+class AuthorizationRequestRejectApi(_AuthorizationRequestDecisionApi):
+    decide = staticmethod(authorization_request_reject)
+
+    @extend_schema(
+        operation_id="authorization_requests_reject",
+        request=AuthorizationRequestDecisionInputSerializer,
+        responses=AuthorizationRequestOutputSerializer,
+        description="Reject; nothing changes for the user. " + _DECISION_REFUSALS,
+    )
+    def post(self, request: Request, request_id: int) -> Response:
+        return super().post(request, request_id)
+
+
+class PasswordResetConfirmApi(APIView):
+    """Set a new password with the uid and token from an authorised reset e-mail."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="auth_password_reset_confirm",
+        request=PasswordResetConfirmInputSerializer,
+        responses={204: None},
+        parameters=[
+            OpenApiParameter("uid", str, required=False),
+            OpenApiParameter("token", str, required=False),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = PasswordResetConfirmInputSerializer(data={**request.query_params.dict(), **dict(request.data)})
+        data.is_valid(raise_exception=True)
+        password_reset_confirm(
+            user=data.validated_data["user"], new_password=data.validated_data["new_password"]
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

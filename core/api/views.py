@@ -23,7 +23,13 @@ class ApiRootApi(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        names = {"token": "auth-token", "me": "me", "schema": "schema"}
+        names = {
+            "token": "auth-token",
+            "me": "me",
+            "companies": "company-list",
+            "authorization_requests": "authorization-request-list",
+            "schema": "schema",
+        }
         return Response({"links": {key: reverse(name, request=request) for key, name in names.items()}})
 
 

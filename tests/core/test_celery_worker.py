@@ -7,6 +7,7 @@ from config.celery import app as celery_app
 from core.tasks import ping
 
 
+@pytest.mark.real_worker
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_round_trips_a_task():
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):

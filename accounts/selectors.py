@@ -1,0 +1,164 @@
+"""Reads about who belongs where and who may do what. The access checks live here, once."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import AuthorizationRequest, Company, Membership, PartnerEstablishment, User
+from core.errors import NotFound, PermissionRefused
+
+
+class PartnerScope(StrEnum):
+    """How far a partner user looks: its own establishment's clients, or every establishment's."""
+
+    ESTABLISHMENT = "establishment"
+    PARTNER = "partner"
+
+
+def membership_for(user: User) -> Membership | None:
+    """The user's membership with its organisation, loaded once per user object."""
+    if not user.is_authenticated or user.is_staff:
+        return None
+    cache = user.__dict__
+    if "_casedesk_membership" not in cache:
+        cache["_casedesk_membership"] = (
+            Membership.objects.select_related("company", "establishment__partner").filter(user=user).first()
+        )
+    membership: Membership | None = cache["_casedesk_membership"]
+    return membership
+
+
+def active_membership_for(user: User) -> Membership | None:
+    membership = membership_for(user)
+    return membership if membership is not None and membership.is_active else None
+
+
+def company_ids_visible_to(
+    user: User, *, scope: PartnerScope = PartnerScope.ESTABLISHMENT
+) -> QuerySet[Company]:
+    """Companies whose objects ``user`` may see (staff: all). A queryset, to be used as a subquery."""
+    companies = Company.objects.all()
+    if user.is_staff:
+        return companies
+    membership = active_membership_for(user)
+    if membership is None:
+        return companies.none()
+    if membership.company_id is not None:
+        return companies.filter(pk=membership.company_id)
+    establishment = membership.establishment
+    assert establishment is not None  # the membership constraint: a company or an establishment
+    if scope == PartnerScope.PARTNER:
+        return companies.filter(serving_establishments__partner_id=establishment.partner_id).distinct()
+    return companies.filter(serving_establishments=membership.establishment_id)
+
+
+def company_list_for_user(
+    *, user: User, scope: PartnerScope = PartnerScope.ESTABLISHMENT
+) -> QuerySet[Company]:
+    return (
+        Company.objects.filter(pk__in=company_ids_visible_to(user, scope=scope).values("pk"))
+        .select_related("implementing_partner")
+        .prefetch_related("email_domains", "product_instances__product")
+        .order_by("name")
+    )
+
+
+def company_get_for_user(
+    *, user: User, company_id: int, scope: PartnerScope = PartnerScope.PARTNER
+) -> Company:
+    """A company ``user`` may see; missing and forbidden look the same (404)."""
+    company = company_list_for_user(user=user, scope=scope).filter(pk=company_id).first()
+    if company is None:
+        raise NotFound("Company not found.")
+    return company
+
+
+def company_managers(*, company: Company) -> QuerySet[User]:
+    return User.objects.filter(
+        membership__company=company,
+        membership__role=Membership.Role.MANAGER,
+        membership__status=Membership.Status.ACTIVE,
+        is_active=True,
+    ).order_by("pk")
+
+
+def _managers_phrase(company: Company) -> str:
+    names = [f"{manager} <{manager.email}>" for manager in company_managers(company=company)[:3]]
+    if not names:
+        return f"{company.name} has no active manager yet; ask Casedesk support to set one up."
+    return f"{company.name}'s managers can authorise it: {', '.join(names)}."
+
+
+def case_opening_check(*, user: User, company: Company) -> None:
+    """Raise unless ``user`` may open a case for ``company`` (the DSU rule and partner relations)."""
+    if user.is_staff:
+        return
+    membership = membership_for(user)
+    if membership is None or membership.status != Membership.Status.ACTIVE:
+        raise PermissionRefused(
+            "Your account is not validated for opening cases yet. " + _managers_phrase(company)
+            if membership is not None and membership.company_id == company.pk
+            else "Your account is not active.",
+            code="membership_inactive",
+        )
+    if membership.is_partner:
+        serves = PartnerEstablishment.objects.filter(memberships=membership, clients=company).exists()
+        if not serves:
+            raise PermissionRefused(
+                f"Your establishment does not serve {company.name}.", code="partner_not_serving_company"
+            )
+        return
+    if membership.company_id != company.pk:
+        raise NotFound("Company not found.")
+    if company.requires_dsu and not membership.sees_all_company_cases:
+        raise PermissionRefused(
+            "In the United States only a designated support user may open a case. "
+            + _managers_phrase(company),
+            code="dsu_required",
+        )
+
+
+def company_manager_check(*, user: User, company: Company) -> None:
+    """Raise unless ``user`` may manage ``company``'s people: its active manager, or a support manager."""
+    if user.is_staff:
+        if user.is_support_manager:
+            return
+        raise PermissionRefused(
+            "Only support managers act for a company's managers.", code="not_company_manager"
+        )
+    membership = active_membership_for(user)
+    if membership is None or membership.company_id != company.pk or not membership.is_manager:
+        raise PermissionRefused(
+            "Only a manager of this company can do this. " + _managers_phrase(company),
+            code="not_company_manager",
+        )
+
+
+def membership_list_for_company(*, user: User, company: Company) -> QuerySet[Membership]:
+    company_manager_check(user=user, company=company)
+    return Membership.objects.filter(company=company).select_related("user").order_by("user__username")
+
+
+def authorization_request_list_for_user(*, user: User) -> QuerySet[AuthorizationRequest]:
+    """Staff see all; a company's managers see the company's; others see what they asked or are about."""
+    requests = AuthorizationRequest.objects.select_related(
+        "company", "subject_user", "requested_by", "decided_by"
+    ).order_by("-created_at", "-id")
+    if user.is_staff:
+        return requests
+    membership = active_membership_for(user)
+    if membership is None or membership.company_id is None:
+        return requests.none()
+    requests = requests.filter(company_id=membership.company_id)
+    if membership.is_manager:
+        return requests
+    return requests.filter(Q(requested_by=user) | Q(subject_user=user))
+
+
+def authorization_request_get_for_user(*, user: User, request_id: int) -> AuthorizationRequest:
+    found = authorization_request_list_for_user(user=user).filter(pk=request_id).first()
+    if found is None:
+        raise NotFound("Authorisation request not found.")
+    return found

@@ -1,0 +1,368 @@
+"""Every change to memberships and authorisation requests. Each function is one transaction and
+writes an immutable ``AuditRecord`` naming who acted, through which channel, before and after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.models import AuditRecord, AuthorizationRequest, Company, Membership, User
+from accounts.selectors import active_membership_for, company_manager_check
+from core.errors import Conflict, PermissionRefused, ValidationFailed
+
+Channel = AuthorizationRequest.Channel
+
+
+def _membership_state(membership: Membership) -> dict[str, Any]:
+    return {"role": membership.role, "status": membership.status}
+
+
+def _role_action(before: str, after: str) -> str:
+    if after == Membership.Role.DSU and before == Membership.Role.MEMBER:
+        return AuditRecord.Action.DSU_GRANTED
+    if before == Membership.Role.DSU and after == Membership.Role.MEMBER:
+        return AuditRecord.Action.DSU_REMOVED
+    return AuditRecord.Action.ROLE_CHANGED
+
+
+def _status_action(after: str) -> str:
+    return (
+        AuditRecord.Action.USER_VALIDATED
+        if after == Membership.Status.ACTIVE
+        else AuditRecord.Action.USER_DISABLED
+    )
+
+
+def _last_manager_guard(membership: Membership, *, role: str, status: str) -> None:
+    if not (membership.is_manager and membership.is_active) or membership.company_id is None:
+        return
+    if role == Membership.Role.MANAGER and status == Membership.Status.ACTIVE:
+        return
+    others = Membership.objects.filter(
+        company_id=membership.company_id, role=Membership.Role.MANAGER, status=Membership.Status.ACTIVE
+    ).exclude(pk=membership.pk)
+    if not others.exists():
+        raise Conflict(
+            f"{membership.user} is the last active manager of {membership.company}; appoint another first.",
+            code="last_manager",
+        )
+
+
+def _apply_membership_change(
+    *,
+    membership: Membership,
+    actor: User,
+    channel: str,
+    now: datetime,
+    role: str | None = None,
+    status: str | None = None,
+    authorization_request: AuthorizationRequest | None = None,
+) -> list[AuditRecord]:
+    """Set role and/or status on a locked membership; skip no-ops; one audit record per change."""
+    new_role = role if role is not None else membership.role
+    new_status = status if status is not None else membership.status
+    _last_manager_guard(membership, role=new_role, status=new_status)
+    records: list[AuditRecord] = []
+    changed: list[str] = []
+    common = {
+        "actor": actor,
+        "company_id": membership.company_id,
+        "subject_user_id": membership.user_id,
+        "authorization_request": authorization_request,
+        "channel": channel,
+        "created_at": now,
+    }
+    if new_status != membership.status:
+        records.append(
+            AuditRecord(
+                action=_status_action(new_status),
+                before={"status": membership.status},
+                after={"status": new_status},
+                **common,
+            )
+        )
+        membership.status = new_status
+        changed.append("status")
+    if new_role != membership.role:
+        records.append(
+            AuditRecord(
+                action=_role_action(membership.role, new_role),
+                before={"role": membership.role},
+                after={"role": new_role},
+                **common,
+            )
+        )
+        membership.role = new_role
+        changed.append("role")
+    if changed:
+        membership.save(update_fields=changed)
+        AuditRecord.objects.bulk_create(records)
+    return records
+
+
+@transaction.atomic
+def membership_update(
+    *,
+    actor: User,
+    membership: Membership,
+    role: str | None = None,
+    status: str | None = None,
+    channel: str = Channel.API,
+    now: datetime | None = None,
+) -> Membership:
+    """A company manager grants or removes roles, validates or disables a colleague. Audited."""
+    now = now or timezone.now()
+    if membership.company is None:
+        raise ValidationFailed("Partner memberships are managed by the partner.", code="not_a_company_member")
+    company_manager_check(user=actor, company=membership.company)
+    membership = (
+        Membership.objects.select_for_update().select_related("user", "company").get(pk=membership.pk)
+    )
+    _apply_membership_change(
+        membership=membership, actor=actor, channel=channel, now=now, role=role, status=status
+    )
+    return membership
+
+
+@transaction.atomic
+def authorization_request_create(
+    *,
+    requested_by: User,
+    company: Company,
+    kind: str,
+    subject_user: User,
+    requested_role: str = "",
+    reason: str = "",
+    channel: str = Channel.API,
+    now: datetime | None = None,
+) -> AuthorizationRequest:
+    """Raise a request the company must authorise; the asker is recorded and gets the confirmation."""
+    now = now or timezone.now()
+    if not requested_by.is_staff:
+        membership = active_membership_for(requested_by)
+        if membership is None or membership.company_id != company.pk:
+            raise PermissionRefused(
+                "Only an active member of the company can ask for this.", code="not_company_member"
+            )
+    subject_membership = Membership.objects.filter(user=subject_user, company=company).first()
+    if subject_membership is None:
+        raise ValidationFailed(
+            f"{subject_user} is not a member of {company}.",
+            code="subject_not_in_company",
+            extra={"field": "subject_user"},
+        )
+    if kind == AuthorizationRequest.Kind.NEW_DSU:
+        requested_role = Membership.Role.DSU
+        if (
+            subject_membership.role in (Membership.Role.DSU, Membership.Role.MANAGER)
+            and subject_membership.is_active
+        ):
+            raise Conflict(f"{subject_user} may already open cases.", code="already_dsu")
+    elif kind == AuthorizationRequest.Kind.ROLE_CHANGE:
+        if requested_role not in Membership.Role.values:
+            raise ValidationFailed("A role change needs the requested role.", code="requested_role_required")
+        if requested_role == subject_membership.role:
+            raise Conflict(f"{subject_user} already has that role.", code="role_unchanged")
+    else:
+        requested_role = ""
+    duplicate = AuthorizationRequest.objects.filter(
+        company=company, subject_user=subject_user, kind=kind, status=AuthorizationRequest.Status.PENDING
+    ).exists()
+    if duplicate:
+        raise Conflict("The same request is already waiting for a decision.", code="duplicate_request")
+
+    request = AuthorizationRequest.objects.create(
+        company=company,
+        kind=kind,
+        subject_user=subject_user,
+        requested_role=requested_role,
+        requested_by=requested_by,
+        request_channel=channel,
+        reason=reason,
+        created_at=now,
+        expires_at=now + settings.AUTHORIZATION_REQUEST_TTL,
+    )
+    AuditRecord.objects.create(
+        actor=requested_by,
+        company=company,
+        subject_user=subject_user,
+        authorization_request=request,
+        action=AuditRecord.Action.REQUEST_RAISED,
+        channel=channel,
+        after={"kind": kind, "requested_role": requested_role},
+        created_at=now,
+    )
+    return request
+
+
+def _decision_authority_check(*, user: User, company: Company) -> None:
+    """A manager of the company whose address is on one of the company's domains (or a support manager)."""
+    company_manager_check(user=user, company=company)
+    if user.is_staff:
+        return
+    domain = user.email.rsplit("@", 1)[-1].lower() if "@" in user.email else ""
+    if not company.email_domains.filter(domain=domain).exists():
+        raise PermissionRefused(
+            f"Decisions must come from an address on {company.name}'s e-mail domains; {user.email or 'none'} is not.",
+            code="manager_email_off_domain",
+        )
+
+
+def _lock_pending(request: AuthorizationRequest, now: datetime) -> AuthorizationRequest:
+    locked = AuthorizationRequest.objects.select_for_update().select_related("company").get(pk=request.pk)
+    if locked.status == AuthorizationRequest.Status.PENDING and locked.expires_at <= now:
+        raise Conflict("This request has expired; raise a new one.", code="request_expired")
+    if locked.status != AuthorizationRequest.Status.PENDING:
+        raise Conflict(f"This request is already {locked.status}.", code="request_not_pending")
+    return locked
+
+
+@transaction.atomic
+def authorization_request_approve(
+    *,
+    request: AuthorizationRequest,
+    decided_by: User,
+    reason: str = "",
+    channel: str = Channel.API,
+    now: datetime | None = None,
+) -> AuthorizationRequest:
+    """Approve and apply the change atomically (role, validation, or password-reset e-mail)."""
+    now = now or timezone.now()
+    _decision_authority_check(user=decided_by, company=request.company)
+    request = _lock_pending(request, now)
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user", "company")
+        .get(user_id=request.subject_user_id, company_id=request.company_id)
+    )
+    if request.kind == AuthorizationRequest.Kind.PASSWORD_RESET:
+        AuditRecord.objects.create(
+            actor=decided_by,
+            company=request.company,
+            subject_user_id=request.subject_user_id,
+            authorization_request=request,
+            action=AuditRecord.Action.PASSWORD_RESET_AUTHORISED,
+            channel=channel,
+            created_at=now,
+        )
+        from accounts.tasks import password_reset_email_send_task
+
+        transaction.on_commit(partial(password_reset_email_send_task.delay, request.subject_user_id))
+    else:
+        _apply_membership_change(
+            membership=membership,
+            actor=decided_by,
+            channel=channel,
+            now=now,
+            role=request.requested_role,
+            status=Membership.Status.ACTIVE,
+            authorization_request=request,
+        )
+    return _decide(request, AuthorizationRequest.Status.APPROVED, decided_by, reason, channel, now)
+
+
+@transaction.atomic
+def authorization_request_reject(
+    *,
+    request: AuthorizationRequest,
+    decided_by: User,
+    reason: str = "",
+    channel: str = Channel.API,
+    now: datetime | None = None,
+) -> AuthorizationRequest:
+    """Reject: nothing about the user changes; the decision is recorded."""
+    now = now or timezone.now()
+    _decision_authority_check(user=decided_by, company=request.company)
+    request = _lock_pending(request, now)
+    return _decide(request, AuthorizationRequest.Status.REJECTED, decided_by, reason, channel, now)
+
+
+def _decide(
+    request: AuthorizationRequest, status: str, decided_by: User, reason: str, channel: str, now: datetime
+) -> AuthorizationRequest:
+    request.status = status
+    request.decided_by = decided_by
+    request.decided_at = now
+    request.decision_reason = reason
+    request.decision_channel = channel
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "decision_channel"])
+    AuditRecord.objects.create(
+        actor=decided_by,
+        company=request.company,
+        subject_user_id=request.subject_user_id,
+        authorization_request=request,
+        action=AuditRecord.Action.REQUEST_APPROVED
+        if status == AuthorizationRequest.Status.APPROVED
+        else AuditRecord.Action.REQUEST_REJECTED,
+        channel=channel,
+        before={"status": AuthorizationRequest.Status.PENDING},
+        after={"status": status, "reason": reason},
+        created_at=now,
+    )
+    return request
+
+
+@transaction.atomic
+def authorization_requests_expire(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Mark pending requests past their expiry as expired (bounded batch; safe to run concurrently)."""
+    now = now or timezone.now()
+    due = list(
+        AuthorizationRequest.objects.select_for_update(skip_locked=True)
+        .filter(status=AuthorizationRequest.Status.PENDING, expires_at__lte=now)
+        .order_by("expires_at")[:batch_size]
+    )
+    for request in due:
+        request.status = AuthorizationRequest.Status.EXPIRED
+        request.decided_at = now
+    AuthorizationRequest.objects.bulk_update(due, ["status", "decided_at"])
+    AuditRecord.objects.bulk_create(
+        AuditRecord(
+            company_id=request.company_id,
+            subject_user_id=request.subject_user_id,
+            authorization_request=request,
+            action=AuditRecord.Action.REQUEST_EXPIRED,
+            channel=request.request_channel,
+            before={"status": AuthorizationRequest.Status.PENDING},
+            after={"status": AuthorizationRequest.Status.EXPIRED},
+            created_at=now,
+        )
+        for request in due
+    )
+    return len(due)
+
+
+@transaction.atomic
+def password_reset_confirm(*, user: User, new_password: str) -> None:
+    """Set a new password after a validated reset token (validated by the caller's serializer)."""
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+
+
+def password_reset_email_send(*, user_id: int) -> bool:
+    """E-mail the user a one-time reset link (Django's token: invalid once the password changes)."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return False
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = f"{settings.PUBLIC_BASE_URL}/api/v1/auth/password-reset/confirm/?uid={uid}&token={token}"
+    send_mail(
+        subject="Casedesk: your password reset was authorised",
+        message=(
+            f"Hello {user},\n\nYour company authorised a password reset for your account.\n"
+            f"POST your new password with uid={uid} and token={token} to {link}\n"
+            "The link works once and expires after a few days.\n"
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return True
