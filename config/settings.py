@@ -234,7 +234,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets shared by several serializers get one stable component name each.
+    "ENUM_NAME_OVERRIDES": {
+        "MembershipRoleEnum": "accounts.models.Membership.Role",
+        "MembershipStatusEnum": "accounts.models.Membership.Status",
+        "AuthorizationChannelEnum": "accounts.models.AuthorizationRequest.Channel",
+        "AuthorizationRequestKindEnum": "accounts.models.AuthorizationRequest.Kind",
+        "AuthorizationRequestStatusEnum": "accounts.models.AuthorizationRequest.Status",
+        "OrganisationKindEnum": ["company", "partner_establishment"],
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------

@@ -48,6 +48,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def _test_settings(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     settings.SECURE_SSL_REDIRECT = False  # type: ignore[attr-defined]  # the test client speaks plain HTTP
+    # Production serves hashed files after collectstatic; tests serve them straight from the apps.
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **settings.STORAGES,  # type: ignore[attr-defined]
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture(autouse=True)
