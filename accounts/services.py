@@ -125,7 +125,7 @@ def membership_update(
         raise ValidationFailed("Partner memberships are managed by the partner.", code="not_a_company_member")
     company_manager_check(user=actor, company=membership.company)
     membership = (
-        Membership.objects.select_for_update().select_related("user", "company").get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self",)).select_related("user", "company").get(pk=membership.pk)
     )
     _apply_membership_change(
         membership=membership, actor=actor, channel=channel, now=now, role=role, status=status
@@ -240,7 +240,7 @@ def authorization_request_approve(
     _decision_authority_check(user=decided_by, company=request.company)
     request = _lock_pending(request, now)
     membership = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("user", "company")
         .get(user_id=request.subject_user_id, company_id=request.company_id)
     )

@@ -242,6 +242,8 @@ SPECTACULAR_SETTINGS = {
         "AuthorizationRequestKindEnum": "accounts.models.AuthorizationRequest.Kind",
         "AuthorizationRequestStatusEnum": "accounts.models.AuthorizationRequest.Status",
         "OrganisationKindEnum": ["company", "partner_establishment"],
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "EscalationStatusEnum": "cases.models.EscalationRequest.Status",
     },
 }
 
@@ -279,6 +281,9 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Casedesk -----------------------------------------------------------------------------------
+# Largest accepted case attachment (bytes); larger uploads get 413 file_too_large.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+
 # Pending authorisation requests (new DSU, role change, password reset) expire after this.
 AUTHORIZATION_REQUEST_TTL = timedelta(days=env_int("AUTHORIZATION_REQUEST_TTL_DAYS", 14))
 

@@ -7,6 +7,7 @@ from core.views import HealthApi, api_not_found, api_server_error
 api_v1 = [
     path("", include("core.api.urls")),
     path("", include("accounts.api.urls")),
+    path("", include("cases.api.urls")),
 ]
 
 urlpatterns = [

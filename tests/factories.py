@@ -17,6 +17,15 @@ from accounts.models import (
     ProductInstance,
     User,
 )
+from cases.models import (
+    ApplicationArea,
+    BusinessImpact,
+    BusinessImpactScope,
+    Case,
+    CaseReason,
+    OutOfScopeReason,
+    Priority,
+)
 
 
 class UserFactory(DjangoModelFactory[User]):
@@ -154,3 +163,60 @@ class AuthorizationRequestFactory(DjangoModelFactory[AuthorizationRequest]):
     requested_by = factory.LazyAttribute(lambda o: o.subject_user)
     created_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyAttribute(lambda o: o.created_at + timedelta(days=14))
+
+
+# --- cases ----------------------------------------------------------------------------------------
+
+
+class CaseReasonFactory(DjangoModelFactory[CaseReason]):
+    class Meta:
+        model = CaseReason
+        django_get_or_create = ["code"]
+
+    code = "system-issue"
+    name = "System issue or defect"
+
+
+class ApplicationAreaFactory(DjangoModelFactory[ApplicationArea]):
+    class Meta:
+        model = ApplicationArea
+        django_get_or_create = ["code"]
+
+    code = "general-ledger"
+    name = "General ledger"
+
+
+class OutOfScopeReasonFactory(DjangoModelFactory[OutOfScopeReason]):
+    class Meta:
+        model = OutOfScopeReason
+        django_get_or_create = ["code"]
+
+    code = "training"
+    name = "Training"
+    referral = "See the training catalogue."
+
+
+class CaseFactory(DjangoModelFactory[Case]):
+    class Meta:
+        model = Case
+        skip_postgeneration_save = True
+
+    company = factory.SubFactory(CompanyFactory)
+    product_instance = factory.LazyAttribute(lambda o: ProductInstanceFactory(company=o.company))
+    opened_by = factory.LazyAttribute(lambda o: member(o.company, role=Membership.Role.DSU))
+    subject = factory.Sequence(lambda n: f"Problem {n}")
+    problem_summary = "Posting a journal entry fails."
+    reason = factory.SubFactory(CaseReasonFactory)
+    application_area = factory.SubFactory(ApplicationAreaFactory)
+    business_impact_scope = BusinessImpactScope.GROUP
+    business_impact = BusinessImpact.MEDIUM
+    priority = Priority.P2
+    status_changed_at = factory.LazyFunction(timezone.now)
+    created_at = factory.LazyAttribute(lambda o: o.status_changed_at)
+    updated_at = factory.LazyAttribute(lambda o: o.status_changed_at)
+
+    @factory.post_generation
+    def numbered(obj, create, extracted, **kwargs):
+        if create and obj.number is None:
+            obj.number = f"CS-{obj.pk:06d}"
+            obj.save(update_fields=["number"])

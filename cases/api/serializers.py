@@ -1,0 +1,262 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.api.serializers import UserBriefOutputSerializer
+from accounts.models import Product
+from cases.models import (
+    ApplicationArea,
+    Attachment,
+    BusinessImpact,
+    BusinessImpactScope,
+    Case,
+    CaseEvent,
+    CaseReason,
+    CaseStatus,
+    Comment,
+    EscalationRequest,
+    OutOfScopeReason,
+    Priority,
+    WhoseMove,
+)
+from cases.selectors import TRANSITION_INPUTS
+
+# --- input ----------------------------------------------------------------------------------------
+
+
+class CaseCreateInputSerializer(serializers.Serializer):
+    company = serializers.IntegerField(
+        required=False, help_text="Partners and staff: the client company. Members: their own (default)."
+    )
+    product_instance = serializers.IntegerField(
+        required=False, help_text="Required unless follow_up_of is given."
+    )
+    subject = serializers.CharField(max_length=200)
+    problem_summary = serializers.CharField(max_length=20000)
+    error_message = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+    users_affected = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    replication_steps = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    expected_result = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    worked_before = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    troubleshooting_tried = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    reason = serializers.SlugRelatedField(slug_field="code", queryset=CaseReason.objects.all())
+    application_area = serializers.SlugRelatedField(slug_field="code", queryset=ApplicationArea.objects.all())
+    business_impact_scope = serializers.ChoiceField(choices=BusinessImpactScope.choices)
+    business_impact = serializers.ChoiceField(choices=BusinessImpact.choices)
+    follow_up_of = serializers.IntegerField(required=False, help_text="A closed case this one follows up.")
+
+
+class CaseTransitionInputSerializer(serializers.Serializer):
+    transition = serializers.ChoiceField(choices=sorted(TRANSITION_INPUTS))
+    message = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    resolution = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    tentative_release_date = serializers.DateField(required=False)
+    out_of_scope_reason = serializers.SlugRelatedField(
+        slug_field="code", queryset=OutOfScopeReason.objects.all(), required=False
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class CommentCreateInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=50000)
+    is_internal = serializers.BooleanField(default=False)
+
+
+class AttachmentCreateInputSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=False, use_url=False)
+    comment = serializers.IntegerField(required=False, help_text="Attach to one of the case's comments.")
+
+
+class EscalationCreateInputSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=20000)
+
+
+class EscalationDecisionInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class PriorityOverrideInputSerializer(serializers.Serializer):
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    reason = serializers.CharField(max_length=5000)
+
+
+class AssignInputSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(allow_null=True, help_text="A support analyst's user id, or null.")
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+class CatalogEntryOutputSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ApplicationAreaOutputSerializer(CatalogEntryOutputSerializer):
+    product = serializers.CharField(source="product.code", allow_null=True, default=None)
+
+
+class OutOfScopeReasonOutputSerializer(CatalogEntryOutputSerializer):
+    referral = serializers.CharField()
+
+
+class ProductOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["code", "name"]
+
+
+class AvailableTransitionOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    target = serializers.ChoiceField(choices=CaseStatus.choices)
+    required_fields = serializers.ListField(child=serializers.CharField())
+
+
+class CaseListOutputSerializer(serializers.ModelSerializer):
+    company = serializers.CharField(source="company.name")
+    company_id = serializers.IntegerField()
+    product = serializers.CharField(source="product_instance.product.name")
+    environment = serializers.CharField(source="product_instance.environment")
+    assignee = UserBriefOutputSerializer(allow_null=True)
+    whose_move = serializers.ChoiceField(choices=WhoseMove.choices)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "subject",
+            "company",
+            "company_id",
+            "product",
+            "environment",
+            "priority",
+            "status",
+            "whose_move",
+            "assignee",
+            "escalation_level",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class CaseDetailOutputSerializer(CaseListOutputSerializer):
+    product_instance = serializers.IntegerField(source="product_instance_id")
+    opened_by = UserBriefOutputSerializer()
+    on_behalf_of = UserBriefOutputSerializer(allow_null=True)
+    reason = serializers.CharField(source="reason.code")
+    application_area = serializers.CharField(source="application_area.code")
+    out_of_scope_reason: serializers.SlugRelatedField[OutOfScopeReason] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    follow_up_of = serializers.IntegerField(source="follow_up_of_id", allow_null=True)
+    reopen_until = serializers.DateTimeField(allow_null=True)
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta(CaseListOutputSerializer.Meta):
+        fields = [
+            *CaseListOutputSerializer.Meta.fields,
+            "product_instance",
+            "opened_by",
+            "on_behalf_of",
+            "problem_summary",
+            "error_message",
+            "occurred_at",
+            "users_affected",
+            "replication_steps",
+            "expected_result",
+            "worked_before",
+            "troubleshooting_tried",
+            "reason",
+            "application_area",
+            "business_impact_scope",
+            "business_impact",
+            "priority_overridden",
+            "status_changed_at",
+            "tentative_release_date",
+            "resolution",
+            "out_of_scope_reason",
+            "auto_close_at",
+            "closed_at",
+            "reopen_until",
+            "follow_up_of",
+            "available_transitions",
+        ]
+
+    @extend_schema_field(AvailableTransitionOutputSerializer(many=True))
+    def get_available_transitions(self, obj: Case) -> list[dict[str, Any]]:
+        """Computed by the view for the calling user (``available_transitions_for``) and passed in context."""
+        return [
+            {"name": t.name, "target": t.target, "required_fields": list(t.required_fields)}
+            for t in self.context.get("available_transitions", [])
+        ]
+
+
+class AttachmentOutputSerializer(serializers.ModelSerializer):
+    uploaded_by = UserBriefOutputSerializer()
+    comment = serializers.IntegerField(source="comment_id", allow_null=True)
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "content_type", "size", "comment", "uploaded_by", "created_at"]
+
+
+class CommentOutputSerializer(serializers.ModelSerializer):
+    author = UserBriefOutputSerializer()
+    author_is_support = serializers.BooleanField(source="author.is_staff")
+    attachments = AttachmentOutputSerializer(many=True)
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "body",
+            "is_internal",
+            "is_escalation_request",
+            "author",
+            "author_is_support",
+            "source",
+            "attachments",
+            "created_at",
+        ]
+
+
+class CaseEventOutputSerializer(serializers.ModelSerializer):
+    actor = UserBriefOutputSerializer(allow_null=True, help_text="Null: the system.")
+
+    class Meta:
+        model = CaseEvent
+        fields = [
+            "id",
+            "type",
+            "actor",
+            "transition",
+            "from_status",
+            "to_status",
+            "note",
+            "data",
+            "created_at",
+        ]
+
+
+class EscalationOutputSerializer(serializers.ModelSerializer):
+    requested_by = UserBriefOutputSerializer()
+    decided_by = UserBriefOutputSerializer(allow_null=True)
+    message = serializers.CharField(source="comment.body")
+
+    class Meta:
+        model = EscalationRequest
+        fields = [
+            "id",
+            "status",
+            "message",
+            "requested_by",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+            "created_at",
+        ]

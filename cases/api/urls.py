@@ -1,0 +1,46 @@
+from django.urls import path
+
+from cases.api import views
+
+urlpatterns = [
+    path("cases/", views.CaseListCreateApi.as_view(), name="case-list"),
+    path("cases/<int:case_id>/", views.CaseDetailApi.as_view(), name="case-detail"),
+    path("cases/<int:case_id>/transitions/", views.CaseTransitionApi.as_view(), name="case-transition"),
+    path("cases/<int:case_id>/comments/", views.CaseCommentListCreateApi.as_view(), name="case-comments"),
+    path(
+        "cases/<int:case_id>/attachments/",
+        views.CaseAttachmentListCreateApi.as_view(),
+        name="case-attachments",
+    ),
+    path(
+        "cases/<int:case_id>/attachments/<int:attachment_id>/download/",
+        views.AttachmentDownloadApi.as_view(),
+        name="case-attachment-download",
+    ),
+    path("cases/<int:case_id>/events/", views.CaseEventListApi.as_view(), name="case-events"),
+    path(
+        "cases/<int:case_id>/escalations/",
+        views.CaseEscalationListCreateApi.as_view(),
+        name="case-escalations",
+    ),
+    path(
+        "cases/<int:case_id>/escalations/<int:escalation_id>/accept/",
+        views.EscalationAcceptApi.as_view(),
+        name="case-escalation-accept",
+    ),
+    path(
+        "cases/<int:case_id>/escalations/<int:escalation_id>/decline/",
+        views.EscalationDeclineApi.as_view(),
+        name="case-escalation-decline",
+    ),
+    path("cases/<int:case_id>/priority/", views.CasePriorityApi.as_view(), name="case-priority"),
+    path("cases/<int:case_id>/assign/", views.CaseAssignApi.as_view(), name="case-assign"),
+    path("catalog/case-reasons/", views.CaseReasonListApi.as_view(), name="catalog-case-reasons"),
+    path(
+        "catalog/application-areas/", views.ApplicationAreaListApi.as_view(), name="catalog-application-areas"
+    ),
+    path(
+        "catalog/out-of-scope-reasons/", views.OutOfScopeReasonListApi.as_view(), name="catalog-out-of-scope"
+    ),
+    path("catalog/products/", views.ProductListApi.as_view(), name="catalog-products"),
+]

@@ -1,0 +1,442 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Company, Product, ProductInstance, User
+from accounts.selectors import PartnerScope, company_get_for_user, membership_for
+from cases.api.filters import CaseFilter
+from cases.api.serializers import (
+    ApplicationAreaOutputSerializer,
+    AssignInputSerializer,
+    AttachmentCreateInputSerializer,
+    AttachmentOutputSerializer,
+    CaseCreateInputSerializer,
+    CaseDetailOutputSerializer,
+    CaseEventOutputSerializer,
+    CaseListOutputSerializer,
+    CaseTransitionInputSerializer,
+    CatalogEntryOutputSerializer,
+    CommentCreateInputSerializer,
+    CommentOutputSerializer,
+    EscalationCreateInputSerializer,
+    EscalationDecisionInputSerializer,
+    EscalationOutputSerializer,
+    OutOfScopeReasonOutputSerializer,
+    PriorityOverrideInputSerializer,
+    ProductOutputSerializer,
+)
+from cases.models import (
+    ApplicationArea,
+    Case,
+    CaseEvent,
+    CaseReason,
+    Comment,
+    EscalationRequest,
+    OutOfScopeReason,
+)
+from cases.selectors import (
+    attachment_get_for_user,
+    attachment_list_for_user,
+    available_transitions_for,
+    case_get_for_user,
+    case_list_for_user,
+    comment_list_for_user,
+    escalation_get_for_user,
+    escalation_list_for_user,
+    event_list_for_user,
+)
+from cases.services import (
+    attachment_add,
+    case_assign,
+    case_create,
+    case_priority_override,
+    case_transition,
+    comment_create,
+    escalation_decide,
+    escalation_request,
+)
+from core.errors import NotFound, ValidationFailed
+from core.idempotency import MAX_KEY_LENGTH
+from core.pagination import CursorPagination, LimitOffsetPagination
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Repeat-safe creation: the same key from the same user within 24 hours answers the first result.",
+)
+ERROR_RESPONSES = {
+    400: OpenApiResponse(description="`invalid` and per-rule codes, with `detail`."),
+    403: OpenApiResponse(description="`permission_denied`, `dsu_required`, …"),
+    404: OpenApiResponse(description="`not_found`: missing, or not yours to see."),
+    409: OpenApiResponse(description="`conflict`, `invalid_transition`, `reopen_window_expired`, …"),
+}
+
+
+def _user(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
+        raise ValidationFailed(
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.", code="invalid_idempotency_key"
+        )
+    return key
+
+
+def _case_detail(case: Case, user: User) -> dict[str, Any]:
+    context = {"available_transitions": available_transitions_for(case=case, user=user)}
+    return CaseDetailOutputSerializer(case, context=context).data
+
+
+class _CaseScopedApi(APIView):
+    """Resolves ``case_id`` from the URL through the one visibility check."""
+
+    def get_case(self) -> Case:
+        return case_get_for_user(user=_user(self.request), case_id=self.kwargs["case_id"])
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="cases_list",
+        parameters=[
+            OpenApiParameter(
+                "scope",
+                str,
+                enum=["establishment", "partner"],
+                description="Partner users: how wide to look.",
+            )
+        ],
+    )
+)
+class CaseListCreateApi(generics.ListAPIView):
+    """Cases I may see (filters, search, ordering, cursor pages), and opening a case."""
+
+    serializer_class = CaseListOutputSerializer
+    pagination_class = CursorPagination
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = CaseFilter
+    ordering_fields = ["created_at", "updated_at", "priority", "status_changed_at"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> QuerySet[Case]:
+        if getattr(self, "swagger_fake_view", False):
+            return Case.objects.none()
+        scope = self.request.query_params.get("scope", PartnerScope.ESTABLISHMENT)
+        if scope not in PartnerScope:
+            raise ValidationFailed("scope is 'establishment' or 'partner'.", code="invalid_scope")
+        return case_list_for_user(user=_user(self.request), scope=PartnerScope(scope))
+
+    @extend_schema(
+        operation_id="cases_create",
+        request=CaseCreateInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: CaseDetailOutputSerializer, 200: CaseDetailOutputSerializer, **ERROR_RESPONSES},
+        description="Open a case. In the US only designated support users may (`dsu_required`). Answers 201, "
+        "or 200 with the first case when the Idempotency-Key was already used.",
+    )
+    def post(self, request: Request) -> Response:
+        user = _user(request)
+        data = CaseCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        company = self._company(user, values.pop("company", None))
+        instance_id = values.pop("product_instance", None)
+        follow_up_id = values.pop("follow_up_of", None)
+        product_instance = None
+        if instance_id is not None:
+            product_instance = ProductInstance.objects.filter(pk=instance_id, company=company).first()
+            if product_instance is None:
+                raise ValidationFailed(
+                    "That product instance does not belong to the company.",
+                    code="product_instance_not_in_company",
+                )
+        follow_up_of = case_get_for_user(user=user, case_id=follow_up_id) if follow_up_id else None
+        case, created = case_create(
+            opened_by=user,
+            company=company,
+            product_instance=product_instance,
+            follow_up_of=follow_up_of,
+            idempotency_key=_idempotency_key(request),
+            **values,
+        )
+        case = case_get_for_user(user=user, case_id=case.pk)
+        return Response(
+            _case_detail(case, user), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @staticmethod
+    def _company(user: User, company_id: int | None) -> Company:
+        membership = membership_for(user)
+        if company_id is not None:
+            return company_get_for_user(user=user, company_id=company_id)
+        if membership is not None and membership.company is not None:
+            return membership.company
+        raise ValidationFailed("Say which client company the case is for.", code="company_required")
+
+
+class CaseDetailApi(_CaseScopedApi):
+    @extend_schema(
+        operation_id="cases_retrieve", responses={200: CaseDetailOutputSerializer, 404: ERROR_RESPONSES[404]}
+    )
+    def get(self, request: Request, case_id: int) -> Response:
+        return Response(_case_detail(self.get_case(), _user(request)))
+
+
+class CaseTransitionApi(_CaseScopedApi):
+    @extend_schema(
+        operation_id="cases_transition",
+        request=CaseTransitionInputSerializer,
+        responses={200: CaseDetailOutputSerializer, **ERROR_RESPONSES},
+        description="Move the case. `available_transitions` on the case lists what the caller may do and "
+        "which fields each needs. Refusals: `invalid_transition`, `transition_not_allowed`, `field_required`, "
+        "`conflict`, `reopen_window_expired` (with `follow_up_of` to open a follow-up case).",
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        user = _user(request)
+        case = self.get_case()
+        data = CaseTransitionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = case_transition(case=case, actor=user, **data.validated_data)
+        return Response(_case_detail(case_get_for_user(user=user, case_id=case.pk), user))
+
+
+@extend_schema_view(get=extend_schema(operation_id="cases_comments_list"))
+class CaseCommentListCreateApi(_CaseScopedApi, generics.ListAPIView):
+    """The case's comments, oldest first (customers never see internal notes)."""
+
+    serializer_class = CommentOutputSerializer
+    pagination_class = LimitOffsetPagination
+
+    def get_queryset(self) -> QuerySet[Comment]:
+        if getattr(self, "swagger_fake_view", False):
+            return Comment.objects.none()
+        return comment_list_for_user(user=_user(self.request), case=self.get_case())
+
+    @extend_schema(
+        operation_id="cases_comments_create",
+        request=CommentCreateInputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: CommentOutputSerializer, 200: CommentOutputSerializer, **ERROR_RESPONSES},
+        description="Comment. A customer comment on a `pending_customer` case moves it back to `in_progress`.",
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        user = _user(request)
+        case = self.get_case()
+        data = CommentCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment, created = comment_create(
+            case=case, author=user, idempotency_key=_idempotency_key(request), **data.validated_data
+        )
+        comment = comment_list_for_user(user=user, case=case).get(pk=comment.pk)
+        return Response(
+            CommentOutputSerializer(comment).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+@extend_schema_view(get=extend_schema(operation_id="cases_attachments_list"))
+class CaseAttachmentListCreateApi(_CaseScopedApi, generics.ListAPIView):
+    serializer_class = AttachmentOutputSerializer
+    pagination_class = LimitOffsetPagination
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):
+            return Case.objects.none()
+        return attachment_list_for_user(user=_user(self.request), case=self.get_case())
+
+    @extend_schema(
+        operation_id="cases_attachments_create",
+        request={"multipart/form-data": AttachmentCreateInputSerializer},
+        responses={
+            201: AttachmentOutputSerializer,
+            413: OpenApiResponse(description="`file_too_large`"),
+            415: OpenApiResponse(description="`unsupported_file_type`, `file_content_mismatch`"),
+            **ERROR_RESPONSES,
+        },
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        user = _user(request)
+        case = self.get_case()
+        data = AttachmentCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = None
+        if (comment_id := data.validated_data.get("comment")) is not None:
+            comment = comment_list_for_user(user=user, case=case).filter(pk=comment_id).first()
+            if comment is None:
+                raise NotFound("Comment not found on this case.")
+        attachment = attachment_add(
+            case=case, uploaded_by=user, upload=data.validated_data["file"], comment=comment
+        )
+        return Response(AttachmentOutputSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class AttachmentDownloadApi(_CaseScopedApi):
+    @extend_schema(
+        operation_id="cases_attachments_download",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR_RESPONSES[404]},
+    )
+    def get(self, request: Request, case_id: int, attachment_id: int) -> FileResponse:
+        attachment = attachment_get_for_user(
+            user=_user(request), case=self.get_case(), attachment_id=attachment_id
+        )
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+        )
+
+
+@extend_schema_view(get=extend_schema(operation_id="cases_events_list"))
+class CaseEventListApi(_CaseScopedApi, generics.ListAPIView):
+    """The case's history, oldest first (customers do not see internal events)."""
+
+    serializer_class = CaseEventOutputSerializer
+    pagination_class = LimitOffsetPagination
+
+    def get_queryset(self) -> QuerySet[CaseEvent]:
+        if getattr(self, "swagger_fake_view", False):
+            return CaseEvent.objects.none()
+        return event_list_for_user(user=_user(self.request), case=self.get_case())
+
+
+@extend_schema_view(get=extend_schema(operation_id="cases_escalations_list"))
+class CaseEscalationListCreateApi(_CaseScopedApi, generics.ListAPIView):
+    serializer_class = EscalationOutputSerializer
+    pagination_class = LimitOffsetPagination
+
+    def get_queryset(self) -> QuerySet[EscalationRequest]:
+        if getattr(self, "swagger_fake_view", False):
+            return EscalationRequest.objects.none()
+        return escalation_list_for_user(user=_user(self.request), case=self.get_case())
+
+    @extend_schema(
+        operation_id="cases_escalations_create",
+        request=EscalationCreateInputSerializer,
+        responses={201: EscalationOutputSerializer, **ERROR_RESPONSES},
+        description="Ask for escalation (customers). Refusals: `escalation_already_pending`, `case_closed`.",
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        data = EscalationCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        escalation = escalation_request(
+            case=self.get_case(), requested_by=_user(request), message=data.validated_data["message"]
+        )
+        return Response(EscalationOutputSerializer(escalation).data, status=status.HTTP_201_CREATED)
+
+
+class _EscalationDecisionApi(_CaseScopedApi):
+    accept = True
+
+    def post(self, request: Request, case_id: int, escalation_id: int) -> Response:
+        user = _user(request)
+        escalation = escalation_get_for_user(user=user, case=self.get_case(), escalation_id=escalation_id)
+        data = EscalationDecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decided = escalation_decide(
+            escalation=escalation, decided_by=user, accept=self.accept, reason=data.validated_data["reason"]
+        )
+        return Response(EscalationOutputSerializer(decided).data)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="cases_escalations_accept",
+        request=EscalationDecisionInputSerializer,
+        responses={200: EscalationOutputSerializer, **ERROR_RESPONSES},
+        description="Support managers: accept, raising the escalation level.",
+    )
+)
+class EscalationAcceptApi(_EscalationDecisionApi):
+    accept = True
+
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="cases_escalations_decline",
+        request=EscalationDecisionInputSerializer,
+        responses={200: EscalationOutputSerializer, **ERROR_RESPONSES},
+        description="Support managers: decline, saying why.",
+    )
+)
+class EscalationDeclineApi(_EscalationDecisionApi):
+    accept = False
+
+
+class CasePriorityApi(_CaseScopedApi):
+    @extend_schema(
+        operation_id="cases_priority_override",
+        request=PriorityOverrideInputSerializer,
+        responses={200: CaseDetailOutputSerializer, **ERROR_RESPONSES},
+        description="Support: override the matrix's priority, with a reason (recorded).",
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        user = _user(request)
+        data = PriorityOverrideInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = case_priority_override(case=self.get_case(), actor=user, **data.validated_data)
+        return Response(_case_detail(case_get_for_user(user=user, case_id=case.pk), user))
+
+
+class CaseAssignApi(_CaseScopedApi):
+    @extend_schema(
+        operation_id="cases_assign",
+        request=AssignInputSerializer,
+        responses={200: CaseDetailOutputSerializer, **ERROR_RESPONSES},
+        description="Support: assign to an analyst, or null to unassign.",
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        user = _user(request)
+        data = AssignInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignee_id = data.validated_data["assignee"]
+        assignee = None
+        if assignee_id is not None:
+            assignee = User.objects.filter(pk=assignee_id).first()
+            if assignee is None:
+                raise ValidationFailed("No such analyst.", code="assignee_not_staff")
+        case = case_assign(case=self.get_case(), actor=user, assignee=assignee)
+        return Response(_case_detail(case_get_for_user(user=user, case_id=case.pk), user))
+
+
+def _catalog_view(
+    name: str, model: type[Any], serializer: type[Any], **filters: Any
+) -> type[generics.ListAPIView]:
+    @extend_schema_view(get=extend_schema(operation_id=f"catalog_{name}_list"))
+    class CatalogApi(generics.ListAPIView):
+        serializer_class = serializer
+        pagination_class = None
+
+        def get_queryset(self) -> QuerySet[Any]:
+            return model.objects.filter(is_active=True, **filters)
+
+    CatalogApi.__name__ = CatalogApi.__qualname__ = f"Catalog{name.title().replace('_', '')}Api"
+    CatalogApi.__doc__ = f"Active {name.replace('_', ' ')} (codes to send when opening a case)."
+    return CatalogApi
+
+
+CaseReasonListApi = _catalog_view("case_reasons", CaseReason, CatalogEntryOutputSerializer)
+ApplicationAreaListApi = _catalog_view("application_areas", ApplicationArea, ApplicationAreaOutputSerializer)
+OutOfScopeReasonListApi = _catalog_view(
+    "out_of_scope_reasons", OutOfScopeReason, OutOfScopeReasonOutputSerializer
+)
+ProductListApi = _catalog_view("products", Product, ProductOutputSerializer)

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from cases.models import Case, CaseEvent, CaseStatus, Comment
+from cases.services.events import case_event_record
+from core.errors import Conflict, PermissionRefused
+from core.idempotency import create_once
+
+
+def comment_add(
+    *,
+    case: Case,
+    author: User,
+    body: str,
+    is_internal: bool,
+    at: datetime,
+    is_escalation_request: bool = False,
+    source: str = Comment.Source.API,
+) -> Comment:
+    """Store a comment and its event; rules are the caller's (used inside other services' transactions)."""
+    comment = Comment.objects.create(
+        case=case,
+        author=author,
+        body=body,
+        is_internal=is_internal,
+        is_escalation_request=is_escalation_request,
+        source=source,
+        created_at=at,
+    )
+    case_event_record(
+        case=case,
+        type=CaseEvent.Type.COMMENTED,
+        actor=author,
+        at=at,
+        is_internal=is_internal,
+        data={"comment_id": comment.pk, "public": not is_internal},
+    )
+    if not author.is_staff:
+        Case.objects.filter(pk=case.pk).update(last_customer_activity_at=at, updated_at=at)
+    else:
+        Case.objects.filter(pk=case.pk).update(updated_at=at)
+    return comment
+
+
+@transaction.atomic
+def comment_create(
+    *,
+    case: Case,
+    author: User,
+    body: str,
+    is_internal: bool = False,
+    source: str = Comment.Source.API,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Comment, bool]:
+    """Comment on a case. A customer's comment on a Pending Customer Action case hands it back to
+    support (→ In Progress). Answers (comment, created); see ``create_once`` for the key.
+
+    The case row is locked first: the status check sees the latest state, and comments on one case
+    get their timestamps in the order they are stored.
+    """
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    now = now or timezone.now()
+    if is_internal and not author.is_staff:
+        raise PermissionRefused("Only support writes internal notes.", code="internal_comment_forbidden")
+    if case.status == CaseStatus.CLOSED and not (author.is_staff and is_internal):
+        raise Conflict(
+            f"{case.number} is closed: reopen it (within 3 days of closing) or open a follow-up case.",
+            code="case_closed",
+        )
+
+    def create() -> Comment:
+        if not author.is_staff and case.status == CaseStatus.PENDING_CUSTOMER:
+            from cases.services.transitions import case_transition
+
+            case_transition(case=case, actor=author, transition="respond", message=body, now=now)
+            return Comment.objects.filter(case=case, author=author).latest("created_at", "id")
+        return comment_add(
+            case=case, author=author, body=body, is_internal=is_internal, at=now, source=source
+        )
+
+    return create_once(
+        user_id=author.pk, scope="comment_create", key=idempotency_key, model=Comment, create=create, now=now
+    )

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from cases.models import Case, CaseEvent, CaseStatus, EscalationRequest
+from cases.services.comments import comment_add
+from cases.services.events import case_event_record
+from core.errors import Conflict, PermissionRefused
+
+
+@transaction.atomic
+def escalation_request(
+    *, case: Case, requested_by: User, message: str, now: datetime | None = None
+) -> EscalationRequest:
+    """A customer asks for escalation with a comment; one pending request per case at a time."""
+    now = now or timezone.now()
+    if requested_by.is_staff:
+        raise PermissionRefused("Escalation is asked for by the customer.", code="customer_only")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status == CaseStatus.CLOSED:
+        raise Conflict(f"{case.number} is closed: reopen it or open a follow-up.", code="case_closed")
+    if EscalationRequest.objects.filter(case=case, status=EscalationRequest.Status.PENDING).exists():
+        raise Conflict(
+            "An escalation request is already being reviewed for this case.",
+            code="escalation_already_pending",
+        )
+    comment = comment_add(
+        case=case, author=requested_by, body=message, is_internal=False, at=now, is_escalation_request=True
+    )
+    escalation = EscalationRequest.objects.create(
+        case=case, comment=comment, requested_by=requested_by, created_at=now
+    )
+    case_event_record(
+        case=case,
+        type=CaseEvent.Type.ESCALATION_REQUESTED,
+        actor=requested_by,
+        at=now,
+        note=message,
+        data={"escalation_id": escalation.pk},
+    )
+    return escalation
+
+
+@transaction.atomic
+def escalation_decide(
+    *, escalation: EscalationRequest, decided_by: User, accept: bool, reason: str, now: datetime | None = None
+) -> EscalationRequest:
+    """A support manager accepts (raising the case's escalation level) or declines, saying why."""
+    now = now or timezone.now()
+    if not decided_by.is_support_manager:
+        raise PermissionRefused("Support managers review escalations.", code="support_manager_required")
+    escalation = EscalationRequest.objects.select_for_update().select_related("case").get(pk=escalation.pk)
+    if escalation.status != EscalationRequest.Status.PENDING:
+        raise Conflict(
+            f"This escalation request is already {escalation.status}.", code="escalation_not_pending"
+        )
+    case = Case.objects.select_for_update().get(pk=escalation.case_id)
+    escalation.status = EscalationRequest.Status.ACCEPTED if accept else EscalationRequest.Status.DECLINED
+    escalation.decided_by = decided_by
+    escalation.decided_at = now
+    escalation.decision_reason = reason
+    escalation.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    if accept:
+        case.escalation_level += 1
+        case.updated_at = now
+        case.save(update_fields=["escalation_level", "updated_at"])
+    case_event_record(
+        case=case,
+        type=CaseEvent.Type.ESCALATION_ACCEPTED if accept else CaseEvent.Type.ESCALATION_DECLINED,
+        actor=decided_by,
+        at=now,
+        note=reason,
+        data={"escalation_id": escalation.pk, "escalation_level": case.escalation_level},
+    )
+    return escalation

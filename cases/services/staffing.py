@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from cases.models import Case, CaseEvent, Priority
+from cases.services.events import case_event_record
+from core.errors import PermissionRefused, ValidationFailed
+
+
+def _support_only(actor: User) -> None:
+    if not actor.is_staff:
+        raise PermissionRefused("Only support staff do this.", code="support_only")
+
+
+@transaction.atomic
+def case_assign(*, case: Case, actor: User, assignee: User | None, now: datetime | None = None) -> Case:
+    """Give the case to an analyst (or nobody); a no-op when nothing changes."""
+    now = now or timezone.now()
+    _support_only(actor)
+    if assignee is not None and not (assignee.is_staff and assignee.is_active):
+        raise ValidationFailed("Cases are assigned to active support staff.", code="assignee_not_staff")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.assignee_id == (assignee.pk if assignee else None):
+        return case
+    previous = case.assignee_id
+    case.assignee = assignee
+    case.updated_at = now
+    case.save(update_fields=["assignee", "updated_at"])
+    case_event_record(
+        case=case,
+        type=CaseEvent.Type.ASSIGNED,
+        actor=actor,
+        at=now,
+        data={"from": previous, "to": assignee.pk if assignee else None},
+        is_internal=True,
+    )
+    return case
+
+
+@transaction.atomic
+def case_priority_override(
+    *, case: Case, actor: User, priority: str, reason: str, now: datetime | None = None
+) -> Case:
+    """An analyst overrides the matrix's priority, with a reason that is recorded."""
+    now = now or timezone.now()
+    _support_only(actor)
+    if priority not in Priority.values:
+        raise ValidationFailed(f"Unknown priority '{priority}'.", code="invalid_priority")
+    if not reason.strip():
+        raise ValidationFailed(
+            "Say why the priority changes.", code="reason_required", extra={"field": "reason"}
+        )
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.priority == priority:
+        return case
+    previous = case.priority
+    case.priority = priority
+    case.priority_overridden = True
+    case.updated_at = now
+    case.save(update_fields=["priority", "priority_overridden", "updated_at"])
+    case_event_record(
+        case=case,
+        type=CaseEvent.Type.PRIORITY_CHANGED,
+        actor=actor,
+        at=now,
+        note=reason,
+        data={"from": previous, "to": priority},
+    )
+    return case

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
+
+from accounts.models import User
+from accounts.selectors import case_opening_check
+from cases.models import Case, CaseEvent, CaseStatus, OutOfScopeReason
+from cases.selectors import TRANSITION_INPUTS, reopen_window_expired
+from cases.services.comments import comment_add
+from cases.services.events import case_event_record
+from core.errors import Conflict, PermissionRefused, ValidationFailed
+
+# Fields a transition may set on the row; saved together with the status.
+_STATE_FIELDS = [
+    "status",
+    "status_changed_at",
+    "updated_at",
+    "tentative_release_date",
+    "resolution",
+    "auto_close_at",
+    "closed_at",
+    "out_of_scope_reason",
+    "last_customer_activity_at",
+    "assignee",
+]
+
+# Transitions whose message is posted as a public comment by the actor.
+_MESSAGE_AS_COMMENT = {"request_customer_action", "respond", "reject_resolution"}
+
+
+def _lock(case: Case) -> Case:
+    """Lock the row; refuse when it changed since the caller read it (someone else acted first)."""
+    locked = Case.objects.select_for_update().select_related("company", "product_instance").get(pk=case.pk)
+    if locked.status != case.status:
+        raise Conflict(
+            f"{locked.number} changed while you were acting: it is now '{locked.get_status_display()}'. "
+            "Reload it and try again.",
+            code="conflict",
+        )
+    return locked
+
+
+def _refuse_unavailable(case: Case, actor: User, name: str) -> None:
+    method = getattr(Case, name, None)
+    if name not in TRANSITION_INPUTS or method is None:
+        raise ValidationFailed(f"There is no transition called '{name}'.", code="unknown_transition")
+    meta = method._django_fsm  # django-fsm's record of the transition's sources, targets, permissions
+    transition = meta.get_transition(case.status)
+    if transition is None:
+        raise Conflict(
+            f"'{name}' is not possible while {case.number} is '{case.get_status_display()}'.",
+            code="invalid_transition",
+        )
+    if not transition.has_perm(case, actor):
+        raise PermissionRefused(
+            f"'{name}' is {'the customer' if actor.is_staff else 'support'}'s move.",
+            code="transition_not_allowed",
+        )
+
+
+def _check_reopen(case: Case, actor: User, reason: str, now: datetime) -> None:
+    if not reopen_window_expired(case=case, now=now):
+        if not actor.is_staff:
+            case_opening_check(user=actor, company=case.company)
+        return
+    if actor.is_staff and actor.is_support_manager:
+        if not reason:
+            raise ValidationFailed(
+                "Reopening after the 3-day window needs a reason.",
+                code="reason_required",
+                extra={"field": "reason"},
+            )
+        return
+    raise Conflict(
+        f"{case.number} closed more than 3 days ago and can no longer be reopened. "
+        f"Open a new case with follow_up_of={case.pk}: it links the two and keeps the product and analyst.",
+        code="reopen_window_expired",
+        extra={"follow_up_of": case.pk},
+    )
+
+
+@transaction.atomic
+def case_transition(
+    *,
+    case: Case,
+    actor: User,
+    transition: str,
+    message: str = "",
+    resolution: str = "",
+    tentative_release_date: date | None = None,
+    out_of_scope_reason: OutOfScopeReason | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Case:
+    """Move ``case`` through ``transition`` for ``actor``: lock, check, apply, save, record the event.
+
+    ``case`` is the row as the caller saw it; if its status moved meanwhile the answer is 409 ``conflict``.
+    """
+    now = now or timezone.now()
+    case = _lock(case)
+    _refuse_unavailable(case, actor, transition)
+    message, resolution = message.strip(), resolution.strip()
+    given: dict[str, object] = {
+        "message": message,
+        "resolution": resolution,
+        "tentative_release_date": tentative_release_date,
+        "out_of_scope_reason": out_of_scope_reason,
+    }
+    for field in TRANSITION_INPUTS[transition]:
+        if not given[field]:
+            raise ValidationFailed(
+                f"'{transition}' needs {field.replace('_', ' ')}.",
+                code="field_required",
+                extra={"field": field},
+            )
+    if transition == "await_release" and tentative_release_date and tentative_release_date < now.date():
+        raise ValidationFailed("The tentative release date is in the past.", code="release_date_in_past")
+    if transition == "close_out_of_scope" and out_of_scope_reason and not out_of_scope_reason.is_active:
+        raise ValidationFailed(
+            "That out-of-scope reason is no longer offered.", code="inactive_out_of_scope_reason"
+        )
+    if transition == "reopen":
+        _check_reopen(case, actor, reason, now)
+
+    from_status = case.status
+    kwargs: dict[str, Any] = {"at": now}
+    if transition == "await_release":
+        kwargs["tentative_release_date"] = tentative_release_date
+    elif transition == "propose_resolution":
+        kwargs["resolution"] = resolution
+    elif transition == "close_out_of_scope":
+        kwargs["reason"] = out_of_scope_reason
+    getattr(case, transition)(**kwargs)
+    if transition == "start" and case.assignee_id is None:
+        case.assignee = actor  # taking an open case makes it yours
+    try:
+        case.save(update_fields=_STATE_FIELDS)
+    except ConcurrentTransition as exc:  # belt and braces beside the row lock
+        raise Conflict(f"{case.number} changed while you were acting; reload it.", code="conflict") from exc
+
+    if transition in _MESSAGE_AS_COMMENT:
+        comment_add(case=case, author=actor, body=message, is_internal=False, at=now)
+    note = message or resolution or reason
+    if out_of_scope_reason is not None:
+        note = f"{out_of_scope_reason.name}: {out_of_scope_reason.referral}"
+    case_event_record(
+        case=case,
+        type=CaseEvent.Type.REOPENED if transition == "reopen" else CaseEvent.Type.TRANSITION,
+        actor=actor,
+        at=now,
+        transition=transition,
+        from_status=from_status,
+        to_status=case.status,
+        note=note,
+        data={"tentative_release_date": str(tentative_release_date)} if tentative_release_date else {},
+    )
+    return case
+
+
+@transaction.atomic
+def case_auto_close_due(*, now: datetime | None = None, batch_size: int = 500) -> list[int]:
+    """Close cases left in Verify Resolution for 9 days (one bounded batch; concurrent runs skip
+    each other's rows). Answers the closed case ids."""
+    now = now or timezone.now()
+    due = list(
+        Case.objects.select_for_update(skip_locked=True)
+        .filter(status=CaseStatus.VERIFY_RESOLUTION, auto_close_at__lte=now)
+        .order_by("auto_close_at", "pk")[:batch_size]
+    )
+    for case in due:
+        case.auto_close(at=now)
+        case.save(update_fields=_STATE_FIELDS)
+        case_event_record(
+            case=case,
+            type=CaseEvent.Type.AUTO_CLOSED,
+            actor=None,
+            at=now,
+            transition="auto_close",
+            from_status=CaseStatus.VERIFY_RESOLUTION,
+            to_status=CaseStatus.CLOSED,
+            note="No answer within 9 days of the proposed resolution.",
+        )
+    return [case.pk for case in due]

@@ -1,0 +1,75 @@
+"""Concurrent writers on a real PostgreSQL server: row locks and the stale-read check hold."""
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+
+from cases.models import Case, CaseEvent, Comment
+from cases.services import case_transition, comment_create
+from core.errors import ApplicationError
+from tests.factories import AnalystFactory, CaseFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(jobs: list[Callable[[], object]]) -> list[object]:
+    """Start every job at the same instant on its own thread and connection; answer results or errors."""
+    barrier = threading.Barrier(len(jobs))
+    results: list[object] = [None] * len(jobs)
+
+    def worker(index: int, job: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = job()
+        except Exception as exc:  # collected and asserted by the test
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+def test_two_simultaneous_transitions_one_wins_one_gets_conflict():
+    case = CaseFactory(status=Case.Status.OPEN)
+    first, second = AnalystFactory(), AnalystFactory()
+    seen_by_first, seen_by_second = Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)
+
+    results = run_together(
+        [
+            lambda: case_transition(case=seen_by_first, actor=first, transition="start"),
+            lambda: case_transition(case=seen_by_second, actor=second, transition="start"),
+        ]
+    )
+
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) == 1 and isinstance(errors[0], ApplicationError), results
+    assert (errors[0].status_code, errors[0].code) == (409, "conflict")
+    assert CaseEvent.objects.filter(case=case, type=CaseEvent.Type.TRANSITION).count() == 1
+    case.refresh_from_db()
+    assert case.status == Case.Status.IN_PROGRESS
+
+
+def test_fifty_concurrent_comments_are_all_stored_in_order():
+    case = CaseFactory(status=Case.Status.IN_PROGRESS)
+    authors = [AnalystFactory() for _ in range(10)]
+
+    def post(n: int) -> Callable[[], object]:
+        return lambda: comment_create(case=case, author=authors[n % 10], body=f"comment {n}")
+
+    results = run_together([post(n) for n in range(50)])
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    by_time = list(Comment.objects.filter(case=case).order_by("created_at", "id").values_list("id", flat=True))
+    by_insertion = list(Comment.objects.filter(case=case).order_by("id").values_list("id", flat=True))
+    assert len(by_time) == 50
+    assert by_time == by_insertion  # the timeline order is the order they were stored
+    assert sorted(c.body for c in Comment.objects.filter(case=case)) == sorted(f"comment {n}" for n in range(50))
+    assert CaseEvent.objects.filter(case=case, type=CaseEvent.Type.COMMENTED).count() == 50
