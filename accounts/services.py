@@ -125,7 +125,9 @@ def membership_update(
         raise ValidationFailed("Partner memberships are managed by the partner.", code="not_a_company_member")
     company_manager_check(user=actor, company=membership.company)
     membership = (
-        Membership.objects.select_for_update(of=("self",)).select_related("user", "company").get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "company")
+        .get(pk=membership.pk)
     )
     _apply_membership_change(
         membership=membership, actor=actor, channel=channel, now=now, role=role, status=status

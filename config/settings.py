@@ -284,6 +284,11 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 # Largest accepted case attachment (bytes); larger uploads get 413 file_too_large.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 
+# SLA warnings: at this fraction of a target, and this long before due for targets at least this long.
+SLA_WARNING_FRACTION = float(env_str("SLA_WARNING_FRACTION", "0.75"))
+SLA_WARNING_BEFORE_DUE = timedelta(minutes=env_int("SLA_WARNING_BEFORE_DUE_MINUTES", 60))
+SLA_LONG_TARGET = timedelta(minutes=env_int("SLA_LONG_TARGET_MINUTES", 8 * 60))
+
 # Pending authorisation requests (new DSU, role change, password reset) expire after this.
 AUTHORIZATION_REQUEST_TTL = timedelta(days=env_int("AUTHORIZATION_REQUEST_TTL_DAYS", 14))
 

@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("core.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("cases.api.urls")),
+    path("", include("sla.api.urls")),
 ]
 
 urlpatterns = [

@@ -116,6 +116,23 @@ class AvailableTransitionOutputSerializer(serializers.Serializer):
     required_fields = serializers.ListField(child=serializers.CharField())
 
 
+class SlaTimerOutputSerializer(serializers.Serializer):
+    metric = serializers.ChoiceField(choices=["first_response", "next_update", "resolution"])
+    state = serializers.ChoiceField(
+        choices=["running", "paused", "warning", "breached", "met", "not_applicable"]
+    )
+    target_minutes = serializers.IntegerField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True, help_text="UTC.")
+    due_at_local = serializers.CharField(allow_null=True, help_text="ISO 8601 in the company's time zone.")
+    time_zone = serializers.CharField()
+    business_seconds_remaining = serializers.IntegerField(
+        allow_null=True, help_text="Business time left in the timer's calendar; negative once past due."
+    )
+    started_at = serializers.DateTimeField(allow_null=True)
+    met_at = serializers.DateTimeField(allow_null=True)
+    breached_at = serializers.DateTimeField(allow_null=True)
+
+
 class CaseListOutputSerializer(serializers.ModelSerializer):
     company = serializers.CharField(source="company.name")
     company_id = serializers.IntegerField()
@@ -156,6 +173,7 @@ class CaseDetailOutputSerializer(CaseListOutputSerializer):
     follow_up_of = serializers.IntegerField(source="follow_up_of_id", allow_null=True)
     reopen_until = serializers.DateTimeField(allow_null=True)
     available_transitions = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
 
     class Meta(CaseListOutputSerializer.Meta):
         fields = [
@@ -185,7 +203,13 @@ class CaseDetailOutputSerializer(CaseListOutputSerializer):
             "reopen_until",
             "follow_up_of",
             "available_transitions",
+            "sla",
         ]
+
+    @extend_schema_field(SlaTimerOutputSerializer(many=True))
+    def get_sla(self, obj: Case) -> Any:
+        """Passed in context by the view (``sla_timer_summaries``)."""
+        return SlaTimerOutputSerializer(self.context.get("sla", []), many=True).data
 
     @extend_schema_field(AvailableTransitionOutputSerializer(many=True))
     def get_available_transitions(self, obj: Case) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -70,6 +71,7 @@ from cases.services import (
 from core.errors import NotFound, ValidationFailed
 from core.idempotency import MAX_KEY_LENGTH
 from core.pagination import CursorPagination, LimitOffsetPagination
+from sla.selectors import sla_timer_summaries
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -102,7 +104,10 @@ def _idempotency_key(request: Request) -> str | None:
 
 
 def _case_detail(case: Case, user: User) -> dict[str, Any]:
-    context = {"available_transitions": available_transitions_for(case=case, user=user)}
+    context = {
+        "available_transitions": available_transitions_for(case=case, user=user),
+        "sla": sla_timer_summaries(case=case, now=timezone.now()),
+    }
     return CaseDetailOutputSerializer(case, context=context).data
 
 

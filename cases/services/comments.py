@@ -10,6 +10,7 @@ from cases.models import Case, CaseEvent, CaseStatus, Comment
 from cases.services.events import case_event_record
 from core.errors import Conflict, PermissionRefused
 from core.idempotency import create_once
+from sla.services import sla_public_reply
 
 
 def comment_add(
@@ -44,6 +45,8 @@ def comment_add(
         Case.objects.filter(pk=case.pk).update(last_customer_activity_at=at, updated_at=at)
     else:
         Case.objects.filter(pk=case.pk).update(updated_at=at)
+        if not is_internal:
+            sla_public_reply(case=case, at=at)
     return comment
 
 

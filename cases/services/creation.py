@@ -12,6 +12,7 @@ from cases.selectors import case_get_for_user, priority_for
 from cases.services.events import case_event_record
 from core.errors import ValidationFailed
 from core.idempotency import create_once
+from sla.services import sla_timers_start
 
 
 @transaction.atomic
@@ -95,6 +96,7 @@ def case_create(
             to_status=CaseStatus.OPEN,
             data={"priority": case.priority, "follow_up_of": follow_up_of.number if follow_up_of else None},
         )
+        sla_timers_start(case=case, now=now)
         return case
 
     return create_once(

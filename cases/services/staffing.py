@@ -9,6 +9,7 @@ from accounts.models import User
 from cases.models import Case, CaseEvent, Priority
 from cases.services.events import case_event_record
 from core.errors import PermissionRefused, ValidationFailed
+from sla.services import sla_timers_recompute
 
 
 def _support_only(actor: User) -> None:
@@ -70,4 +71,5 @@ def case_priority_override(
         note=reason,
         data={"from": previous, "to": priority},
     )
+    sla_timers_recompute(case=case, reason=f"Priority {previous} → {priority}: {reason}", now=now)
     return case

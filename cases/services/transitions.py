@@ -14,6 +14,7 @@ from cases.selectors import TRANSITION_INPUTS, reopen_window_expired
 from cases.services.comments import comment_add
 from cases.services.events import case_event_record
 from core.errors import Conflict, PermissionRefused, ValidationFailed
+from sla.services import sla_public_reply, sla_timers_refresh
 
 # Fields a transition may set on the row; saved together with the status.
 _STATE_FIELDS = [
@@ -31,6 +32,8 @@ _STATE_FIELDS = [
 
 # Transitions whose message is posted as a public comment by the actor.
 _MESSAGE_AS_COMMENT = {"request_customer_action", "respond", "reject_resolution"}
+# Support moves that answer the customer publicly without a comment (the SLA counts them as replies).
+_PUBLIC_ANSWER = {"propose_resolution", "close_out_of_scope"}
 
 
 def _lock(case: Case) -> Case:
@@ -159,6 +162,9 @@ def case_transition(
         note=note,
         data={"tentative_release_date": str(tentative_release_date)} if tentative_release_date else {},
     )
+    if transition in _PUBLIC_ANSWER:
+        sla_public_reply(case=case, at=now)
+    sla_timers_refresh(case=case, now=now)
     return case
 
 
@@ -185,4 +191,5 @@ def case_auto_close_due(*, now: datetime | None = None, batch_size: int = 500) -
             to_status=CaseStatus.CLOSED,
             note="No answer within 9 days of the proposed resolution.",
         )
+        sla_timers_refresh(case=case, now=now)
     return [case.pk for case in due]

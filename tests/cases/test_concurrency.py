@@ -1,40 +1,16 @@
 """Concurrent writers on a real PostgreSQL server: row locks and the stale-read check hold."""
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from cases.models import Case, CaseEvent, Comment
 from cases.services import case_transition, comment_create
 from core.errors import ApplicationError
+from tests.concurrency import run_together
 from tests.factories import AnalystFactory, CaseFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(jobs: list[Callable[[], object]]) -> list[object]:
-    """Start every job at the same instant on its own thread and connection; answer results or errors."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def worker(index: int, job: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = job()
-        except Exception as exc:  # collected and asserted by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def test_two_simultaneous_transitions_one_wins_one_gets_conflict():
@@ -67,9 +43,13 @@ def test_fifty_concurrent_comments_are_all_stored_in_order():
     results = run_together([post(n) for n in range(50)])
 
     assert not [r for r in results if isinstance(r, Exception)], results
-    by_time = list(Comment.objects.filter(case=case).order_by("created_at", "id").values_list("id", flat=True))
+    by_time = list(
+        Comment.objects.filter(case=case).order_by("created_at", "id").values_list("id", flat=True)
+    )
     by_insertion = list(Comment.objects.filter(case=case).order_by("id").values_list("id", flat=True))
     assert len(by_time) == 50
     assert by_time == by_insertion  # the timeline order is the order they were stored
-    assert sorted(c.body for c in Comment.objects.filter(case=case)) == sorted(f"comment {n}" for n in range(50))
+    assert sorted(c.body for c in Comment.objects.filter(case=case)) == sorted(
+        f"comment {n}" for n in range(50)
+    )
     assert CaseEvent.objects.filter(case=case, type=CaseEvent.Type.COMMENTED).count() == 50

@@ -1,0 +1,153 @@
+"""Reads for SLA: resolving calendars against a company, picking targets, the case's running segments."""
+
+from __future__ import annotations
+
+import time
+from contextlib import suppress
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from importlib.metadata import version as package_version
+from zoneinfo import ZoneInfo
+
+import holidays
+from django.db.models import Q, QuerySet
+
+from accounts.models import Company, User
+from accounts.selectors import active_membership_for
+from cases.models import SUPPORT_HOLDS, Case, CaseEvent
+from sla.businesstime import BusinessCalendar, business_time_between
+from sla.businesstime import WorkingInterval as Interval
+from sla.clock import Segment
+from sla.models import Calendar, Holiday, SlaPolicy, SlaTarget, SlaTimer
+
+HOLIDAYS_VERSION = package_version("holidays")
+# Resolved calendars are cached per process; staff edits (hours, holidays) apply within this time.
+CALENDAR_CACHE_SECONDS = 60
+
+
+def _years_around(year: int) -> range:
+    return range(year - 1, year + 3)  # a deadline can run into next year; history reaches last year
+
+
+@lru_cache(maxsize=512)
+def _resolved_calendar(
+    calendar_id: int, time_zone: str, country: str, year: int, bucket: int
+) -> BusinessCalendar:
+    calendar = Calendar.objects.prefetch_related("intervals").get(pk=calendar_id)
+    tz = ZoneInfo(calendar.time_zone or time_zone)
+    if calendar.kind == Calendar.Kind.AROUND_THE_CLOCK:
+        return BusinessCalendar.around_the_clock(tz)
+    country = calendar.country or country
+    closed_days: set[date] = set()
+    if calendar.public_holidays and country:
+        with suppress(NotImplementedError):  # a country the package does not know: no public holidays
+            closed_days.update(holidays.country_holidays(country, years=_years_around(year)).keys())
+    closed_days.update(
+        Holiday.objects.filter(calendar_id=calendar_id)
+        .filter(Q(country="") | Q(country=country))
+        .values_list("date", flat=True)
+    )
+    intervals = tuple(Interval(i.weekday, i.start, i.end) for i in calendar.intervals.all())
+    return BusinessCalendar(tz=tz, intervals=intervals, holidays=frozenset(closed_days))
+
+
+def calendar_for_company(*, calendar: Calendar, company: Company, at: datetime) -> BusinessCalendar:
+    """The calendar in the company's local time (its zone and country unless the calendar fixes them)."""
+    bucket = int(time.monotonic() // CALENDAR_CACHE_SECONDS)
+    return _resolved_calendar(calendar.pk, company.time_zone, company.country, at.year, bucket)
+
+
+def sla_target_for(*, company: Company, priority: str, metric: str) -> SlaTarget | None:
+    """The target of the best-ranked active policy that applies to the company and defines this cell."""
+    return (
+        SlaTarget.objects.filter(
+            policy__is_active=True, sla_band=company.sla_band, priority=priority, metric=metric
+        )
+        .filter(Q(policy__companies=company) | Q(policy__companies__isnull=True))
+        .select_related("calendar", "policy")
+        .order_by("policy__rank")
+        .first()
+    )
+
+
+def case_status_history(*, case: Case) -> list[tuple[datetime, str]]:
+    """(instant, status entered) from the event log, oldest first."""
+    return list(
+        CaseEvent.objects.filter(case=case)
+        .exclude(to_status="")
+        .order_by("created_at", "id")
+        .values_list("created_at", "to_status")
+    )
+
+
+def running_segments(
+    *, history: list[tuple[datetime, str]], since: datetime, until: datetime | None = None
+) -> list[Segment]:
+    """Periods after ``since`` (and before ``until``) in which support held the case: the clock ran."""
+    segments: list[Segment] = []
+    for index, (at, status) in enumerate(history):
+        end = history[index + 1][0] if index + 1 < len(history) else None
+        if status not in SUPPORT_HOLDS:
+            continue
+        start = max(at, since)
+        if until is not None:
+            end = until if end is None else min(end, until)
+        if end is not None and end <= start:
+            continue
+        segments.append((start, end))
+    return segments
+
+
+def sla_timers_for_case(*, case: Case) -> QuerySet[SlaTimer]:
+    return SlaTimer.objects.filter(case=case).select_related("calendar").order_by("metric")
+
+
+def sla_policy_list_for_user(*, user: User) -> QuerySet[SlaPolicy]:
+    """Policies in force for the user's company (staff: all)."""
+    policies = SlaPolicy.objects.filter(is_active=True).prefetch_related("targets__calendar").order_by("rank")
+    if user.is_staff:
+        return policies
+    membership = active_membership_for(user)
+    if membership is None or membership.company is None:
+        return policies.none()
+    return policies.filter(Q(companies=membership.company) | Q(companies__isnull=True)).distinct()
+
+
+def business_time_left(*, timer: SlaTimer, company: Company, now: datetime) -> timedelta | None:
+    """Business time until the due instant (negative once past), in the timer's calendar."""
+    if timer.calendar is None:
+        return None
+    if timer.due_at is None:
+        return timedelta(seconds=timer.remaining_seconds) if timer.remaining_seconds is not None else None
+    calendar = calendar_for_company(calendar=timer.calendar, company=company, at=now)
+    if timer.due_at >= now:
+        return business_time_between(calendar, now, timer.due_at)
+    return -business_time_between(calendar, timer.due_at, now)
+
+
+def sla_timer_summaries(*, case: Case, now: datetime) -> list[dict[str, object]]:
+    """The case's timers as shown to people: due in UTC and in the company's zone, business time left."""
+    zone = ZoneInfo(case.company.time_zone)
+    summaries: list[dict[str, object]] = []
+    for timer in sla_timers_for_case(case=case):
+        state = timer.state
+        if state == SlaTimer.State.RUNNING and timer.warnings_sent:
+            state = "warning"
+        left = (
+            business_time_left(timer=timer, company=case.company, now=now) if timer.met_at is None else None
+        )
+        summaries.append(
+            {
+                "metric": timer.metric,
+                "state": state,
+                "target_minutes": timer.target_minutes,
+                "due_at": timer.due_at,
+                "due_at_local": timer.due_at.astimezone(zone).isoformat() if timer.due_at else None,
+                "time_zone": case.company.time_zone,
+                "business_seconds_remaining": int(left.total_seconds()) if left is not None else None,
+                "started_at": timer.started_at,
+                "met_at": timer.met_at,
+                "breached_at": timer.breached_at,
+            }
+        )
+    return summaries

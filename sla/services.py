@@ -1,0 +1,256 @@
+"""SLA timers: start, stop on public replies, pause and resume with the case, recompute, sweep.
+
+Timers are recomputed from the case's status history (see ``sla.clock``) whenever the case
+changes, and the sweep marks warnings and breaches exactly once each. ``cases.services`` calls
+these; this module reads ``cases.models`` and never calls ``cases.services``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ProductInstance
+from cases.models import SUPPORT_HOLDS, Case, CaseEvent, CaseStatus
+from sla.clock import read_clock
+from sla.models import Metric, SlaTimer
+from sla.selectors import (
+    HOLIDAYS_VERSION,
+    calendar_for_company,
+    case_status_history,
+    running_segments,
+    sla_target_for,
+)
+
+State = SlaTimer.State
+FINAL = frozenset({State.MET, State.NOT_APPLICABLE})
+# Metrics started with the case; next_update starts at the first public reply.
+STARTED_WITH_CASE = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
+
+_TIMER_FIELDS = [
+    "state",
+    "target_minutes",
+    "calendar",
+    "policy",
+    "holidays_version",
+    "started_at",
+    "due_at",
+    "warning_at",
+    "warnings_sent",
+    "remaining_seconds",
+    "warned_at",
+    "breached_at",
+    "met_at",
+    "updated_at",
+]
+
+
+def warning_thresholds(target: timedelta) -> list[timedelta]:
+    """Running time after which a warning is due, ascending (75% of the target; 1 h before due for long ones)."""
+    amounts = {target * settings.SLA_WARNING_FRACTION}
+    if target >= settings.SLA_LONG_TARGET:
+        amounts.add(target - settings.SLA_WARNING_BEFORE_DUE)
+    return sorted(amount for amount in amounts if timedelta(0) < amount < target)
+
+
+def _event(case: Case, type: str, at: datetime, note: str, data: dict[str, object]) -> CaseEvent:
+    """An SLA entry in the case's history, by the system; hidden from customers."""
+    return CaseEvent.objects.create(
+        case=case, type=type, note=note, data=data, is_internal=True, created_at=at
+    )
+
+
+def _refresh(timer: SlaTimer, case: Case, history: list[tuple[datetime, str]], now: datetime) -> None:
+    """Recompute due, warning and state of a live timer from the history (no save)."""
+    timer.updated_at = now
+    if timer.state in FINAL or timer.met_at is not None or timer.started_at is None or timer.calendar is None:
+        return
+    calendar = calendar_for_company(calendar=timer.calendar, company=case.company, at=now)
+    segments = running_segments(history=history, since=timer.started_at)
+    target = timedelta(minutes=timer.target_minutes or 0)
+    reading = read_clock(calendar=calendar, segments=segments, target=target, now=now)
+    running = case.status in SUPPORT_HOLDS
+    timer.due_at = reading.due_at
+    timer.remaining_seconds = int(reading.remaining.total_seconds())
+    if timer.state == State.BREACHED and reading.due_at is not None and reading.due_at > now:
+        timer.state, timer.breached_at = (
+            State.RUNNING,
+            None,
+        )  # a longer target after recompute: no longer late
+    if timer.state != State.BREACHED:
+        timer.state = State.RUNNING if running else State.PAUSED
+    pending = warning_thresholds(target)[timer.warnings_sent :]
+    timer.warning_at = None
+    if pending and timer.state == State.RUNNING:
+        timer.warning_at = read_clock(calendar=calendar, segments=segments, target=pending[0], now=now).due_at
+
+
+def _stop(timer: SlaTimer, case: Case, history: list[tuple[datetime, str]], at: datetime) -> None:
+    """The obligation is discharged at ``at``: met, or breached if the due instant came first."""
+    if timer.state in FINAL or timer.met_at is not None:
+        return
+    _refresh(timer, case, history, at)
+    timer.met_at = at
+    timer.warning_at = None
+    if timer.state != State.BREACHED and timer.remaining_seconds is not None and timer.remaining_seconds < 0:
+        timer.state, timer.breached_at = State.BREACHED, timer.due_at
+        _event(
+            case,
+            CaseEvent.Type.SLA_BREACHED,
+            at,
+            f"{timer.get_metric_display()} target missed.",
+            {"metric": timer.metric, "due_at": timer.due_at.isoformat() if timer.due_at else None},
+        )
+    elif timer.state != State.BREACHED:
+        timer.state = State.MET
+
+
+def _new_timer(case: Case, metric: str, started_at: datetime, now: datetime) -> SlaTimer | None:
+    target = sla_target_for(company=case.company, priority=case.priority, metric=metric)
+    if target is None:
+        return None
+    return SlaTimer(
+        case=case,
+        metric=metric,
+        state=State.RUNNING,
+        target_minutes=target.minutes,
+        calendar=target.calendar,
+        policy=target.policy,
+        holidays_version=HOLIDAYS_VERSION,
+        started_at=started_at,
+        updated_at=now,
+    )
+
+
+@transaction.atomic
+def sla_timers_start(*, case: Case, now: datetime | None = None) -> list[SlaTimer]:
+    """Create the case's first-response and resolution timers (``not_applicable`` off production)."""
+    now = now or timezone.now()
+    if case.product_instance.environment != ProductInstance.Environment.PRODUCTION:
+        return SlaTimer.objects.bulk_create(
+            SlaTimer(case=case, metric=metric, state=State.NOT_APPLICABLE, updated_at=now)
+            for metric in (Metric.FIRST_RESPONSE, Metric.NEXT_UPDATE, Metric.RESOLUTION)
+        )
+    history: list[tuple[datetime, str]] = [(case.created_at, CaseStatus.OPEN)]
+    timers = [t for metric in STARTED_WITH_CASE if (t := _new_timer(case, metric, case.created_at, now))]
+    for timer in timers:
+        _refresh(timer, case, history, now)
+    return SlaTimer.objects.bulk_create(timers)
+
+
+def _locked_timers(case: Case) -> list[SlaTimer]:
+    return list(SlaTimer.objects.select_for_update(of=("self",)).filter(case=case).select_related("calendar"))
+
+
+@transaction.atomic
+def sla_public_reply(*, case: Case, at: datetime) -> None:
+    """Support answered publicly: first response is met; the next-update clock starts again."""
+    timers = {t.metric: t for t in _locked_timers(case)}
+    if not timers or any(t.state == State.NOT_APPLICABLE for t in timers.values()):
+        return
+    history = case_status_history(case=case)
+    first = timers.get(Metric.FIRST_RESPONSE)
+    if first is not None:
+        _stop(first, case, history, at)
+    update = timers.get(Metric.NEXT_UPDATE)
+    if update is None:
+        update = _new_timer(case, Metric.NEXT_UPDATE, at, at)
+        if update is not None:
+            _refresh(update, case, history, at)
+            update.save()
+    else:
+        update.started_at, update.met_at, update.breached_at, update.warned_at = at, None, None, None
+        update.state, update.warnings_sent = State.RUNNING, 0
+        _refresh(update, case, history, at)
+    SlaTimer.objects.bulk_update([t for t in timers.values() if t.pk], _TIMER_FIELDS)
+
+
+@transaction.atomic
+def sla_timers_refresh(*, case: Case, now: datetime | None = None) -> None:
+    """Follow a status change: pause, resume with the time left, or stop everything when closed."""
+    now = now or timezone.now()
+    timers = _locked_timers(case)
+    if not timers:
+        return
+    history = case_status_history(case=case)
+    for timer in timers:
+        if case.status == CaseStatus.CLOSED:
+            _stop(timer, case, history, case.closed_at or now)
+        else:
+            _refresh(timer, case, history, now)
+    SlaTimer.objects.bulk_update(timers, _TIMER_FIELDS)
+
+
+@transaction.atomic
+def sla_timers_recompute(*, case: Case, reason: str, now: datetime | None = None) -> None:
+    """Re-read targets for the case's current priority and recompute from the original starts; record why."""
+    now = now or timezone.now()
+    timers = [t for t in _locked_timers(case) if t.state not in FINAL and t.met_at is None]
+    history = case_status_history(case=case)
+    changes = {}
+    for timer in timers:
+        target = sla_target_for(company=case.company, priority=case.priority, metric=timer.metric)
+        if target is None:
+            continue
+        changes[timer.metric] = {"from_minutes": timer.target_minutes, "to_minutes": target.minutes}
+        timer.target_minutes, timer.calendar, timer.policy = target.minutes, target.calendar, target.policy
+        timer.warnings_sent = 0
+        _refresh(timer, case, history, now)
+    SlaTimer.objects.bulk_update(timers, _TIMER_FIELDS)
+    if changes:
+        _event(case, CaseEvent.Type.SLA_RECOMPUTED, now, reason, {"targets": changes})
+
+
+@transaction.atomic
+def sla_timers_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict[str, int]:
+    """Mark timers past a warning threshold or past due, exactly once each (concurrent sweeps skip
+    each other's rows). Reads only due rows through partial indexes."""
+    now = now or timezone.now()
+    warned = list(
+        SlaTimer.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(state=State.RUNNING, warning_at__lte=now)
+        .select_related("case__company", "calendar")
+        .order_by("warning_at")[:batch_size]
+    )
+    for timer in warned:
+        timer.warnings_sent += 1
+        timer.warned_at = timer.warned_at or now
+        _event(
+            timer.case,
+            CaseEvent.Type.SLA_WARNING,
+            now,
+            f"{timer.get_metric_display()} due soon.",
+            {
+                "metric": timer.metric,
+                "due_at": timer.due_at.isoformat() if timer.due_at else None,
+                "warning": timer.warnings_sent,
+            },
+        )
+        _refresh(timer, timer.case, case_status_history(case=timer.case), now)
+    SlaTimer.objects.bulk_update(warned, _TIMER_FIELDS)
+
+    breached = list(
+        SlaTimer.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(state__in=[State.RUNNING, State.PAUSED], breached_at__isnull=True, due_at__lte=now)
+        .select_related("case")
+        .order_by("due_at")[:batch_size]
+    )
+    for timer in breached:
+        timer.state, timer.breached_at, timer.warning_at, timer.updated_at = (
+            State.BREACHED,
+            timer.due_at,
+            None,
+            now,
+        )
+        _event(
+            timer.case,
+            CaseEvent.Type.SLA_BREACHED,
+            now,
+            f"{timer.get_metric_display()} target missed.",
+            {"metric": timer.metric, "due_at": timer.due_at.isoformat() if timer.due_at else None},
+        )
+    SlaTimer.objects.bulk_update(breached, ["state", "breached_at", "warning_at", "updated_at"])
+    return {"warned": len(warned), "breached": len(breached)}
