@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "cases",
     "sla",
     "notifications",
+    "status",
 ]
 
 MIDDLEWARE = [
@@ -279,6 +280,13 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # Absolute base of links in e-mails.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Inbound e-mail: replies to case+<token>@INBOUND_EMAIL_DOMAIN become comments; the inbound webhook
+# must present INBOUND_EMAIL_SECRET (empty: the endpoint refuses everything).
+INBOUND_EMAIL_DOMAIN = env_str("INBOUND_EMAIL_DOMAIN", "inbound.casedesk.localhost")
+INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET", "")
+# Webhook endpoints must be https://, except on these hosts (tests and local receivers).
+WEBHOOK_ALLOW_HTTP_HOSTS = env_list("WEBHOOK_ALLOW_HTTP_HOSTS", [])
 
 # --- Casedesk -----------------------------------------------------------------------------------
 # Largest accepted case attachment (bytes); larger uploads get 413 file_too_large.

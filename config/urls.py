@@ -7,6 +7,7 @@ from core.views import HealthApi, api_not_found, api_server_error
 api_v1 = [
     path("", include("core.api.urls")),
     path("", include("accounts.api.urls")),
+    path("", include("status.api.urls")),
     path("", include("cases.api.urls")),
     path("", include("sla.api.urls")),
 ]
@@ -14,6 +15,7 @@ api_v1 = [
 urlpatterns = [
     path("healthz", HealthApi.as_view(), name="health"),
     path("api/v1/", include(api_v1)),
+    path("status/", include("status.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),

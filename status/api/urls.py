@@ -1,0 +1,8 @@
+from django.urls import path
+
+from status.api import views
+
+urlpatterns = [
+    path("status/", views.StatusApi.as_view(), name="status"),
+    path("support/contacts/", views.SupportContactsApi.as_view(), name="support-contacts"),
+]

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from accounts.models import User
+from status import directory
+from status.api.serializers import (
+    StatusOutputSerializer,
+    StatusQueryInputSerializer,
+    SupportContactsOutputSerializer,
+)
+from status.selectors import product_status_list, support_caller_for_user, time_zone_parse
+
+
+class StatusApi(APIView):
+    """Public system status: every active product's state, open incidents and upcoming maintenance."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="status_retrieve",
+        parameters=[StatusQueryInputSerializer],
+        responses={
+            200: StatusOutputSerializer,
+            400: OpenApiResponse(description="`invalid_time_zone` (tz), `invalid` (count)."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = StatusQueryInputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        zone = time_zone_parse(query.validated_data["tz"])
+        now = timezone.now()
+        payload = {
+            "generated_at": now,
+            "time_zone": zone.key,
+            "feeds": {
+                "rss": reverse("status-feed-rss", request=request),
+                "atom": reverse("status-feed-atom", request=request),
+                "calendar": reverse("status-calendar", request=request),
+            },
+            "products": product_status_list(now=now, count=query.validated_data["count"]),
+        }
+        context = {"request": request, "zone": zone}
+        return Response(StatusOutputSerializer(payload, context=context).data)
+
+
+class SupportContactsApi(APIView):
+    """Support phone numbers by region and hours; for a logged-in user, whether they may call and where."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(operation_id="support_contacts_retrieve", responses=SupportContactsOutputSerializer)
+    def get(self, request: Request) -> Response:
+        user = request.user
+        payload = {
+            "regions": directory.SUPPORT_REGIONS,
+            "hours": {
+                "opens": directory.SUPPORT_OPENS,
+                "closes": directory.SUPPORT_CLOSES,
+                "time_basis": directory.SUPPORT_HOURS_BASIS,
+                "after_hours_priorities": directory.AFTER_HOURS_PRIORITIES,
+                "after_hours_note": directory.AFTER_HOURS_NOTE,
+            },
+            "caller": support_caller_for_user(user=user) if isinstance(user, User) else None,
+        }
+        return Response(SupportContactsOutputSerializer(payload).data)

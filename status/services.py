@@ -1,0 +1,262 @@
+"""Every write to system status: maintenance windows, incidents and their updates, subscriptions.
+
+Subscribers are told about changes through ``status_subscribers_notify``, scheduled with
+``transaction.on_commit``. Until the notifications outbox exists it only collects (and logs) who
+would be told; it never sends e-mail itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Product, User
+from core.errors import Conflict, ValidationFailed
+from status.models import Incident, IncidentUpdate, MaintenanceWindow, StatusSubscription
+
+logger = logging.getLogger(__name__)
+
+
+class StatusEvent(StrEnum):
+    INCIDENT_OPENED = "incident_opened"
+    INCIDENT_UPDATED = "incident_updated"
+    INCIDENT_RESOLVED = "incident_resolved"
+    MAINTENANCE_SCHEDULED = "maintenance_scheduled"
+
+
+def status_subscribers_notify(*, product_id: int, event: str, object_id: int) -> list[int]:
+    """HOOK for the notifications outbox (not built yet): collect the subscribers of ``product_id``.
+
+    Runs after commit. Today it returns and logs the ids of opted-in, active users with an e-mail
+    address; the outbox will write one notification per recipient here instead. No e-mail is sent.
+    """
+    recipients = list(
+        StatusSubscription.objects.filter(product_id=product_id, opted_in=True, user__is_active=True)
+        .exclude(user__email="")
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+    logger.info(
+        "status %s #%s: %d subscriber(s) of product %s to notify (outbox pending)",
+        event,
+        object_id,
+        len(recipients),
+        product_id,
+    )
+    return recipients
+
+
+def _notify_after_commit(*, product_id: int, event: StatusEvent, object_id: int) -> None:
+    transaction.on_commit(
+        partial(status_subscribers_notify, product_id=product_id, event=event.value, object_id=object_id)
+    )
+
+
+def _validated(instance: MaintenanceWindow | Incident, *, code: str) -> None:
+    try:
+        instance.full_clean(exclude=["product"])
+    except ValidationError as exc:
+        raise ValidationFailed(
+            f"Invalid {instance._meta.verbose_name}: "
+            + "; ".join(f"{name}: {' '.join(texts)}" for name, texts in sorted(exc.message_dict.items())),
+            code=code,
+            extra={"errors": exc.message_dict},
+        ) from exc
+
+
+@transaction.atomic
+def maintenance_window_create(
+    *,
+    product: Product,
+    title: str,
+    kind: str = MaintenanceWindow.Kind.WEEKLY,
+    description: str = "",
+    weekday: int | None = None,
+    local_start_time: time | None = None,
+    duration: timedelta | None = None,
+    time_zone: str = "",
+    active_from: date | None = None,
+    active_until: date | None = None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    is_active: bool = True,
+    now: datetime | None = None,
+) -> MaintenanceWindow:
+    """Schedule a weekly or one-off window; subscribers are told after commit."""
+    now = now or timezone.now()
+    window = MaintenanceWindow(
+        product=product,
+        kind=kind,
+        title=title,
+        description=description,
+        weekday=weekday,
+        local_start_time=local_start_time,
+        duration=duration,
+        time_zone=time_zone,
+        active_from=active_from,
+        active_until=active_until,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        is_active=is_active,
+        created_at=now,
+    )
+    _validated(window, code="invalid_maintenance_window")
+    window.save()
+    if is_active:
+        _notify_after_commit(
+            product_id=product.pk, event=StatusEvent.MAINTENANCE_SCHEDULED, object_id=window.pk
+        )
+    return window
+
+
+MAINTENANCE_WINDOW_EDITABLE = (
+    "kind",
+    "title",
+    "description",
+    "weekday",
+    "local_start_time",
+    "duration",
+    "time_zone",
+    "active_from",
+    "active_until",
+    "starts_at",
+    "ends_at",
+    "is_active",
+)
+
+
+@transaction.atomic
+def maintenance_window_update(
+    *, window: MaintenanceWindow, changes: dict[str, object], now: datetime | None = None
+) -> MaintenanceWindow:
+    """Change a window's schedule or text; saves only changed fields (no-op when nothing changes)."""
+    unknown = set(changes) - set(MAINTENANCE_WINDOW_EDITABLE)
+    if unknown:
+        raise ValidationFailed(
+            f"Not editable: {', '.join(sorted(unknown))}.", code="invalid_maintenance_window"
+        )
+    window = MaintenanceWindow.objects.select_for_update().select_related("product").get(pk=window.pk)
+    changed = [name for name, value in changes.items() if getattr(window, name) != value]
+    if not changed:
+        return window
+    for name in changed:
+        setattr(window, name, changes[name])
+    _validated(window, code="invalid_maintenance_window")
+    window.save(update_fields=changed)
+    return window
+
+
+def _message_required(message: str) -> str:
+    message = message.strip()
+    if not message:
+        raise ValidationFailed("An incident update needs a message.", code="message_required")
+    return message
+
+
+@transaction.atomic
+def incident_create(
+    *,
+    product: Product,
+    title: str,
+    message: str,
+    impact: str = Incident.Impact.DEGRADED,
+    status: str = Incident.Status.INVESTIGATING,
+    started_at: datetime | None = None,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> Incident:
+    """Open an incident with its first public update; subscribers are told after commit."""
+    now = now or timezone.now()
+    message = _message_required(message)
+    if status == Incident.Status.RESOLVED:
+        raise ValidationFailed("A new incident cannot start resolved.", code="invalid_incident")
+    incident = Incident(
+        product=product, title=title, status=status, impact=impact, started_at=started_at or now
+    )
+    _validated(incident, code="invalid_incident")
+    incident.save()
+    update = IncidentUpdate.objects.create(
+        incident=incident, status=status, message=message, author=actor, created_at=now
+    )
+    _notify_after_commit(product_id=product.pk, event=StatusEvent.INCIDENT_OPENED, object_id=update.pk)
+    return incident
+
+
+@transaction.atomic
+def incident_update(
+    *,
+    incident: Incident,
+    status: str,
+    message: str,
+    impact: str | None = None,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> IncidentUpdate:
+    """Post a public update; may change status and impact; ``resolved`` sets resolved_at. Subscribers told after commit."""
+    now = now or timezone.now()
+    message = _message_required(message)
+    if status not in Incident.Status.values:
+        raise ValidationFailed(f"Unknown incident status {status!r}.", code="invalid_incident")
+    if impact is not None and impact not in Incident.Impact.values:
+        raise ValidationFailed(f"Unknown incident impact {impact!r}.", code="invalid_incident")
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if not incident.is_open:
+        raise Conflict("This incident is already resolved.", code="incident_resolved")
+
+    changed: list[str] = []
+    if status != incident.status:
+        incident.status = status
+        changed.append("status")
+    if impact is not None and impact != incident.impact:
+        incident.impact = impact
+        changed.append("impact")
+    if status == Incident.Status.RESOLVED:
+        incident.resolved_at = now
+        changed.append("resolved_at")
+    if changed:
+        incident.save(update_fields=changed)
+    update = IncidentUpdate.objects.create(
+        incident=incident, status=status, message=message, author=actor, created_at=now
+    )
+    event = (
+        StatusEvent.INCIDENT_RESOLVED if status == Incident.Status.RESOLVED else StatusEvent.INCIDENT_UPDATED
+    )
+    _notify_after_commit(product_id=incident.product_id, event=event, object_id=update.pk)
+    return update
+
+
+@transaction.atomic
+def status_subscription_set(
+    *, user: User, product: Product, now: datetime | None = None
+) -> StatusSubscription:
+    """Opt ``user`` in to ``product``'s status news (no-op when already in)."""
+    now = now or timezone.now()
+    subscription, created = StatusSubscription.objects.select_for_update().get_or_create(
+        user=user, product=product, defaults={"opted_in": True, "created_at": now, "updated_at": now}
+    )
+    if not created and not subscription.opted_in:
+        subscription.opted_in = True
+        subscription.updated_at = now
+        subscription.save(update_fields=["opted_in", "updated_at"])
+    return subscription
+
+
+@transaction.atomic
+def status_subscription_unset(
+    *, user: User, product: Product, now: datetime | None = None
+) -> StatusSubscription | None:
+    """Opt ``user`` out (the row stays, as the record of the choice); no-op when not subscribed."""
+    now = now or timezone.now()
+    subscription = StatusSubscription.objects.select_for_update().filter(user=user, product=product).first()
+    if subscription is None or not subscription.opted_in:
+        return subscription
+    subscription.opted_in = False
+    subscription.updated_at = now
+    subscription.save(update_fields=["opted_in", "updated_at"])
+    return subscription
