@@ -203,7 +203,15 @@ def authorization_request_create(
         after={"kind": kind, "requested_role": requested_role},
         created_at=now,
     )
+    _notify(request, now)
     return request
+
+
+def _notify(request: AuthorizationRequest, now: datetime) -> None:
+    # Imported here: notifications builds on accounts' models, so accounts cannot import it at load time.
+    from notifications.services import notifications_for_authorization_request
+
+    notifications_for_authorization_request(request=request, now=now)
 
 
 def _decision_authority_check(*, user: User, company: Company) -> None:
@@ -310,6 +318,7 @@ def _decide(
         after={"status": status, "reason": reason},
         created_at=now,
     )
+    _notify(request, now)
     return request
 
 

@@ -245,6 +245,7 @@ SPECTACULAR_SETTINGS = {
         "OrganisationKindEnum": ["company", "partner_establishment"],
         "CaseStatusEnum": "cases.models.CaseStatus",
         "EscalationStatusEnum": "cases.models.EscalationRequest.Status",
+        "CaseEventTypeEnum": "cases.models.CaseEvent.Type",
     },
 }
 

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("status.api.urls")),
     path("", include("cases.api.urls")),
     path("", include("sla.api.urls")),
+    path("", include("notifications.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,1 +1,129 @@
-from django.db import models  # noqa: F401
+"""The outbox: one row per message to send, written in the same transaction as its cause.
+
+Delivery happens after commit, from a worker; a unique key per (source, recipient, channel) means
+a retried or duplicated job never creates or sends a message twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Company, User
+from cases.models import Case
+
+
+class Notification(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        WEBHOOK = "webhook", "Webhook"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=50)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    to_address = models.CharField(max_length=500, help_text="E-mail address or webhook URL.")
+    webhook = models.ForeignKey(
+        "WebhookEndpoint", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    language = models.CharField(max_length=8, default="en")
+    context = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="notification_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.to_address} ({self.status})"
+
+
+def _new_secret() -> str:
+    return secrets.token_hex(32)
+
+
+class WebhookEndpoint(models.Model):
+    """An HTTPS endpoint a company registers for chosen case event types (signed with HMAC-SHA256)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=500)
+    event_types = models.JSONField(
+        default=list, help_text="Case event types, e.g. ['created', 'transition']."
+    )
+    secret = models.CharField(max_length=64, default=_new_secret, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.company}: {self.url}"
+
+
+def _survey_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class SatisfactionSurvey(models.Model):
+    class Rating(models.TextChoices):
+        GOOD = "good", "Good"
+        BAD = "bad", "Bad"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="surveys")
+    respondent = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, unique=True, default=_survey_token, editable=False)
+    rating = models.CharField(max_length=4, choices=Rating.choices, blank=True)
+    comment = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "created_at"], name="one_survey_per_closing")]
+
+    def __str__(self) -> str:
+        return f"Survey {self.case_id}: {self.rating or 'unanswered'}"
+
+
+class InboundEmail(models.Model):
+    """Every inbound message and what became of it (the log for refused and spoofed mail)."""
+
+    class Outcome(models.TextChoices):
+        COMMENTED = "commented", "Added as a case comment"
+        DECIDED = "decided", "Decided an authorisation request"
+        REFUSED = "refused", "Refused"
+
+    sender = models.CharField(max_length=320)
+    recipient = models.CharField(max_length=320, blank=True)
+    subject = models.CharField(max_length=500, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    reason = models.TextField(blank=True)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.received_at:%Y-%m-%d %H:%M} {self.sender} → {self.outcome}"

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import ProductInstance
 from cases.models import SUPPORT_HOLDS, Case, CaseEvent, CaseStatus
+from notifications.services import notifications_for_case_event
 from sla.clock import read_clock
 from sla.models import Metric, SlaTimer
 from sla.selectors import (
@@ -57,10 +58,12 @@ def warning_thresholds(target: timedelta) -> list[timedelta]:
 
 
 def _event(case: Case, type: str, at: datetime, note: str, data: dict[str, object]) -> CaseEvent:
-    """An SLA entry in the case's history, by the system; hidden from customers."""
-    return CaseEvent.objects.create(
+    """An SLA entry in the case's history, by the system; hidden from customers. Notifies staff."""
+    event = CaseEvent.objects.create(
         case=case, type=type, note=note, data=data, is_internal=True, created_at=at
     )
+    notifications_for_case_event(event=event)
+    return event
 
 
 def _refresh(timer: SlaTimer, case: Case, history: list[tuple[datetime, str]], now: datetime) -> None:

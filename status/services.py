@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,31 +29,51 @@ class StatusEvent(StrEnum):
     MAINTENANCE_SCHEDULED = "maintenance_scheduled"
 
 
-def status_subscribers_notify(*, product_id: int, event: str, object_id: int) -> list[int]:
-    """HOOK for the notifications outbox (not built yet): collect the subscribers of ``product_id``.
+def status_subscribers_notify(*, product_id: int, event: str, object_id: int, now: datetime) -> list[int]:
+    """Write one e-mail per opted-in subscriber of the product into the notifications outbox (in the
+    caller's transaction; delivered after commit). Answers the recipients' user ids."""
+    from notifications.services import notifications_for_status_change
 
-    Runs after commit. Today it returns and logs the ids of opted-in, active users with an e-mail
-    address; the outbox will write one notification per recipient here instead. No e-mail is sent.
-    """
-    recipients = list(
-        StatusSubscription.objects.filter(product_id=product_id, opted_in=True, user__is_active=True)
-        .exclude(user__email="")
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
+    subscribers = list(
+        User.objects.filter(
+            status_subscriptions__product_id=product_id, status_subscriptions__opted_in=True, is_active=True
+        )
+        .exclude(email="")
+        .order_by("pk")
     )
-    logger.info(
-        "status %s #%s: %d subscriber(s) of product %s to notify (outbox pending)",
-        event,
-        object_id,
-        len(recipients),
-        product_id,
+    if event == StatusEvent.MAINTENANCE_SCHEDULED:
+        window = MaintenanceWindow.objects.select_related("product").get(pk=object_id)
+        kind, context = (
+            "status_maintenance",
+            {
+                "product": window.product.name,
+                "title": window.title,
+                "message": window.description,
+                "schedule": str(window),
+            },
+        )
+    else:
+        update = IncidentUpdate.objects.select_related("incident__product").get(pk=object_id)
+        kind, context = (
+            "status_incident",
+            {
+                "product": update.incident.product.name,
+                "title": update.incident.title,
+                "incident_status": update.status,
+                "message": update.message,
+            },
+        )
+    notifications_for_status_change(
+        key=f"status:{event}:{object_id}", kind=kind, users=subscribers, context=context, now=now
     )
-    return recipients
+    logger.info("status %s #%s: %d subscriber(s) notified", event, object_id, len(subscribers))
+    return [user.pk for user in subscribers]
 
 
 def _notify_after_commit(*, product_id: int, event: StatusEvent, object_id: int) -> None:
-    transaction.on_commit(
-        partial(status_subscribers_notify, product_id=product_id, event=event.value, object_id=object_id)
+    # The outbox rows are written now, with their cause; delivery happens after commit.
+    status_subscribers_notify(
+        product_id=product_id, event=event.value, object_id=object_id, now=timezone.now()
     )
 
 

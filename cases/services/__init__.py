@@ -5,12 +5,13 @@ from cases.services.comments import comment_create
 from cases.services.creation import case_create
 from cases.services.escalations import escalation_decide, escalation_request
 from cases.services.staffing import case_assign, case_priority_override
-from cases.services.transitions import case_auto_close_due, case_transition
+from cases.services.transitions import case_auto_close_due, case_auto_close_reminders_due, case_transition
 
 __all__ = [
     "attachment_add",
     "case_assign",
     "case_auto_close_due",
+    "case_auto_close_reminders_due",
     "case_create",
     "case_priority_override",
     "case_transition",

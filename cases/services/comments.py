@@ -81,7 +81,9 @@ def comment_create(
         if not author.is_staff and case.status == CaseStatus.PENDING_CUSTOMER:
             from cases.services.transitions import case_transition
 
-            case_transition(case=case, actor=author, transition="respond", message=body, now=now)
+            case_transition(
+                case=case, actor=author, transition="respond", message=body, comment_source=source, now=now
+            )
             return Comment.objects.filter(case=case, author=author).latest("created_at", "id")
         return comment_add(
             case=case, author=author, body=body, is_internal=is_internal, at=now, source=source

@@ -88,6 +88,7 @@ def case_create(
         # The number derives from the primary key: unique, stable, and free of a second counter.
         case.number = f"CS-{case.pk:06d}"
         case.save(update_fields=["number"])
+        sla_timers_start(case=case, now=now)  # before the event: its auto-response quotes the due time
         case_event_record(
             case=case,
             type=CaseEvent.Type.CREATED,
@@ -96,7 +97,6 @@ def case_create(
             to_status=CaseStatus.OPEN,
             data={"priority": case.priority, "follow_up_of": follow_up_of.number if follow_up_of else None},
         )
-        sla_timers_start(case=case, now=now)
         return case
 
     return create_once(

@@ -7,6 +7,7 @@ from typing import Any
 
 from accounts.models import User
 from cases.models import Case, CaseEvent
+from notifications.services import notifications_for_case_event
 
 
 def case_event_record(
@@ -22,8 +23,9 @@ def case_event_record(
     data: dict[str, Any] | None = None,
     is_internal: bool = False,
 ) -> CaseEvent:
-    """Append an immutable event to ``case``'s history (``actor`` None means the system)."""
-    return CaseEvent.objects.create(
+    """Append an immutable event to ``case``'s history (``actor`` None means the system) and write the
+    notifications it calls for into the outbox (delivered after commit)."""
+    event = CaseEvent.objects.create(
         case=case,
         type=type,
         actor=actor,
@@ -35,3 +37,5 @@ def case_event_record(
         is_internal=is_internal,
         created_at=at,
     )
+    notifications_for_case_event(event=event)
+    return event

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from accounts.models import User
 from accounts.selectors import case_opening_check
-from cases.models import Case, CaseEvent, CaseStatus, OutOfScopeReason
+from cases.models import Case, CaseEvent, CaseStatus, Comment, OutOfScopeReason
 from cases.selectors import TRANSITION_INPUTS, reopen_window_expired
 from cases.services.comments import comment_add
 from cases.services.events import case_event_record
@@ -98,6 +99,7 @@ def case_transition(
     tentative_release_date: date | None = None,
     out_of_scope_reason: OutOfScopeReason | None = None,
     reason: str = "",
+    comment_source: str = Comment.Source.API,
     now: datetime | None = None,
 ) -> Case:
     """Move ``case`` through ``transition`` for ``actor``: lock, check, apply, save, record the event.
@@ -147,7 +149,7 @@ def case_transition(
         raise Conflict(f"{case.number} changed while you were acting; reload it.", code="conflict") from exc
 
     if transition in _MESSAGE_AS_COMMENT:
-        comment_add(case=case, author=actor, body=message, is_internal=False, at=now)
+        comment_add(case=case, author=actor, body=message, is_internal=False, at=now, source=comment_source)
     note = message or resolution or reason
     if out_of_scope_reason is not None:
         note = f"{out_of_scope_reason.name}: {out_of_scope_reason.referral}"
@@ -192,4 +194,34 @@ def case_auto_close_due(*, now: datetime | None = None, batch_size: int = 500) -
             note="No answer within 9 days of the proposed resolution.",
         )
         sla_timers_refresh(case=case, now=now)
+    return [case.pk for case in due]
+
+
+AUTO_CLOSE_REMINDER_BEFORE = timedelta(days=2)
+
+
+@transaction.atomic
+def case_auto_close_reminders_due(*, now: datetime | None = None, batch_size: int = 500) -> list[int]:
+    """Remind customers two days before a Verify Resolution case closes by itself (once per stay in
+    that status; concurrent runs skip each other's rows). Answers the reminded case ids."""
+    now = now or timezone.now()
+    already = CaseEvent.objects.filter(
+        case=OuterRef("pk"),
+        type=CaseEvent.Type.AUTO_CLOSE_REMINDER,
+        created_at__gte=OuterRef("status_changed_at"),
+    )
+    due = list(
+        Case.objects.select_for_update(skip_locked=True)
+        .filter(status=CaseStatus.VERIFY_RESOLUTION, auto_close_at__lte=now + AUTO_CLOSE_REMINDER_BEFORE)
+        .exclude(Exists(already))
+        .order_by("auto_close_at", "pk")[:batch_size]
+    )
+    for case in due:
+        case_event_record(
+            case=case,
+            type=CaseEvent.Type.AUTO_CLOSE_REMINDER,
+            actor=None,
+            at=now,
+            note=f"Closes automatically at {case.auto_close_at:%Y-%m-%d %H:%M} UTC unless the customer answers.",
+        )
     return [case.pk for case in due]

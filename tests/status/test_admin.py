@@ -45,6 +45,7 @@ def test_changelists_do_not_query_per_row(admin_user_client, django_assert_max_n
 
 def test_adding_an_incident_goes_through_the_service(admin_user_client, django_capture_on_commit_callbacks):
     product = ProductFactory()
+    StatusSubscriptionFactory(product=product)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = admin_user_client.post(

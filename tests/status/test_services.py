@@ -2,15 +2,16 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.core import mail
 
 from core.errors import Conflict, ValidationFailed
+from notifications.models import Notification
 from status.models import Incident, IncidentUpdate, MaintenanceWindow, StatusSubscription
 from status.services import (
     incident_create,
     incident_update,
     maintenance_window_create,
     maintenance_window_update,
-    status_subscribers_notify,
     status_subscription_set,
     status_subscription_unset,
 )
@@ -59,19 +60,23 @@ def test_incident_create_writes_the_first_update_and_notifies_subscribers_after_
         analyst,
         NOW,
     )
-    assert len(callbacks) == 1
-    assert callbacks[0].func is status_subscribers_notify
-    assert callbacks[0].keywords == {
-        "product_id": product.pk,
-        "event": "incident_opened",
-        "object_id": update.pk,
-    }
+    # One outbox row per opted-in subscriber with an address, delivered after commit.
+    notification = Notification.objects.get()
+    assert (notification.kind, notification.recipient, notification.status) == (
+        "status_incident",
+        subscriber,
+        "sent",
+    )
+    assert notification.idempotency_key.startswith(f"status:incident_opened:{update.pk}:")
+    assert [m.to for m in mail.outbox] == [[subscriber.email]]
+    assert "Slow reports" in mail.outbox[0].subject
+    assert len(callbacks) == 1  # the delivery task
     assert "1 subscriber(s)" in caplog.text
-    assert status_subscribers_notify(product_id=product.pk, event="x", object_id=0) == [subscriber.pk]
 
 
 def test_incident_resolve_sets_resolved_at_and_records_the_update(django_capture_on_commit_callbacks):
     incident = IncidentFactory(impact=Incident.Impact.OUTAGE)
+    StatusSubscriptionFactory(product=incident.product)
     later = NOW + timedelta(hours=1)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -83,7 +88,9 @@ def test_incident_resolve_sets_resolved_at_and_records_the_update(django_capture
     incident.refresh_from_db()
     assert (incident.status, incident.impact, incident.resolved_at) == ("resolved", "degraded", later)
     assert list(incident.updates.values_list("status", flat=True)) == ["resolved", "monitoring"]
-    assert [callback.keywords["event"] for callback in callbacks] == ["incident_updated", "incident_resolved"]
+    events = [n.idempotency_key.split(":")[1] for n in Notification.objects.order_by("pk")]
+    assert events == ["incident_updated", "incident_resolved"]
+    assert len(callbacks) == 2
 
 
 def test_a_resolved_incident_takes_no_more_updates():
@@ -125,6 +132,7 @@ def test_incident_updates_are_immutable():
 
 def test_maintenance_window_create_weekly_and_one_off(django_capture_on_commit_callbacks):
     product = ProductFactory()
+    StatusSubscriptionFactory(product=product)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         weekly = maintenance_window_create(product=product, title="Weekly", now=NOW, **WEEKLY)
@@ -140,7 +148,8 @@ def test_maintenance_window_create_weekly_and_one_off(django_capture_on_commit_c
     assert weekly.created_at == NOW
     assert weekly.weekly_rule.time_zone == "America/Los_Angeles"
     assert one_off.schedule_text == "2026-03-14 03:00 – 2026-03-14 05:00 UTC"
-    assert [callback.keywords["event"] for callback in callbacks] == ["maintenance_scheduled"] * 2
+    assert list(Notification.objects.values_list("kind", flat=True)) == ["status_maintenance"] * 2
+    assert len(callbacks) == 2
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,32 @@
+from celery import shared_task
+
+# A scheduled run works through at most this many batches, then leaves the rest to the next run.
+MAX_BATCHES_PER_RUN = 20
+
+
+@shared_task
+def cases_auto_close_task() -> int:
+    """Close cases 9 days into Verify Resolution (bounded batches; safe to run on two workers)."""
+    from cases.services import case_auto_close_due
+
+    closed = 0
+    for _ in range(MAX_BATCHES_PER_RUN):
+        batch = case_auto_close_due()
+        closed += len(batch)
+        if not batch:
+            break
+    return closed
+
+
+@shared_task
+def cases_auto_close_reminders_task() -> int:
+    """Remind customers two days before the automatic close."""
+    from cases.services import case_auto_close_reminders_due
+
+    reminded = 0
+    for _ in range(MAX_BATCHES_PER_RUN):
+        batch = case_auto_close_reminders_due()
+        reminded += len(batch)
+        if not batch:
+            break
+    return reminded

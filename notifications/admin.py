@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from notifications.models import InboundEmail, Notification, SatisfactionSurvey, WebhookEndpoint
+from notifications.services import notification_retry
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "channel",
+        "to_address",
+        "language",
+        "status",
+        "attempts",
+        "last_error",
+    ]
+    list_filter = ["status", "channel", "kind"]
+    list_select_related = ["case"]
+    search_fields = ["to_address", "case__number", "idempotency_key"]
+    actions = ["retry_selected"]
+
+    @admin.action(description="Retry selected failed notifications")
+    def retry_selected(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        failed = list(queryset.filter(status=Notification.Status.FAILED))
+        for notification in failed:
+            notification_retry(notification=notification)
+        self.message_user(
+            request,
+            f"{len(failed)} queued again; {queryset.count() - len(failed)} were not failed.",
+            level=messages.INFO,
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and bool(request.user.is_staff)  # the changelist and its retry action
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["company", "url", "is_active", "created_at"]
+    list_select_related = ["company"]
+    exclude = ["secret"]
+
+
+@admin.register(SatisfactionSurvey)
+class SatisfactionSurveyAdmin(ReadOnlyAdmin):
+    list_display = ["case", "respondent", "rating", "answered_at", "created_at"]
+    list_filter = ["rating"]
+    list_select_related = ["case", "respondent"]
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "sender", "recipient", "outcome", "reason", "case"]
+    list_filter = ["outcome"]
+    list_select_related = ["case"]

@@ -1,0 +1,259 @@
+"""What each notification says, per language. Subjects and bodies are Django template strings;
+``notifications/templates/notifications/email.{txt,html}`` lay them out. Customers read theirs in
+their company's language (en, fr, es); staff notices fall back to English."""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "fr", "es")
+
+# kind → language → (subject, body). The body is plain text; paragraphs are separated by blank lines.
+MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
+    "case_created": {
+        "en": (
+            "[{{ case_number }}] We received your case: {{ case_subject }}",
+            "Hello {{ name }},\n\nWe received your case {{ case_number }} (priority {{ priority }}).\n\n"
+            "{% if first_response_due %}You will hear from us by {{ first_response_due }}.{% else %}"
+            "Service-level targets apply to production instances only.{% endif %}",
+        ),
+        "fr": (
+            "[{{ case_number }}] Nous avons bien reçu votre cas : {{ case_subject }}",
+            "Bonjour {{ name }},\n\nNous avons bien reçu votre cas {{ case_number }} (priorité {{ priority }}).\n\n"
+            "{% if first_response_due %}Vous aurez une réponse au plus tard le {{ first_response_due }}.{% else %}"
+            "Les engagements de service ne s'appliquent qu'aux instances de production.{% endif %}",
+        ),
+        "es": (
+            "[{{ case_number }}] Hemos recibido su caso: {{ case_subject }}",
+            "Hola {{ name }}:\n\nHemos recibido su caso {{ case_number }} (prioridad {{ priority }}).\n\n"
+            "{% if first_response_due %}Le responderemos antes del {{ first_response_due }}.{% else %}"
+            "Los SLA solo se aplican a las instancias de producción.{% endif %}",
+        ),
+    },
+    "support_reply": {
+        "en": ("[{{ case_number }}] New reply from support", "Hello {{ name }},\n\n{{ message }}"),
+        "fr": ("[{{ case_number }}] Nouvelle réponse du support", "Bonjour {{ name }},\n\n{{ message }}"),
+        "es": ("[{{ case_number }}] Nueva respuesta de soporte", "Hola {{ name }}:\n\n{{ message }}"),
+    },
+    "pending_customer": {
+        "en": (
+            "[{{ case_number }}] We need something from you",
+            "Hello {{ name }},\n\nWe have paused work on {{ case_number }} until you can help:\n\n{{ message }}\n\n"
+            "Reply to this e-mail or comment on the case.",
+        ),
+        "fr": (
+            "[{{ case_number }}] Nous avons besoin de vous",
+            "Bonjour {{ name }},\n\nLe traitement de {{ case_number }} est en attente de votre action :\n\n"
+            "{{ message }}\n\nRépondez à ce message ou commentez le cas.",
+        ),
+        "es": (
+            "[{{ case_number }}] Necesitamos su ayuda",
+            "Hola {{ name }}:\n\nEl caso {{ case_number }} está pendiente de una acción suya:\n\n{{ message }}\n\n"
+            "Responda a este correo o comente el caso.",
+        ),
+    },
+    "verify_resolution": {
+        "en": (
+            "[{{ case_number }}] Please verify the resolution",
+            "Hello {{ name }},\n\n{{ message }}\n\nIf the fix does not work, or you need more, answer before "
+            "{{ auto_close_date }}; otherwise the case closes automatically.",
+        ),
+        "fr": (
+            "[{{ case_number }}] Merci de vérifier la résolution",
+            "Bonjour {{ name }},\n\n{{ message }}\n\nSi la correction ne fonctionne pas ou s'il vous faut plus, "
+            "répondez avant le {{ auto_close_date }} ; sinon le cas sera fermé automatiquement.",
+        ),
+        "es": (
+            "[{{ case_number }}] Verifique la resolución",
+            "Hola {{ name }}:\n\n{{ message }}\n\nSi la solución no funciona o necesita algo más, responda antes "
+            "del {{ auto_close_date }}; de lo contrario, el caso se cerrará automáticamente.",
+        ),
+    },
+    "auto_close_reminder": {
+        "en": (
+            "[{{ case_number }}] Closing automatically on {{ auto_close_date }}",
+            "Hello {{ name }},\n\nWe have not heard back about the resolution of {{ case_number }}. "
+            "It will close automatically on {{ auto_close_date }} unless you answer.",
+        ),
+        "fr": (
+            "[{{ case_number }}] Fermeture automatique le {{ auto_close_date }}",
+            "Bonjour {{ name }},\n\nSans retour de votre part sur la résolution de {{ case_number }}, "
+            "le cas sera fermé automatiquement le {{ auto_close_date }}.",
+        ),
+        "es": (
+            "[{{ case_number }}] Cierre automático el {{ auto_close_date }}",
+            "Hola {{ name }}:\n\nNo hemos recibido respuesta sobre la resolución de {{ case_number }}. "
+            "Se cerrará automáticamente el {{ auto_close_date }} si no responde.",
+        ),
+    },
+    "case_closed": {
+        "en": (
+            "[{{ case_number }}] Your case is closed",
+            "Hello {{ name }},\n\n{{ case_number }} is closed{% if automatic %} automatically, 9 days after we "
+            "proposed a resolution{% endif %}. You can reopen it within 3 days.\n\n"
+            "{% if survey_url %}How did we do? One click: {{ survey_url }}{% endif %}",
+        ),
+        "fr": (
+            "[{{ case_number }}] Votre cas est fermé",
+            "Bonjour {{ name }},\n\n{{ case_number }} est fermé{% if automatic %} automatiquement, 9 jours après "
+            "la résolution proposée{% endif %}. Vous pouvez le rouvrir pendant 3 jours.\n\n"
+            "{% if survey_url %}Votre avis en un clic : {{ survey_url }}{% endif %}",
+        ),
+        "es": (
+            "[{{ case_number }}] Su caso está cerrado",
+            "Hola {{ name }}:\n\n{{ case_number }} está cerrado{% if automatic %} automáticamente, 9 días después "
+            "de proponer la resolución{% endif %}. Puede reabrirlo durante 3 días.\n\n"
+            "{% if survey_url %}¿Qué tal lo hicimos? Un clic: {{ survey_url }}{% endif %}",
+        ),
+    },
+    "reopened": {
+        "en": ("[{{ case_number }}] Case reopened", "Hello {{ name }},\n\n{{ case_number }} is open again."),
+        "fr": (
+            "[{{ case_number }}] Cas rouvert",
+            "Bonjour {{ name }},\n\n{{ case_number }} est de nouveau ouvert.",
+        ),
+        "es": (
+            "[{{ case_number }}] Caso reabierto",
+            "Hola {{ name }}:\n\n{{ case_number }} se ha reabierto.",
+        ),
+    },
+    "escalation_requested": {
+        "en": (
+            "[{{ case_number }}] Escalation requested",
+            "Hello {{ name }},\n\nWe received your escalation request for {{ case_number }}; a support manager "
+            "will review it and your analyst will contact you if more is needed.",
+        ),
+        "fr": (
+            "[{{ case_number }}] Demande d'escalade reçue",
+            "Bonjour {{ name }},\n\nNous avons reçu votre demande d'escalade pour {{ case_number }} ; un responsable "
+            "l'examinera et votre analyste vous contactera si besoin.",
+        ),
+        "es": (
+            "[{{ case_number }}] Solicitud de escalado recibida",
+            "Hola {{ name }}:\n\nHemos recibido su solicitud de escalado para {{ case_number }}; un responsable la "
+            "revisará y su analista se pondrá en contacto si necesita más información.",
+        ),
+    },
+    "escalation_decided": {
+        "en": (
+            "[{{ case_number }}] Escalation {{ decision }}",
+            "Hello {{ name }},\n\nYour escalation request for {{ case_number }} was {{ decision }}.\n\n{{ message }}",
+        ),
+        "fr": (
+            "[{{ case_number }}] Escalade : {{ decision }}",
+            "Bonjour {{ name }},\n\nVotre demande d'escalade pour {{ case_number }} : {{ decision }}.\n\n{{ message }}",
+        ),
+        "es": (
+            "[{{ case_number }}] Escalado: {{ decision }}",
+            "Hola {{ name }}:\n\nSu solicitud de escalado para {{ case_number }}: {{ decision }}.\n\n{{ message }}",
+        ),
+    },
+    "authorization_request_raised": {
+        "en": (
+            "Authorisation request received: {{ request_kind }}",
+            "Hello {{ name }},\n\nWe recorded a request ({{ request_kind }}) for {{ subject_user }}. A manager of "
+            "{{ company }} must approve it.{% if for_manager %} Reply APPROVE or REJECT to this e-mail, or use the "
+            "API.{% endif %}",
+        ),
+        "fr": (
+            "Demande d'autorisation reçue : {{ request_kind }}",
+            "Bonjour {{ name }},\n\nNous avons enregistré une demande ({{ request_kind }}) pour {{ subject_user }}. "
+            "Un responsable de {{ company }} doit l'approuver.{% if for_manager %} Répondez APPROUVER ou REJETER à "
+            "ce message, ou utilisez l'API.{% endif %}",
+        ),
+        "es": (
+            "Solicitud de autorización recibida: {{ request_kind }}",
+            "Hola {{ name }}:\n\nHemos registrado una solicitud ({{ request_kind }}) para {{ subject_user }}. Un "
+            "responsable de {{ company }} debe aprobarla.{% if for_manager %} Responda APROBAR o RECHAZAR a este "
+            "correo, o use la API.{% endif %}",
+        ),
+    },
+    "authorization_request_decided": {
+        "en": (
+            "Authorisation request {{ decision }}: {{ request_kind }}",
+            "Hello {{ name }},\n\nThe request ({{ request_kind }}) for {{ subject_user }} was {{ decision }}.",
+        ),
+        "fr": (
+            "Demande d'autorisation {{ decision }} : {{ request_kind }}",
+            "Bonjour {{ name }},\n\nLa demande ({{ request_kind }}) pour {{ subject_user }} : {{ decision }}.",
+        ),
+        "es": (
+            "Solicitud de autorización {{ decision }}: {{ request_kind }}",
+            "Hola {{ name }}:\n\nLa solicitud ({{ request_kind }}) para {{ subject_user }}: {{ decision }}.",
+        ),
+    },
+    "status_maintenance": {
+        "en": (
+            "Scheduled maintenance: {{ product }}",
+            "Hello {{ name }},\n\n{{ title }}: {{ schedule }}.\n\n{{ message }}\n\nThe system may be offline then.",
+        ),
+        "fr": (
+            "Maintenance planifiée : {{ product }}",
+            "Bonjour {{ name }},\n\n{{ title }} : {{ schedule }}.\n\n{{ message }}\n\nLe système peut être "
+            "indisponible pendant ce créneau.",
+        ),
+        "es": (
+            "Mantenimiento programado: {{ product }}",
+            "Hola {{ name }}:\n\n{{ title }}: {{ schedule }}.\n\n{{ message }}\n\nEl sistema puede estar "
+            "desconectado durante ese periodo.",
+        ),
+    },
+    "status_incident": {
+        "en": (
+            "{{ product }}: {{ title }} ({{ incident_status }})",
+            "Hello {{ name }},\n\n{{ product }} — {{ title }}: {{ incident_status }}.\n\n{{ message }}",
+        ),
+        "fr": (
+            "{{ product }} : {{ title }} ({{ incident_status }})",
+            "Bonjour {{ name }},\n\n{{ product }} — {{ title }} : {{ incident_status }}.\n\n{{ message }}",
+        ),
+        "es": (
+            "{{ product }}: {{ title }} ({{ incident_status }})",
+            "Hola {{ name }}:\n\n{{ product }} — {{ title }}: {{ incident_status }}.\n\n{{ message }}",
+        ),
+    },
+    # Staff notices (support analysts and managers), English.
+    "sla_warning": {
+        "en": (
+            "[{{ case_number }}] SLA {{ metric }} due {{ due_at }}",
+            "{{ case_number }} ({{ priority }}, {{ company }}): {{ metric }} is due at {{ due_at }}.\n\n{{ case_url }}",
+        ),
+    },
+    "sla_breached": {
+        "en": (
+            "[{{ case_number }}] SLA {{ metric }} breached",
+            "{{ case_number }} ({{ priority }}, {{ company }}): {{ metric }} was due at {{ due_at }}.\n\n{{ case_url }}",
+        ),
+    },
+    "escalation_review": {
+        "en": (
+            "[{{ case_number }}] Escalation to review",
+            "{{ company }} asks to escalate {{ case_number }}:\n\n{{ message }}\n\n{{ case_url }}",
+        ),
+    },
+}
+
+DECISIONS = {
+    "approved": {"en": "approved", "fr": "approuvée", "es": "aprobada"},
+    "rejected": {"en": "rejected", "fr": "rejetée", "es": "rechazada"},
+    "accepted": {"en": "accepted", "fr": "acceptée", "es": "aceptada"},
+    "declined": {"en": "declined", "fr": "refusée", "es": "rechazada"},
+}
+
+REQUEST_KINDS = {
+    "new_dsu": {
+        "en": "new designated support user",
+        "fr": "nouvel utilisateur désigné",
+        "es": "nuevo usuario designado",
+    },
+    "role_change": {"en": "permission change", "fr": "changement de droits", "es": "cambio de permisos"},
+    "password_reset": {
+        "en": "password reset",
+        "fr": "réinitialisation du mot de passe",
+        "es": "restablecimiento de contraseña",
+    },
+}
+
+FOOTER = {
+    "en": "Casedesk support. Reply to this e-mail to add a comment to the case.",
+    "fr": "Support Casedesk. Répondez à ce message pour ajouter un commentaire au cas.",
+    "es": "Soporte Casedesk. Responda a este correo para añadir un comentario al caso.",
+}

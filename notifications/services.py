@@ -1,0 +1,489 @@
+"""Notifications: outbox rows written with their cause, delivered by a worker after commit.
+
+Callers (case events, authorisation requests) write rows here inside their own transaction; each
+row's delivery is queued on commit. ``notification_deliver`` claims a row with a conditional
+update, so two workers never send the same row, and sends outside any transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.request
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import AuthorizationRequest, Company, User
+from accounts.selectors import company_managers
+from cases.models import Case, CaseEvent, CaseStatus, Comment
+from notifications.messages import DECISIONS, REQUEST_KINDS
+from notifications.models import Notification, SatisfactionSurvey, WebhookEndpoint
+from notifications.rendering import render_email
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=1)
+# A row claimed longer ago than this belongs to a worker that died: it may be claimed again.
+CLAIM_TIMEOUT = timedelta(minutes=5)
+WEBHOOK_TIMEOUT_SECONDS = 5
+
+
+class DeliveryError(Exception):
+    """A delivery attempt failed; the row is back to pending (or failed after the last attempt)."""
+
+
+# --- recipients and context -----------------------------------------------------------------------
+
+
+def _customers_of(case: Case) -> list[User]:
+    """The people entitled to follow the case from the customer side: its opener and, for partners,
+    the client contact it was opened for. Never anyone of another company."""
+    people = [case.opened_by] + ([case.on_behalf_of] if case.on_behalf_of else [])
+    return [person for person in dict.fromkeys(people) if person.is_active and not person.is_staff]
+
+
+def support_managers() -> list[User]:
+    return list(
+        User.objects.filter(is_staff=True, is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(user_permissions__codename="manage_support")
+            | Q(groups__permissions__codename="manage_support")
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _language(user: User, company: Company | None) -> str:
+    return user.language or (company.language if company else "") or "en"
+
+
+def _local(at: datetime | None, company: Company) -> str:
+    if at is None:
+        return ""
+    return f"{at.astimezone(ZoneInfo(company.time_zone)):%Y-%m-%d %H:%M} ({company.time_zone})"
+
+
+def _case_context(case: Case, event: CaseEvent | None = None) -> dict[str, Any]:
+    return {
+        "case_id": case.pk,
+        "case_number": case.number,
+        "case_subject": case.subject,
+        "priority": case.priority,
+        "company": case.company.name,
+        "case_url": f"{settings.PUBLIC_BASE_URL}/api/v1/cases/{case.pk}/",
+        "message": event.note if event else "",
+    }
+
+
+# --- writing outbox rows --------------------------------------------------------------------------
+
+
+def _queue(rows: Iterable[Notification]) -> list[Notification]:
+    """Insert rows, skipping ones whose idempotency key exists; deliver each after commit."""
+    created = []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:  # same key: this message was already written by an earlier run
+            continue
+        created.append(row)
+        from notifications.tasks import notification_deliver_task
+
+        transaction.on_commit(partial(notification_deliver_task.delay, row.pk))
+    return created
+
+
+def _email(
+    *,
+    key: str,
+    kind: str,
+    recipient: User,
+    company: Company | None,
+    case: Case | None,
+    context: dict[str, Any],
+    now: datetime,
+) -> Notification:
+    return Notification(
+        idempotency_key=f"{key}:{kind}:email:{recipient.pk}",
+        kind=kind,
+        channel=Notification.Channel.EMAIL,
+        recipient=recipient,
+        to_address=recipient.email,
+        case=case,
+        language=_language(recipient, company) if not recipient.is_staff else (recipient.language or "en"),
+        context={**context, "name": str(recipient)},
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+_CUSTOMER_KINDS_BY_STATUS = {
+    CaseStatus.PENDING_CUSTOMER: "pending_customer",
+    CaseStatus.VERIFY_RESOLUTION: "verify_resolution",
+}
+
+
+def notifications_for_case_event(*, event: CaseEvent) -> list[Notification]:
+    """Write the outbox rows a case event calls for (e-mails and webhooks), in the caller's transaction."""
+    case = Case.objects.select_related("company", "opened_by", "on_behalf_of", "assignee").get(
+        pk=event.case_id
+    )
+    now = event.created_at
+    key = f"case_event:{event.pk}"
+    context = _case_context(case, event)
+    customers = _customers_of(case)
+    rows: list[Notification] = []
+
+    def to_customers(kind: str, **extra: Any) -> None:
+        rows.extend(
+            _email(
+                key=key,
+                kind=kind,
+                recipient=u,
+                company=case.company,
+                case=case,
+                context={**context, **extra},
+                now=now,
+            )
+            for u in customers
+            if u.email
+        )
+
+    def to_staff(kind: str, people: Iterable[User], **extra: Any) -> None:
+        rows.extend(
+            _email(
+                key=key,
+                kind=kind,
+                recipient=u,
+                company=None,
+                case=case,
+                context={**context, **extra},
+                now=now,
+            )
+            for u in dict.fromkeys(people)
+            if u.email
+        )
+
+    Type = CaseEvent.Type
+    if event.type == Type.CREATED:
+        from sla.models import Metric, SlaTimer
+
+        due = (
+            SlaTimer.objects.filter(case=case, metric=Metric.FIRST_RESPONSE)
+            .values_list("due_at", flat=True)
+            .first()
+        )
+        to_customers("case_created", first_response_due=_local(due, case.company))
+    elif (
+        event.type == Type.COMMENTED
+        and not event.is_internal
+        and event.actor is not None
+        and event.actor.is_staff
+    ):
+        body = Comment.objects.filter(pk=event.data.get("comment_id")).values_list("body", flat=True).first()
+        to_customers("support_reply", message=body or "")
+    elif event.type == Type.TRANSITION and event.to_status in _CUSTOMER_KINDS_BY_STATUS:
+        to_customers(
+            _CUSTOMER_KINDS_BY_STATUS[CaseStatus(event.to_status)],
+            auto_close_date=_local(case.auto_close_at, case.company),
+            message=event.note,
+        )
+    elif event.type == Type.AUTO_CLOSE_REMINDER:
+        to_customers("auto_close_reminder", auto_close_date=_local(case.auto_close_at, case.company))
+    elif event.to_status == CaseStatus.CLOSED:
+        survey_url = _survey_for(case, now) if case.opened_by in customers else ""
+        to_customers("case_closed", automatic=event.type == Type.AUTO_CLOSED, survey_url=survey_url)
+    elif event.type == Type.REOPENED:
+        to_customers("reopened")
+    elif event.type == Type.ESCALATION_REQUESTED:
+        to_customers("escalation_requested")
+        to_staff("escalation_review", support_managers())
+    elif event.type in (Type.ESCALATION_ACCEPTED, Type.ESCALATION_DECLINED):
+        outcome = "accepted" if event.type == Type.ESCALATION_ACCEPTED else "declined"
+        for user in customers:
+            if user.email:
+                decision = DECISIONS[outcome][_language(user, case.company)]
+                rows.append(
+                    _email(
+                        key=key,
+                        kind="escalation_decided",
+                        recipient=user,
+                        company=case.company,
+                        case=case,
+                        context={**context, "decision": decision},
+                        now=now,
+                    )
+                )
+    elif event.type in (Type.SLA_WARNING, Type.SLA_BREACHED):
+        people = ([case.assignee] if case.assignee else []) + support_managers()
+        kind = "sla_warning" if event.type == Type.SLA_WARNING else "sla_breached"
+        to_staff(kind, people, metric=event.data.get("metric", ""), due_at=event.data.get("due_at", ""))
+    if not event.is_internal:
+        rows.extend(_webhook_rows(case, event, key, now))
+    return _queue(rows)
+
+
+def _survey_for(case: Case, now: datetime) -> str:
+    survey, _ = SatisfactionSurvey.objects.get_or_create(
+        case=case, created_at=now, defaults={"respondent": case.opened_by}
+    )
+    return f"{settings.PUBLIC_BASE_URL}/api/v1/surveys/{survey.token}/answer/?rating=good"
+
+
+def _webhook_rows(case: Case, event: CaseEvent, key: str, now: datetime) -> list[Notification]:
+    endpoints = WebhookEndpoint.objects.filter(company_id=case.company_id, is_active=True)
+    payload = {
+        "event": event.type,
+        "event_id": event.pk,
+        "occurred_at": event.created_at.isoformat(),
+        "case": {"id": case.pk, "number": case.number, "status": case.status, "priority": case.priority},
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "transition": event.transition,
+    }
+    return [
+        Notification(
+            idempotency_key=f"{key}:webhook:{endpoint.pk}",
+            kind=event.type,
+            channel=Notification.Channel.WEBHOOK,
+            webhook=endpoint,
+            to_address=endpoint.url,
+            case=case,
+            context=payload,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for endpoint in endpoints
+        if not endpoint.event_types or event.type in endpoint.event_types
+    ]
+
+
+def notifications_for_authorization_request(
+    *, request: AuthorizationRequest, now: datetime
+) -> list[Notification]:
+    """Raised: confirm to the asker, ask the company's managers. Decided: tell the asker and the subject."""
+    company = request.company
+    decided = request.status != AuthorizationRequest.Status.PENDING
+    key = f"authorization_request:{request.pk}:{request.status}"
+    rows = []
+    people: list[tuple[User, bool]] = [(request.requested_by, False)]
+    if decided:
+        people.append((request.subject_user, False))
+    else:
+        people += [(manager, True) for manager in company_managers(company=company)]
+    for user, for_manager in dict.fromkeys(people):
+        if not user.email:
+            continue
+        language = _language(user, company)
+        context = {
+            "request_id": request.pk,
+            "request_kind": REQUEST_KINDS[request.kind].get(language, REQUEST_KINDS[request.kind]["en"]),
+            "subject_user": str(request.subject_user),
+            "company": company.name,
+            "for_manager": for_manager,
+            "decision": DECISIONS.get(request.status, {}).get(language, request.status),
+        }
+        kind = "authorization_request_decided" if decided else "authorization_request_raised"
+        rows.append(
+            _email(key=key, kind=kind, recipient=user, company=company, case=None, context=context, now=now)
+        )
+    return _queue(rows)
+
+
+def notifications_for_status_change(
+    *, key: str, kind: str, users: list[User], context: dict[str, Any], now: datetime
+) -> list[Notification]:
+    """Tell subscribers about a maintenance window or an incident update, each in their language."""
+    rows = []
+    for user in users:
+        membership_company = getattr(getattr(user, "membership", None), "company", None)
+        rows.append(
+            _email(
+                key=key,
+                kind=kind,
+                recipient=user,
+                company=membership_company,
+                case=None,
+                context=context,
+                now=now,
+            )
+        )
+    return _queue(rows)
+
+
+# --- delivery -------------------------------------------------------------------------------------
+
+
+def _claim(notification_id: int, now: datetime) -> Notification | None:
+    """Take the row for this worker (pending and due, or abandoned by a dead worker); None if taken."""
+    claimable = Q(status=Notification.Status.PENDING, next_attempt_at__lte=now) | Q(
+        status=Notification.Status.SENDING, claimed_at__lte=now - CLAIM_TIMEOUT
+    )
+    taken = Notification.objects.filter(claimable, pk=notification_id).update(
+        status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not taken:
+        return None
+    return Notification.objects.select_related("webhook", "case").get(pk=notification_id)
+
+
+def _send_email(notification: Notification) -> None:
+    rendered = render_email(
+        kind=notification.kind, language=notification.language, context=notification.context
+    )
+    message = EmailMultiAlternatives(
+        subject=rendered.subject, body=rendered.text, to=[notification.to_address], headers={}
+    )
+    if notification.case is not None:
+        message.reply_to = [f"case+{notification.case.reply_token}@{settings.INBOUND_EMAIL_DOMAIN}"]
+    elif notification.kind == "authorization_request_raised":
+        request_id = notification.context.get("request_id")
+        message.reply_to = [f"authorization+{request_id}@{settings.INBOUND_EMAIL_DOMAIN}"]
+    message.attach_alternative(rendered.html, "text/html")
+    message.send(fail_silently=False)
+
+
+def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
+    """HMAC-SHA256 over "<timestamp>.<body>": receivers recompute it and reject stale timestamps."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def _send_webhook(notification: Notification) -> None:
+    endpoint = notification.webhook
+    if endpoint is None or not endpoint.is_active:
+        return
+    body = json.dumps(notification.context, separators=(",", ":"), sort_keys=True).encode()
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(
+        endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "Casedesk-Webhooks/1",
+            "X-Casedesk-Event": notification.kind,
+            "X-Casedesk-Delivery": str(notification.pk),
+            "X-Casedesk-Timestamp": timestamp,
+            "X-Casedesk-Signature": webhook_signature(secret=endpoint.secret, timestamp=timestamp, body=body),
+        },
+    )
+    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
+        if response.status >= 300:
+            raise DeliveryError(f"HTTP {response.status}")
+
+
+def notification_deliver(*, notification_id: int, now: datetime | None = None) -> bool:
+    """Send one outbox row once; answers whether this call sent it. Runs outside any transaction."""
+    now = now or timezone.now()
+    notification = _claim(notification_id, now)
+    if notification is None:
+        return False
+    try:
+        if notification.channel == Notification.Channel.EMAIL:
+            _send_email(notification)
+        else:
+            _send_webhook(notification)
+    except Exception as exc:  # SMTP, HTTP and socket errors alike: record, back off, let the task retry
+        failed = notification.attempts >= MAX_ATTEMPTS
+        delay = min(BACKOFF_BASE * (2 ** (notification.attempts - 1)), BACKOFF_CAP)
+        Notification.objects.filter(pk=notification.pk).update(
+            status=Notification.Status.FAILED if failed else Notification.Status.PENDING,
+            next_attempt_at=now + delay,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            claimed_at=None,
+        )
+        logger.warning("notification %s attempt %s failed: %s", notification.pk, notification.attempts, exc)
+        if failed:
+            return False
+        raise DeliveryError(str(exc)) from exc
+    Notification.objects.filter(pk=notification.pk).update(
+        status=Notification.Status.SENT, sent_at=timezone.now(), last_error="", claimed_at=None
+    )
+    return True
+
+
+def notifications_deliver_due(*, now: datetime | None = None, batch_size: int = 200) -> dict[str, int]:
+    """Send what is due (retries, rows whose queued task was lost, rows of a dead worker); bounded."""
+    now = now or timezone.now()
+    due = list(
+        Notification.objects.filter(
+            Q(status=Notification.Status.PENDING, next_attempt_at__lte=now)
+            | Q(status=Notification.Status.SENDING, claimed_at__lte=now - CLAIM_TIMEOUT)
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    sent = failed = 0
+    for notification_id in due:
+        try:
+            sent += notification_deliver(notification_id=notification_id, now=now)
+        except DeliveryError:
+            failed += 1
+    return {"due": len(due), "sent": sent, "failed": failed}
+
+
+@transaction.atomic
+def notification_retry(*, notification: Notification, now: datetime | None = None) -> None:
+    """Staff: give a failed row another round of attempts."""
+    now = now or timezone.now()
+    Notification.objects.filter(pk=notification.pk, status=Notification.Status.FAILED).update(
+        status=Notification.Status.PENDING, attempts=0, next_attempt_at=now
+    )
+    from notifications.tasks import notification_deliver_task
+
+    transaction.on_commit(partial(notification_deliver_task.delay, notification.pk))
+
+
+def webhook_url_check(url: str) -> None:
+    """Webhooks go to HTTPS endpoints (plain HTTP only for hosts listed in WEBHOOK_ALLOW_HTTP_HOSTS)."""
+    from core.errors import ValidationFailed
+
+    parts = urlsplit(url)
+    if parts.scheme == "https" or (
+        parts.scheme == "http" and parts.hostname in settings.WEBHOOK_ALLOW_HTTP_HOSTS
+    ):
+        return
+    raise ValidationFailed("Webhook URLs must use https://.", code="webhook_https_required")
+
+
+@transaction.atomic
+def webhook_register(
+    *, actor: User, company: Company, url: str, event_types: list[str], now: datetime | None = None
+) -> WebhookEndpoint:
+    """A company manager (or support manager) registers an endpoint; the secret is shown once."""
+    from accounts.selectors import company_manager_check
+
+    company_manager_check(user=actor, company=company)
+    webhook_url_check(url)
+    return WebhookEndpoint.objects.create(
+        company=company, url=url, event_types=event_types, created_by=actor, created_at=now or timezone.now()
+    )
+
+
+@transaction.atomic
+def survey_answer(
+    *, survey: SatisfactionSurvey, rating: str, comment: str = "", now: datetime | None = None
+) -> SatisfactionSurvey:
+    """Record the one-question answer (answering again replaces it)."""
+    survey.rating, survey.comment, survey.answered_at = rating, comment, now or timezone.now()
+    survey.save(update_fields=["rating", "comment", "answered_at"])
+    return survey

@@ -1,0 +1,21 @@
+from celery import shared_task
+
+from notifications.services import DeliveryError
+
+
+@shared_task(
+    autoretry_for=(DeliveryError,), retry_backoff=30, retry_backoff_max=3600, retry_jitter=True, max_retries=5
+)
+def notification_deliver_task(notification_id: int) -> bool:
+    """Send one outbox row; a row already sent (or taken by another worker) is left alone."""
+    from notifications.services import notification_deliver
+
+    return notification_deliver(notification_id=notification_id)
+
+
+@shared_task
+def notifications_deliver_due_task() -> dict[str, int]:
+    """Safety net on beat: retries due, rows whose task was lost, rows of a dead worker."""
+    from notifications.services import notifications_deliver_due
+
+    return notifications_deliver_due()

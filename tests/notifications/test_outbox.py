@@ -1,0 +1,297 @@
+import contextlib
+import hashlib
+import hmac
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.management import call_command
+
+from accounts.models import Membership
+from cases.models import Case, CaseEvent
+from cases.services import case_transition, comment_create
+from notifications.messages import LANGUAGES, MESSAGES
+from notifications.models import Notification, WebhookEndpoint
+from notifications.rendering import render_email
+from notifications.services import (
+    CLAIM_TIMEOUT,
+    MAX_ATTEMPTS,
+    DeliveryError,
+    notification_deliver,
+    notifications_deliver_due,
+    notifications_for_case_event,
+)
+from tests.concurrency import run_together
+from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, SupportManagerFactory, member
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
+
+
+class FailingBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("SMTP server refused the connection")
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL in the middle of a send: nothing after it runs."""
+
+
+class DiesOnThirdBackend(BaseEmailBackend):
+    sent = 0
+
+    def send_messages(self, email_messages):
+        DiesOnThirdBackend.sent += 1
+        if DiesOnThirdBackend.sent == 3:
+            raise WorkerKilled
+        mail.outbox.extend(email_messages)
+        return len(email_messages)
+
+
+def test_case_creation_writes_and_delivers_a_localised_auto_response(
+    api_client, django_capture_on_commit_callbacks
+):
+    call_command("demo_load", verbosity=0)
+    company = CompanyFactory(language="fr", time_zone="Europe/Paris")
+    from tests.factories import ProductInstanceFactory
+
+    instance = ProductInstanceFactory(company=company)
+    customer = member(company, role=Membership.Role.DSU)
+    api_client.force_authenticate(customer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = api_client.post(
+            "/api/v1/cases/",
+            {
+                "product_instance": instance.pk,
+                "subject": "Écritures bloquées",
+                "problem_summary": "GL-42",
+                "reason": "system-issue",
+                "application_area": "user-administration",
+                "business_impact_scope": "organisation",
+                "business_impact": "medium",
+            },
+            format="json",
+        ).json()
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [customer.email]
+    assert message.subject.startswith(f"[{created['number']}] Nous avons bien reçu votre cas")
+    assert "priorité P2" in message.body
+    assert "(Europe/Paris)" in message.body  # the first-response due time in the customer's zone
+    assert message.reply_to == [f"case+{Case.objects.get().reply_token}@inbound.casedesk.localhost"]
+    assert message.alternatives and "<html" in message.alternatives[0][0]
+    assert Notification.objects.get().status == Notification.Status.SENT
+
+
+def test_the_same_event_never_writes_twice():
+    case = CaseFactory()
+    event = CaseEvent.objects.create(case=case, type=CaseEvent.Type.REOPENED, created_at=NOW)
+
+    first = notifications_for_case_event(event=event)
+    again = notifications_for_case_event(event=event)
+
+    assert len(first) == 1 and again == []
+    assert Notification.objects.count() == 1
+
+
+def test_recipients_are_only_people_entitled_to_the_case(django_capture_on_commit_callbacks):
+    case = CaseFactory(status=Case.Status.IN_PROGRESS)
+    member(case.company)  # a colleague who did not open it
+    member(CompanyFactory())  # someone of another company
+    analyst = AnalystFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_create(case=case, author=analyst, body="We are on it.", now=NOW)
+
+    assert [m.to for m in mail.outbox] == [[case.opened_by.email]]
+    assert "We are on it." in mail.outbox[0].body
+
+
+def test_internal_notes_notify_nobody(django_capture_on_commit_callbacks):
+    case = CaseFactory(status=Case.Status.IN_PROGRESS)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_create(case=case, author=AnalystFactory(), body="secret", is_internal=True, now=NOW)
+
+    assert mail.outbox == []
+
+
+def test_failed_delivery_backs_off_then_fails_visibly_without_touching_the_case(settings):
+    settings.EMAIL_BACKEND = "tests.notifications.test_outbox.FailingBackend"
+    case = CaseFactory(status=Case.Status.IN_PROGRESS)
+    case = case_transition(
+        case=case, actor=AnalystFactory(), transition="request_customer_action", message="Log?", now=NOW
+    )
+    notification = Notification.objects.get(kind="pending_customer")
+
+    with pytest.raises(DeliveryError):
+        notification_deliver(notification_id=notification.pk, now=NOW)
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == ("pending", 1)
+    assert notification.next_attempt_at == NOW + timedelta(seconds=30)
+    assert "ConnectionRefusedError" in notification.last_error
+
+    at = NOW
+    for _ in range(MAX_ATTEMPTS - 1):
+        at += timedelta(hours=2)
+        with contextlib.suppress(DeliveryError):
+            notification_deliver(notification_id=notification.pk, now=at)
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == ("failed", MAX_ATTEMPTS)
+    case.refresh_from_db()
+    assert case.status == Case.Status.PENDING_CUSTOMER  # the case operation stands
+
+
+def test_a_worker_killed_mid_batch_leaves_nothing_sent_twice(settings):
+    cases = CaseFactory.create_batch(5, status=Case.Status.IN_PROGRESS)
+    analyst = AnalystFactory()
+    for case in cases:
+        comment_create(case=case, author=analyst, body="Update", now=NOW)
+    settings.EMAIL_BACKEND = "tests.notifications.test_outbox.DiesOnThirdBackend"
+    DiesOnThirdBackend.sent = 0
+
+    with pytest.raises(WorkerKilled):
+        notifications_deliver_due(now=NOW)
+    assert len(mail.outbox) == 2
+    assert Notification.objects.filter(status="sending").count() == 1  # the one it died on
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert (
+        notifications_deliver_due(now=NOW)["sent"] == 2
+    )  # the dead worker's row waits for its claim to expire
+    later = notifications_deliver_due(now=NOW + CLAIM_TIMEOUT + timedelta(seconds=1))
+
+    assert later["sent"] == 1
+    recipients = sorted(m.to[0] for m in mail.outbox)
+    assert recipients == sorted(
+        c.opened_by.email for c in cases
+    )  # each exactly once (the 3rd was never sent)
+    assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_delivery_run_twice_at_once_sends_once():
+    case = CaseFactory(status=Case.Status.IN_PROGRESS)
+    comment_create(case=case, author=AnalystFactory(), body="Update", now=NOW)  # delivered on commit (eager)
+    Notification.objects.update(status=Notification.Status.PENDING, sent_at=None)  # queued again, twice
+    mail.outbox.clear()
+    notification = Notification.objects.get()
+
+    results = run_together([lambda: notification_deliver(notification_id=notification.pk, now=NOW)] * 2)
+
+    assert sorted(results) == [False, True]
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(("kind", "language"), [(k, lang) for k in MESSAGES for lang in LANGUAGES])
+def test_every_template_renders_in_every_language(kind, language):
+    context = {
+        "name": "Ana",
+        "case_number": "CS-000042",
+        "case_subject": "GL",
+        "case_url": "https://casedesk.example/api/v1/cases/42/",
+        "priority": "P2",
+        "first_response_due": "2026-06-01 13:00 (Europe/Paris)",
+        "message": "Please send the log.",
+        "auto_close_date": "2026-06-10 09:00 (Europe/Paris)",
+        "survey_url": "https://casedesk.example/s/abc",
+        "decision": "approved",
+        "request_kind": "password reset",
+        "subject_user": "Bob",
+        "company": "Acme",
+        "metric": "first_response",
+        "due_at": "2026-06-01T11:00:00Z",
+        "product": "Financials",
+        "title": "Weekly maintenance",
+        "schedule": "Fridays 19:30 (America/Los_Angeles), 4 hours",
+        "incident_status": "monitoring",
+    }
+
+    rendered = render_email(kind=kind, language=language, context=context)
+
+    assert rendered.subject and "{" not in rendered.subject
+    assert rendered.text.strip() and "{{" not in rendered.text and "{%" not in rendered.text
+    assert rendered.html.startswith("<!DOCTYPE html>") and "</html>" in rendered.html
+    expected_language = language if language in MESSAGES[kind] else "en"
+    assert f'lang="{expected_language}"' in rendered.html
+
+
+def test_sla_breach_notifies_the_assignee_and_support_managers(django_capture_on_commit_callbacks):
+    from sla.services import _event
+
+    analyst, manager = AnalystFactory(), SupportManagerFactory()
+    case = CaseFactory(assignee=analyst)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _event(case, CaseEvent.Type.SLA_BREACHED, NOW, "missed", {"metric": "first_response", "due_at": "x"})
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([analyst.email, manager.email])
+    assert all("SLA first_response breached" in m.subject for m in mail.outbox)
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Receiver.received.append((dict(self.headers), body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_webhooks_are_signed_and_sent_from_the_worker(settings, django_capture_on_commit_callbacks):
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.WEBHOOK_ALLOW_HTTP_HOSTS = ["127.0.0.1"]
+    _Receiver.received = []
+    try:
+        case = CaseFactory(status=Case.Status.OPEN)
+        endpoint = WebhookEndpoint.objects.create(
+            company=case.company,
+            url=f"http://127.0.0.1:{server.server_port}/hook",
+            event_types=["transition"],
+            created_by=case.opened_by,
+            created_at=NOW,
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            case_transition(case=case, actor=AnalystFactory(), transition="start", now=NOW)
+    finally:
+        server.shutdown()
+
+    assert len(_Receiver.received) == 1
+    headers, body = _Receiver.received[0]
+    expected = hmac.new(
+        endpoint.secret.encode(), headers["X-Casedesk-Timestamp"].encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    assert headers["X-Casedesk-Signature"] == f"sha256={expected}"
+    assert json.loads(body)["to_status"] == "in_progress"
+
+
+def test_webhook_registration_requires_https_and_a_manager(api_client):
+    company = CompanyFactory()
+    manager = member(company, role=Membership.Role.MANAGER)
+    api_client.force_authenticate(manager)
+
+    plain = api_client.post("/api/v1/webhooks/", {"url": "http://example.com/hook"}, format="json")
+    good = api_client.post(
+        "/api/v1/webhooks/", {"url": "https://example.com/hook", "event_types": ["created"]}, format="json"
+    )
+    listed = api_client.get("/api/v1/webhooks/").json()
+    api_client.force_authenticate(member(company))
+    refused = api_client.post("/api/v1/webhooks/", {"url": "https://example.com/x"}, format="json")
+
+    assert (plain.status_code, plain.json()["code"]) == (400, "webhook_https_required")
+    assert good.status_code == 201 and len(good.json()["secret"]) == 64
+    assert "secret" not in listed[0]
+    assert (refused.status_code, refused.json()["code"]) == (403, "not_company_manager")
