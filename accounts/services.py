@@ -365,12 +365,12 @@ def password_reset_email_send(*, user_id: int) -> bool:
         return False
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    link = f"{settings.PUBLIC_BASE_URL}/api/v1/auth/password-reset/confirm/?uid={uid}&token={token}"
+    link = f"{settings.PUBLIC_BASE_URL}/api/v1/auth/password-reset/confirm/"
     send_mail(
         subject="Casedesk: your password reset was authorised",
         message=(
             f"Hello {user},\n\nYour company authorised a password reset for your account.\n"
-            f"POST your new password with uid={uid} and token={token} to {link}\n"
+            f"POST {{uid, token, new_password}} with uid={uid} and token={token} to {link}\n"
             "The link works once and expires after a few days.\n"
         ),
         from_email=None,

@@ -15,5 +15,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
+        from core.converters import IdConverter
+
+        register_converter(IdConverter, "id")
         # Framework hook: after `migrate`, make sure the default beat schedule exists.
         post_migrate.connect(_sync_beat_schedule, sender=self)

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from accounts.models import AuthorizationRequest, Company, Membership, ProductInstance, User
 from accounts.selectors import PartnerScope
+from core.api.serializers import IdField, InputSerializer, QueryInputSerializer
 
 
 class ProductInstanceOutputSerializer(serializers.ModelSerializer):
@@ -67,7 +68,7 @@ class MembershipOutputSerializer(serializers.ModelSerializer):
         fields = ["user", "role", "status", "created_at"]
 
 
-class MembershipUpdateInputSerializer(serializers.Serializer):
+class MembershipUpdateInputSerializer(InputSerializer):
     role = serializers.ChoiceField(choices=Membership.Role.choices, required=False)
     status = serializers.ChoiceField(choices=Membership.Status.choices, required=False)
 
@@ -135,21 +136,19 @@ class AuthorizationRequestOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class AuthorizationRequestCreateInputSerializer(serializers.Serializer):
+class AuthorizationRequestCreateInputSerializer(InputSerializer):
     kind = serializers.ChoiceField(choices=AuthorizationRequest.Kind.choices)
-    subject_user = serializers.IntegerField(help_text="The user concerned: a member of the company.")
+    subject_user = IdField(help_text="The user concerned: a member of the company.")
     requested_role = serializers.ChoiceField(choices=Membership.Role.choices, required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    company = serializers.IntegerField(
-        required=False, help_text="Staff only: the company; members use their own."
-    )
+    company = IdField(required=False, help_text="Staff only: the company; members use their own.")
 
 
-class AuthorizationRequestDecisionInputSerializer(serializers.Serializer):
+class AuthorizationRequestDecisionInputSerializer(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class PartnerScopeQuerySerializer(serializers.Serializer):
+class PartnerScopeQuerySerializer(QueryInputSerializer):
     scope = serializers.ChoiceField(
         choices=[s.value for s in PartnerScope],
         default=PartnerScope.ESTABLISHMENT.value,
@@ -157,7 +156,7 @@ class PartnerScopeQuerySerializer(serializers.Serializer):
     )
 
 
-class PasswordResetConfirmInputSerializer(serializers.Serializer):
+class PasswordResetConfirmInputSerializer(InputSerializer):
     uid = serializers.CharField()
     token = serializers.CharField()
     new_password = serializers.CharField(write_only=True)

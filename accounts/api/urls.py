@@ -8,14 +8,14 @@ urlpatterns = [
         "auth/password-reset/confirm/", views.PasswordResetConfirmApi.as_view(), name="password-reset-confirm"
     ),
     path("companies/", views.CompanyListApi.as_view(), name="company-list"),
-    path("companies/<int:company_id>/", views.CompanyDetailApi.as_view(), name="company-detail"),
+    path("companies/<id:company_id>/", views.CompanyDetailApi.as_view(), name="company-detail"),
     path(
-        "companies/<int:company_id>/members/",
+        "companies/<id:company_id>/members/",
         views.CompanyMemberListApi.as_view(),
         name="company-member-list",
     ),
     path(
-        "companies/<int:company_id>/members/<int:user_id>/",
+        "companies/<id:company_id>/members/<id:user_id>/",
         views.CompanyMemberDetailApi.as_view(),
         name="company-member-detail",
     ),
@@ -25,17 +25,17 @@ urlpatterns = [
         name="authorization-request-list",
     ),
     path(
-        "authorization-requests/<int:request_id>/",
+        "authorization-requests/<id:request_id>/",
         views.AuthorizationRequestDetailApi.as_view(),
         name="authorization-request-detail",
     ),
     path(
-        "authorization-requests/<int:request_id>/approve/",
+        "authorization-requests/<id:request_id>/approve/",
         views.AuthorizationRequestApproveApi.as_view(),
         name="authorization-request-approve",
     ),
     path(
-        "authorization-requests/<int:request_id>/reject/",
+        "authorization-requests/<id:request_id>/reject/",
         views.AuthorizationRequestRejectApi.as_view(),
         name="authorization-request-reject",
     ),

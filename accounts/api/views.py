@@ -50,10 +50,14 @@ def _user(request: Request) -> User:
     return user
 
 
-def _scope(request: Request) -> PartnerScope:
-    query = PartnerScopeQuerySerializer(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return PartnerScope(query.validated_data["scope"])
+def partner_scope_from(request: Request) -> PartnerScope:
+    """The ``scope`` query parameter (partner users); absent means their own establishment."""
+    raw = request.query_params.get("scope")
+    if raw is None:
+        return PartnerScope.ESTABLISHMENT
+    if raw not in PartnerScope:
+        raise ValidationFailed("scope is 'establishment' or 'partner'.", code="invalid_scope")
+    return PartnerScope(raw)
 
 
 def me_payload(user: User) -> dict[str, Any]:
@@ -131,7 +135,7 @@ class CompanyListApi(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Company]:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no selector
             return Company.objects.none()
-        return company_list_for_user(user=_user(self.request), scope=_scope(self.request))
+        return company_list_for_user(user=_user(self.request), scope=partner_scope_from(self.request))
 
 
 class CompanyDetailApi(APIView):
@@ -300,7 +304,7 @@ class PasswordResetConfirmApi(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        data = PasswordResetConfirmInputSerializer(data={**request.query_params.dict(), **dict(request.data)})
+        data = PasswordResetConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         password_reset_confirm(
             user=data.validated_data["user"], new_password=data.validated_data["new_password"]

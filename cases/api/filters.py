@@ -1,10 +1,46 @@
 from __future__ import annotations
 
+import re
+
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
+from django_filters.fields import IsoDateTimeField
 
 from accounts.models import ProductInstance
 from cases.models import Case, CaseStatus, Priority
+
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE)
+
+
+class Rfc3339DateTimeField(IsoDateTimeField):
+    """Only RFC 3339 instants (with an offset): the schema says date-time, so nothing looser passes."""
+
+    def to_python(self, value: object) -> object:
+        if value not in self.empty_values and not (isinstance(value, str) and RFC3339.match(value)):
+            raise forms.ValidationError(
+                "Enter an RFC 3339 date-time with an offset, e.g. 2026-06-01T09:00:00Z."
+            )
+        return super().to_python(value)
+
+
+class Rfc3339DateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = Rfc3339DateTimeField
+
+
+class StrictBooleanField(forms.Field):
+    """Exactly ``true`` or ``false`` (django-filter also takes "null", "1", "yes"... and ignores junk)."""
+
+    def to_python(self, value: object) -> bool | None:
+        if value in self.empty_values:
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError("Use true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -12,18 +48,18 @@ class CaseFilter(django_filters.FilterSet):
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
     company = django_filters.NumberFilter(field_name="company_id")
     assignee = django_filters.NumberFilter(field_name="assignee_id")
-    unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
+    unassigned = StrictBooleanFilter(field_name="assignee", lookup_expr="isnull")
     product = django_filters.CharFilter(
         field_name="product_instance__product__code", help_text="Product code."
     )
     environment = django_filters.ChoiceFilter(
         field_name="product_instance__environment", choices=ProductInstance.Environment.choices
     )
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
-    escalated = django_filters.BooleanFilter(method="filter_escalated")
+    created_after = Rfc3339DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = Rfc3339DateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = Rfc3339DateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = Rfc3339DateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    escalated = StrictBooleanFilter(method="filter_escalated")
     search = django_filters.CharFilter(
         method="filter_search", help_text="Number, subject or problem summary."
     )

@@ -23,17 +23,16 @@ from cases.models import (
     WhoseMove,
 )
 from cases.selectors import TRANSITION_INPUTS
+from core.api.serializers import CodeRelatedField, IdField, InputSerializer
 
 # --- input ----------------------------------------------------------------------------------------
 
 
-class CaseCreateInputSerializer(serializers.Serializer):
-    company = serializers.IntegerField(
+class CaseCreateInputSerializer(InputSerializer):
+    company = IdField(
         required=False, help_text="Partners and staff: the client company. Members: their own (default)."
     )
-    product_instance = serializers.IntegerField(
-        required=False, help_text="Required unless follow_up_of is given."
-    )
+    product_instance = IdField(required=False, help_text="Required unless follow_up_of is given.")
     subject = serializers.CharField(max_length=200)
     problem_summary = serializers.CharField(max_length=20000)
     error_message = serializers.CharField(required=False, allow_blank=True, max_length=20000)
@@ -43,49 +42,47 @@ class CaseCreateInputSerializer(serializers.Serializer):
     expected_result = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     worked_before = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     troubleshooting_tried = serializers.CharField(required=False, allow_blank=True, max_length=20000)
-    reason = serializers.SlugRelatedField(slug_field="code", queryset=CaseReason.objects.all())
-    application_area = serializers.SlugRelatedField(slug_field="code", queryset=ApplicationArea.objects.all())
+    reason = CodeRelatedField(queryset=CaseReason.objects.all())
+    application_area = CodeRelatedField(queryset=ApplicationArea.objects.all())
     business_impact_scope = serializers.ChoiceField(choices=BusinessImpactScope.choices)
     business_impact = serializers.ChoiceField(choices=BusinessImpact.choices)
-    follow_up_of = serializers.IntegerField(required=False, help_text="A closed case this one follows up.")
+    follow_up_of = IdField(required=False, help_text="A closed case this one follows up.")
 
 
-class CaseTransitionInputSerializer(serializers.Serializer):
+class CaseTransitionInputSerializer(InputSerializer):
     transition = serializers.ChoiceField(choices=sorted(TRANSITION_INPUTS))
     message = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     resolution = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     tentative_release_date = serializers.DateField(required=False)
-    out_of_scope_reason = serializers.SlugRelatedField(
-        slug_field="code", queryset=OutOfScopeReason.objects.all(), required=False
-    )
+    out_of_scope_reason = CodeRelatedField(queryset=OutOfScopeReason.objects.all(), required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class CommentCreateInputSerializer(serializers.Serializer):
+class CommentCreateInputSerializer(InputSerializer):
     body = serializers.CharField(max_length=50000)
     is_internal = serializers.BooleanField(default=False)
 
 
-class AttachmentCreateInputSerializer(serializers.Serializer):
+class AttachmentCreateInputSerializer(InputSerializer):
     file = serializers.FileField(allow_empty_file=False, use_url=False)
-    comment = serializers.IntegerField(required=False, help_text="Attach to one of the case's comments.")
+    comment = IdField(required=False, help_text="Attach to one of the case's comments.")
 
 
-class EscalationCreateInputSerializer(serializers.Serializer):
+class EscalationCreateInputSerializer(InputSerializer):
     message = serializers.CharField(max_length=20000)
 
 
-class EscalationDecisionInputSerializer(serializers.Serializer):
+class EscalationDecisionInputSerializer(InputSerializer):
     reason = serializers.CharField(max_length=5000)
 
 
-class PriorityOverrideInputSerializer(serializers.Serializer):
+class PriorityOverrideInputSerializer(InputSerializer):
     priority = serializers.ChoiceField(choices=Priority.choices)
     reason = serializers.CharField(max_length=5000)
 
 
-class AssignInputSerializer(serializers.Serializer):
-    assignee = serializers.IntegerField(allow_null=True, help_text="A support analyst's user id, or null.")
+class AssignInputSerializer(InputSerializer):
+    assignee = IdField(allow_null=True, help_text="A support analyst's user id, or null.")
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -162,7 +159,7 @@ class CaseListOutputSerializer(serializers.ModelSerializer):
 
 
 class CaseDetailOutputSerializer(CaseListOutputSerializer):
-    product_instance = serializers.IntegerField(source="product_instance_id")
+    product_instance = IdField(source="product_instance_id")
     opened_by = UserBriefOutputSerializer()
     on_behalf_of = UserBriefOutputSerializer(allow_null=True)
     reason = serializers.CharField(source="reason.code")
@@ -170,7 +167,7 @@ class CaseDetailOutputSerializer(CaseListOutputSerializer):
     out_of_scope_reason: serializers.SlugRelatedField[OutOfScopeReason] = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True
     )
-    follow_up_of = serializers.IntegerField(source="follow_up_of_id", allow_null=True)
+    follow_up_of = IdField(source="follow_up_of_id", allow_null=True)
     reopen_until = serializers.DateTimeField(allow_null=True)
     available_transitions = serializers.SerializerMethodField()
     sla = serializers.SerializerMethodField()
@@ -222,7 +219,7 @@ class CaseDetailOutputSerializer(CaseListOutputSerializer):
 
 class AttachmentOutputSerializer(serializers.ModelSerializer):
     uploaded_by = UserBriefOutputSerializer()
-    comment = serializers.IntegerField(source="comment_id", allow_null=True)
+    comment = IdField(source="comment_id", allow_null=True)
 
     class Meta:
         model = Attachment

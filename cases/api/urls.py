@@ -4,37 +4,37 @@ from cases.api import views
 
 urlpatterns = [
     path("cases/", views.CaseListCreateApi.as_view(), name="case-list"),
-    path("cases/<int:case_id>/", views.CaseDetailApi.as_view(), name="case-detail"),
-    path("cases/<int:case_id>/transitions/", views.CaseTransitionApi.as_view(), name="case-transition"),
-    path("cases/<int:case_id>/comments/", views.CaseCommentListCreateApi.as_view(), name="case-comments"),
+    path("cases/<id:case_id>/", views.CaseDetailApi.as_view(), name="case-detail"),
+    path("cases/<id:case_id>/transitions/", views.CaseTransitionApi.as_view(), name="case-transition"),
+    path("cases/<id:case_id>/comments/", views.CaseCommentListCreateApi.as_view(), name="case-comments"),
     path(
-        "cases/<int:case_id>/attachments/",
+        "cases/<id:case_id>/attachments/",
         views.CaseAttachmentListCreateApi.as_view(),
         name="case-attachments",
     ),
     path(
-        "cases/<int:case_id>/attachments/<int:attachment_id>/download/",
+        "cases/<id:case_id>/attachments/<id:attachment_id>/download/",
         views.AttachmentDownloadApi.as_view(),
         name="case-attachment-download",
     ),
-    path("cases/<int:case_id>/events/", views.CaseEventListApi.as_view(), name="case-events"),
+    path("cases/<id:case_id>/events/", views.CaseEventListApi.as_view(), name="case-events"),
     path(
-        "cases/<int:case_id>/escalations/",
+        "cases/<id:case_id>/escalations/",
         views.CaseEscalationListCreateApi.as_view(),
         name="case-escalations",
     ),
     path(
-        "cases/<int:case_id>/escalations/<int:escalation_id>/accept/",
+        "cases/<id:case_id>/escalations/<id:escalation_id>/accept/",
         views.EscalationAcceptApi.as_view(),
         name="case-escalation-accept",
     ),
     path(
-        "cases/<int:case_id>/escalations/<int:escalation_id>/decline/",
+        "cases/<id:case_id>/escalations/<id:escalation_id>/decline/",
         views.EscalationDeclineApi.as_view(),
         name="case-escalation-decline",
     ),
-    path("cases/<int:case_id>/priority/", views.CasePriorityApi.as_view(), name="case-priority"),
-    path("cases/<int:case_id>/assign/", views.CaseAssignApi.as_view(), name="case-assign"),
+    path("cases/<id:case_id>/priority/", views.CasePriorityApi.as_view(), name="case-priority"),
+    path("cases/<id:case_id>/assign/", views.CaseAssignApi.as_view(), name="case-assign"),
     path("catalog/case-reasons/", views.CaseReasonListApi.as_view(), name="catalog-case-reasons"),
     path(
         "catalog/application-areas/", views.ApplicationAreaListApi.as_view(), name="catalog-application-areas"

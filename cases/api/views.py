@@ -15,8 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.views import partner_scope_from
 from accounts.models import Company, Product, ProductInstance, User
-from accounts.selectors import PartnerScope, company_get_for_user, membership_for
+from accounts.selectors import company_get_for_user, membership_for
 from cases.api.filters import CaseFilter
 from cases.api.serializers import (
     ApplicationAreaOutputSerializer,
@@ -96,9 +97,10 @@ def _user(request: Request) -> User:
 
 def _idempotency_key(request: Request) -> str | None:
     key = request.headers.get("Idempotency-Key")
-    if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
+    if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()):
         raise ValidationFailed(
-            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.", code="invalid_idempotency_key"
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
+            code="invalid_idempotency_key",
         )
     return key
 
@@ -144,10 +146,10 @@ class CaseListCreateApi(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Case]:
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
-        scope = self.request.query_params.get("scope", PartnerScope.ESTABLISHMENT)
-        if scope not in PartnerScope:
-            raise ValidationFailed("scope is 'establishment' or 'partner'.", code="invalid_scope")
-        return case_list_for_user(user=_user(self.request), scope=PartnerScope(scope))
+        blank = sorted(name for name, value in self.request.query_params.items() if value == "")
+        if blank:  # an empty filter is a client bug, not "no filter"
+            raise ValidationFailed(f"Empty query parameters: {', '.join(blank)}.", code="invalid")
+        return case_list_for_user(user=_user(self.request), scope=partner_scope_from(self.request))
 
     @extend_schema(
         operation_id="cases_create",
@@ -297,7 +299,7 @@ class CaseAttachmentListCreateApi(_CaseScopedApi, generics.ListAPIView):
 class AttachmentDownloadApi(_CaseScopedApi):
     @extend_schema(
         operation_id="cases_attachments_download",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR_RESPONSES[404]},
+        responses={(200, "*/*"): OpenApiTypes.BINARY, 404: ERROR_RESPONSES[404]},
     )
     def get(self, request: Request, case_id: int, attachment_id: int) -> FileResponse:
         attachment = attachment_get_for_user(

@@ -90,5 +90,10 @@ def comment_create(
         )
 
     return create_once(
-        user_id=author.pk, scope="comment_create", key=idempotency_key, model=Comment, create=create, now=now
+        user_id=author.pk,
+        scope=f"comment_create:{case.pk}",  # the same key on another case is another request
+        key=idempotency_key,
+        model=Comment,
+        create=create,
+        now=now,
     )

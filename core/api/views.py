@@ -10,6 +10,8 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from core.api.serializers import StrictTypesMixin
+
 
 class ApiRootApi(APIView):
     """Entry points of the API."""
@@ -33,6 +35,10 @@ class ApiRootApi(APIView):
         return Response({"links": {key: reverse(name, request=request) for key, name in names.items()}})
 
 
+class TokenObtainInputSerializer(StrictTypesMixin, AuthTokenSerializer):
+    pass
+
+
 class TokenObtainApi(APIView):
     """Exchange a username and password for an API token (``Authorization: Token <key>``)."""
 
@@ -41,11 +47,11 @@ class TokenObtainApi(APIView):
 
     @extend_schema(
         operation_id="auth_token_create",
-        request=AuthTokenSerializer,
+        request=TokenObtainInputSerializer,
         responses={200: inline_serializer("TokenOutput", {"token": serializers.CharField()})},
     )
     def post(self, request: Request) -> Response:
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = TokenObtainInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})

@@ -1,17 +1,16 @@
 from rest_framework import serializers
 
 from cases.models import CaseEvent
+from core.api.serializers import IdField, InputSerializer
 from notifications.models import SatisfactionSurvey, WebhookEndpoint
 
 
-class WebhookCreateInputSerializer(serializers.Serializer):
+class WebhookCreateInputSerializer(InputSerializer):
     url = serializers.URLField(max_length=500)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=CaseEvent.Type.choices), required=False, default=list
     )
-    company = serializers.IntegerField(
-        required=False, help_text="Staff only; managers register for their company."
-    )
+    company = IdField(required=False, help_text="Staff only; managers register for their company.")
 
 
 class WebhookOutputSerializer(serializers.ModelSerializer):
@@ -27,7 +26,7 @@ class WebhookCreatedOutputSerializer(WebhookOutputSerializer):
         fields = [*WebhookOutputSerializer.Meta.fields, "secret"]
 
 
-class SurveyAnswerInputSerializer(serializers.Serializer):
+class SurveyAnswerInputSerializer(InputSerializer):
     rating = serializers.ChoiceField(choices=SatisfactionSurvey.Rating.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 

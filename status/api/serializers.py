@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from core.api.serializers import QueryInputSerializer
 from status.models import Incident, IncidentUpdate, MaintenanceWindow
 from status.selectors import ProductStatus, ProductStatusSummary
 
@@ -51,7 +52,7 @@ class ZonedDateTimeField(serializers.DateTimeField):
         return zone if zone is not None else super().default_timezone()
 
 
-class StatusQueryInputSerializer(serializers.Serializer):
+class StatusQueryInputSerializer(QueryInputSerializer):
     tz = serializers.CharField(
         default="UTC",
         max_length=64,

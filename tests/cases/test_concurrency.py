@@ -53,3 +53,34 @@ def test_fifty_concurrent_comments_are_all_stored_in_order():
         f"comment {n}" for n in range(50)
     )
     assert CaseEvent.objects.filter(case=case, type=CaseEvent.Type.COMMENTED).count() == 50
+
+
+def test_two_auto_close_sweeps_at_once_close_each_case_once_with_one_notice_each():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.services import case_auto_close_due
+    from notifications.models import Notification
+
+    now = timezone.now()
+    analyst = AnalystFactory()
+    cases = []
+    for _ in range(30):
+        case = CaseFactory(status=Case.Status.IN_PROGRESS)
+        cases.append(
+            case_transition(
+                case=case,
+                actor=analyst,
+                transition="propose_resolution",
+                resolution="Done",
+                now=now - timedelta(days=10),
+            )
+        )
+
+    results = run_together([lambda: case_auto_close_due(now=now, batch_size=100)] * 2)
+
+    closed = [case_id for batch in results for case_id in batch]  # type: ignore[union-attr]
+    assert sorted(closed) == sorted(c.pk for c in cases)  # every case once, split between the two sweeps
+    assert CaseEvent.objects.filter(type=CaseEvent.Type.AUTO_CLOSED).count() == 30
+    assert Notification.objects.filter(kind="case_closed").count() == 30

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Contract fuzzing: schemathesis against a live gunicorn on loopback, as a customer, a partner and
+# an analyst. Needs DATABASE_URL (a PostgreSQL database it may fill) and CELERY_BROKER_URL.
+# Fails on any 5xx or schema violation. Usage: scripts/contract_fuzz.sh [max-examples per operation]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EXAMPLES=${1:-${FUZZ_MAX_EXAMPLES:-20}}
+PORT=${FUZZ_PORT:-8765}
+REPORT_DIR=${FUZZ_REPORT_DIR:-artifacts/schemathesis}
+mkdir -p "$REPORT_DIR"
+
+export DEBUG=0 SECRET_KEY=${SECRET_KEY:-contract-fuzzing-only} ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 \
+  SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 THROTTLE_ANON_RATE=1000000/min THROTTLE_USER_RATE=1000000/min \
+  EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend WHITENOISE_USE_FINDERS=1 \
+  INBOUND_EMAIL_SECRET=fuzz-inbound-secret MEDIA_ROOT="$REPORT_DIR/media"
+
+.venv/bin/python manage.py migrate --noinput -v0
+.venv/bin/python manage.py demo_load -v0
+eval "$(.venv/bin/python manage.py shell < scripts/fuzz_setup.py | grep -E '^[A-Z]+=')"
+
+.venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --log-level warning \
+  --capture-output --error-logfile "$REPORT_DIR/gunicorn.log" &
+GUNICORN=$!
+trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null || true' EXIT
+
+status=0
+for actor in CUSTOMER PARTNER ANALYST; do
+  echo "== schemathesis as $actor ($EXAMPLES examples per operation)"
+  .venv/bin/schemathesis run "http://127.0.0.1:$PORT/api/schema/" \
+    --wait-for-schema 30 \
+    --checks all \
+    --max-examples "$EXAMPLES" \
+    --workers 2 \
+    --seed 20261123 \
+    --header "Authorization: Token ${!actor}" \
+    --report junit --report-junit-path "$REPORT_DIR/$actor.xml" \
+    --no-color || status=1
+done
+if grep -q "Internal Server Error\|Traceback" "$REPORT_DIR/gunicorn.log"; then
+  echo "gunicorn logged server errors:"; grep -A5 "Traceback" "$REPORT_DIR/gunicorn.log" | head -60; status=1
+fi
+exit $status
