@@ -6,6 +6,7 @@ process (see docker-compose.yml).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -50,36 +51,50 @@ def send_probe_task() -> None:
 
 
 def main() -> int:
-    banner()
-    processes = {name: subprocess.Popen(cmd, cwd=ROOT) for name, cmd in COMMANDS.items()}
-    send_probe_task()
     stopping = False
 
     def stop(*_: object) -> None:
         nonlocal stopping
         stopping = True
 
+    # Handlers first: a Ctrl-C while the three start must still stop all of them.
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    banner()
+    # Each in its own process group, so stopping reaches runserver's reloader child and the worker's pool.
+    processes = {
+        name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True) for name, cmd in COMMANDS.items()
+    }
     exit_code = 0
-    while not stopping:
-        for name, process in processes.items():
-            if process.poll() is not None:
-                print(f"{name} exited with {process.returncode}; stopping the others.", flush=True)
-                exit_code = process.returncode or 1
-                stopping = True
-        time.sleep(0.5)
+    try:
+        if not stopping:
+            send_probe_task()
+        while not stopping:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    print(f"{name} exited with {process.returncode}; stopping the others.", flush=True)
+                    exit_code = process.returncode or 1
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        _stop_all(processes)
+    return exit_code
 
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.killpg(process.pid, signum)
+
+
+def _stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
     for process in processes.values():
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+        _signal_group(process, signal.SIGTERM)
     deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
     for process in processes.values():
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
-    return exit_code
+    for process in processes.values():
+        _signal_group(process, signal.SIGKILL)  # whatever is left of each group (reloader child, pool)
 
 
 if __name__ == "__main__":
