@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from accounts.models import Company, Product, ProductInstance, User
+from accounts.models import Company, Language, Product, ProductInstance, User
 
 VERIFY_RESOLUTION_AUTO_CLOSE_AFTER = timedelta(days=9)
 REOPEN_WINDOW = timedelta(days=3)
@@ -480,3 +480,65 @@ class EscalationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Escalation of {self.case_id} ({self.status})"
+
+
+# Transitions a canned response may carry: the rendered text is their required input.
+MACRO_TRANSITIONS: dict[str, str] = {
+    "request_customer_action": "message",
+    "propose_resolution": "resolution",
+}
+
+
+class CannedResponse(models.Model):
+    """A staff macro: a reply in one language with placeholders, optionally moving the case on."""
+
+    class Transition(models.TextChoices):
+        NONE = "", "No status change"
+        REQUEST_CUSTOMER_ACTION = "request_customer_action", "Request customer action (pending customer)"
+        PROPOSE_RESOLUTION = "propose_resolution", "Propose resolution (verify resolution)"
+
+    title = models.CharField(max_length=120)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
+    body = models.TextField(help_text="Placeholders: {customer_name}, {case_number}, {case_url}.")
+    transition = models.CharField(
+        max_length=40,
+        choices=Transition.choices,
+        blank=True,
+        help_text="Sent with the reply: the rendered text becomes the transition's message or resolution.",
+    )
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["language", "position", "title"]
+        constraints = [models.UniqueConstraint(fields=["language", "title"], name="uniq_canned_response")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
+
+
+class AnalystProfile(models.Model):
+    """Whether an analyst takes routed cases now, and when routing last gave them one."""
+
+    class Availability(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        AWAY = "away", "Away"
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="analyst_profile", limit_choices_to={"is_staff": True}
+    )
+    availability = models.CharField(max_length=10, choices=Availability.choices, default=Availability.AWAY)
+    availability_changed_at = models.DateTimeField(null=True, blank=True)
+    last_assigned_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last case routing gave this analyst (empty: never)."
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["availability"], name="analyst_availability")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.availability})"
+
+    @property
+    def is_available(self) -> bool:
+        return self.availability == self.Availability.AVAILABLE

@@ -30,3 +30,15 @@ def cases_auto_close_reminders_task() -> int:
         if not batch:
             break
     return reminded
+
+
+@shared_task
+def case_route_task(case_id: int) -> None:
+    """Route a new case to its queue and the next available analyst (after the creating commit)."""
+    from cases.models import Case
+    from cases.services.routing import case_route
+
+    case = Case.objects.filter(pk=case_id).only("pk", "status", "assignee_id").first()
+    if case is None or case.status == Case.Status.CLOSED or case.assignee_id is not None:
+        return  # deleted, closed or already someone's: routing again changes nothing
+    case_route(case_id=case_id)

@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 EXAMPLES=${1:-${FUZZ_MAX_EXAMPLES:-20}}
 PORT=${FUZZ_PORT:-8765}
 REPORT_DIR=${FUZZ_REPORT_DIR:-artifacts/schemathesis}
+# CI runs the reproducible phases with deterministic generation (a landing must not depend on luck);
+# by hand, the default adds the stateful phase, which follows links between live objects.
+PHASES=${FUZZ_PHASES:-examples,coverage,fuzzing,stateful}
+EXTRA=()
+[ "${FUZZ_DETERMINISTIC:-0}" = 1 ] && EXTRA+=(--generation-deterministic)
 mkdir -p "$REPORT_DIR"
 
 export DEBUG=0 SECRET_KEY=${SECRET_KEY:-contract-fuzzing-only} ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 \
@@ -32,6 +37,7 @@ for actor in CUSTOMER PARTNER ANALYST; do
     --max-examples "$EXAMPLES" \
     --workers 2 \
     --seed 20261123 \
+    --phases "$PHASES" "${EXTRA[@]}" \
     --header "Authorization: Token ${!actor}" \
     --report junit --report-junit-path "$REPORT_DIR/$actor.xml" \
     --no-color || status=1

@@ -42,6 +42,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://... (CI does)")
     if item.get_closest_marker("redis") and not _on_redis():
         pytest.skip("needs Redis: set CELERY_BROKER_URL=redis://... (CI does)")
+    if item.get_closest_marker("browser") and not os.path.exists("/usr/bin/chromium"):
+        if REQUIRE_SERVICES:
+            pytest.fail(
+                "CASEDESK_REQUIRE_SERVICES=1 but /usr/bin/chromium is missing (apt-get install chromium)"
+            )
+        pytest.skip("needs Chromium at /usr/bin/chromium (Debian: apt-get install chromium)")
 
 
 @pytest.fixture(autouse=True)
@@ -66,6 +72,16 @@ def _eager_celery(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
     finally:
         celery_app.conf.update(task_always_eager=False, task_eager_propagates=False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache() -> Iterator[None]:
+    """Resolved calendars are cached per process by id; rolled-back tests reuse ids with other rows."""
+    from sla.selectors import _resolved_calendar
+
+    _resolved_calendar.cache_clear()
+    yield
+    _resolved_calendar.cache_clear()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 import django_filters
 from django import forms
@@ -21,7 +22,13 @@ class Rfc3339DateTimeField(IsoDateTimeField):
             raise forms.ValidationError(
                 "Enter an RFC 3339 date-time with an offset, e.g. 2026-06-01T09:00:00Z."
             )
-        return super().to_python(value)
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:  # PostgreSQL takes offsets up to ±15:59 only; RFC 3339 allows ±23:59, so compare in UTC
+            return parsed.astimezone(UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError("That instant is out of range.") from exc
 
 
 class Rfc3339DateTimeFilter(django_filters.IsoDateTimeFilter):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,6 +11,7 @@ from accounts.selectors import case_opening_check
 from cases.models import ApplicationArea, Case, CaseEvent, CaseReason, CaseStatus
 from cases.selectors import case_get_for_user, priority_for
 from cases.services.events import case_event_record
+from cases.tasks import case_route_task
 from core.errors import ValidationFailed
 from core.idempotency import create_once
 from sla.services import sla_timers_start
@@ -97,6 +99,7 @@ def case_create(
             to_status=CaseStatus.OPEN,
             data={"priority": case.priority, "follow_up_of": follow_up_of.number if follow_up_of else None},
         )
+        transaction.on_commit(partial(case_route_task.delay, case.pk))  # queue + next available analyst
         return case
 
     return create_once(

@@ -18,10 +18,14 @@ def _support_only(actor: User) -> None:
 
 
 @transaction.atomic
-def case_assign(*, case: Case, actor: User, assignee: User | None, now: datetime | None = None) -> Case:
-    """Give the case to an analyst (or nobody); a no-op when nothing changes."""
+def case_assign(
+    *, case: Case, actor: User | None, assignee: User | None, now: datetime | None = None
+) -> Case:
+    """Give the case to an analyst (or nobody); a no-op when nothing changes. ``actor`` None is the
+    system (routing)."""
     now = now or timezone.now()
-    _support_only(actor)
+    if actor is not None:
+        _support_only(actor)
     if assignee is not None and not (assignee.is_staff and assignee.is_active):
         raise ValidationFailed("Cases are assigned to active support staff.", code="assignee_not_staff")
     case = Case.objects.select_for_update().get(pk=case.pk)

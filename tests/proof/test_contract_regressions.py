@@ -38,6 +38,7 @@ def test_json_values_of_the_wrong_type_are_refused_not_coerced(api_client, url, 
     [
         ("/api/v1/cases/", {"updated_before": "2026-01-01 00:00"}, "invalid"),
         ("/api/v1/cases/", {"updated_before": ""}, "invalid"),
+        ("/api/v1/cases/", {"created_after": "0001-01-01T00:00:00+23:59"}, "invalid"),
         ("/api/v1/cases/", {"page_size": "0"}, "invalid_pagination"),
         ("/api/v1/cases/", {"scope": ""}, "invalid"),
         ("/api/v1/companies/", {"scope": ""}, "invalid_scope"),
@@ -115,3 +116,11 @@ def test_ids_too_large_for_the_database_are_404_or_400_never_500(api_client):
     assert huge_path.status_code == 404
     assert huge_body.status_code == 400 and "follow_up_of" in huge_body.json()["errors"]
     assert nul_code.status_code == 400
+
+
+def test_rfc3339_offsets_beyond_postgresql_range_still_filter(api_client):
+    api_client.force_authenticate(AnalystFactory())
+
+    response = api_client.get("/api/v1/cases/", {"created_after": "0258-08-13T18:44:26.0-22:57"})
+
+    assert response.status_code == 200

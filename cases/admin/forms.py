@@ -1,0 +1,104 @@
+"""Forms of the workspace: they validate shape only; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+from accounts.models import User
+from cases.models import CannedResponse, CaseStatus, OutOfScopeReason, Priority
+
+# What the form field for each transition input looks like (keys: selectors.TRANSITION_INPUTS values).
+_TEXT = {"rows": 5, "cols": 80}
+
+
+def _input_field(name: str) -> forms.Field:
+    if name == "tentative_release_date":
+        return forms.DateField(label="Tentative release date", widget=forms.DateInput(attrs={"type": "date"}))
+    if name == "out_of_scope_reason":
+        return forms.ModelChoiceField(
+            label="Out-of-scope reason",
+            queryset=OutOfScopeReason.objects.filter(is_active=True),
+            help_text="The customer is told where to go instead (the reason's referral).",
+        )
+    if name == "message":
+        return forms.CharField(
+            label="Message to the customer",
+            widget=forms.Textarea(attrs=_TEXT),
+            help_text="Posted on the case as a public comment.",
+        )
+    if name == "resolution":
+        return forms.CharField(
+            label="Proposed resolution", widget=forms.Textarea(attrs=_TEXT), help_text="The customer sees it."
+        )
+    if name == "reason":
+        return forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
+    raise ValueError(f"No form field for transition input '{name}'.")
+
+
+class TransitionForm(forms.Form):
+    """The inputs one transition needs, plus the status the user saw (to spot a concurrent change)."""
+
+    seen_status = forms.ChoiceField(choices=CaseStatus.choices, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, required_fields: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in required_fields:
+            self.fields[name] = _input_field(name)
+
+
+class ReplyForm(forms.Form):
+    """A public reply (optionally from a canned response that moves the case) or an internal note."""
+
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6, "cols": 80}))
+    canned = forms.ModelChoiceField(
+        queryset=CannedResponse.objects.filter(is_active=True), required=False, widget=forms.HiddenInput
+    )
+    apply_transition = forms.BooleanField(required=False)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_staff=True, is_active=True).order_by("username"),
+        required=False,
+        empty_label="— nobody —",
+    )
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(choices=Priority.choices)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), help_text="Recorded in the case history."
+    )
+
+
+class BulkForm(forms.Form):
+    """An intermediate page of a bulk action: it posts the selection and the action back."""
+
+    apply = forms.CharField(widget=forms.HiddenInput, initial="1")
+    action = forms.CharField(widget=forms.HiddenInput)
+    select_across = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class BulkAssignForm(BulkForm):
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_staff=True, is_active=True).order_by("username"), label="Assign to"
+    )
+
+
+class BulkPriorityForm(BulkForm):
+    priority = forms.ChoiceField(choices=Priority.choices)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), help_text="Recorded on every case changed."
+    )
+
+
+class DecisionForm(BulkForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), help_text="Recorded and shown on the case."
+    )
+
+
+SELECTED = ACTION_CHECKBOX_NAME

@@ -1,0 +1,150 @@
+"""Queues over cases: what each holds, their counts in one query, and the case list's SLA column."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.admin.queues import CASE_QUEUES, case_queue_counts
+from cases.models import CaseStatus, Comment, EscalationRequest
+from sla.models import SlaTimer
+from tests.admin.conftest import add_timer
+from tests.factories import AnalystFactory, CaseFactory
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = reverse("admin:cases_case_changelist")
+
+
+@pytest.fixture
+def board(analyst, around_the_clock):
+    """One case per situation; the comment says which queues it belongs to (besides All)."""
+    other = AnalystFactory()
+    cases = {
+        "mine_warned": CaseFactory(assignee=analyst, status=CaseStatus.IN_PROGRESS),  # mine, breaching
+        "mine_closed": CaseFactory(assignee=analyst, status=CaseStatus.CLOSED),  # (none)
+        "unassigned_breached": CaseFactory(),  # unassigned, breached
+        "unassigned": CaseFactory(),  # unassigned
+        "pending_customer": CaseFactory(assignee=other, status=CaseStatus.PENDING_CUSTOMER),
+        "verify": CaseFactory(assignee=other, status=CaseStatus.VERIFY_RESOLUTION),
+        "escalated": CaseFactory(assignee=other, status=CaseStatus.IN_PROGRESS, escalation_level=1),
+        "escalation_pending": CaseFactory(assignee=other, status=CaseStatus.IN_PROGRESS),
+    }
+    add_timer(cases["mine_warned"], around_the_clock, due_in=timedelta(minutes=30), warnings_sent=1)
+    add_timer(cases["unassigned_breached"], around_the_clock, due_in=-timedelta(hours=1), state="breached")
+    add_timer(cases["unassigned"], around_the_clock, due_in=timedelta(hours=5))
+    case = cases["escalation_pending"]
+    comment = Comment.objects.create(
+        case=case, author=case.opened_by, body="Please escalate", created_at=timezone.now()
+    )
+    EscalationRequest.objects.create(
+        case=case, comment=comment, requested_by=case.opened_by, created_at=timezone.now()
+    )
+    return cases
+
+
+EXPECTED = {
+    "mine": {"mine_warned"},
+    "unassigned": {"unassigned_breached", "unassigned"},
+    "breaching": {"mine_warned"},
+    "breached": {"unassigned_breached"},
+    "pending_customer": {"pending_customer"},
+    "verify_resolution": {"verify"},
+    "escalated": {"escalated", "escalation_pending"},
+}
+
+
+def test_queue_counts_come_from_one_query(board, analyst, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        counts = case_queue_counts(user=analyst)
+
+    assert counts == {**{slug: len(names) for slug, names in EXPECTED.items()}, "all": len(board)}
+    assert [queue.slug for queue in CASE_QUEUES] == [*EXPECTED, "all"]
+
+
+@pytest.mark.parametrize("slug", list(EXPECTED))
+def test_each_queue_lists_its_cases(board, analyst_client, slug):
+    response = analyst_client.get(CHANGELIST, {"worklist": slug})
+
+    assert response.status_code == 200
+    listed = {case.pk for case in response.context["cl"].result_list}
+    assert listed == {board[name].pk for name in EXPECTED[slug]}
+    tabs = {tab["slug"]: tab for tab in response.context["case_queues"]}
+    assert tabs[slug]["active"] and tabs[slug]["count"] == len(EXPECTED[slug])
+
+
+def test_the_admin_index_links_every_queue_with_its_count(board, analyst_client):
+    response = analyst_client.get(reverse("admin:index"))
+
+    html = response.content.decode()
+    assert 'id="case-workspace"' in html
+    assert (
+        f'href="{CHANGELIST}?worklist=unassigned" id="queue-unassigned">Unassigned<span class="cd-count">2<'
+        in html
+    )
+    assert "Become available" in html
+
+
+def test_list_is_ordered_by_nearest_sla_deadline_with_no_clock_last(analyst_client, around_the_clock):
+    later, none, overdue, sooner = CaseFactory(), CaseFactory(), CaseFactory(), CaseFactory()
+    add_timer(later, around_the_clock, due_in=timedelta(hours=8))
+    add_timer(sooner, around_the_clock, due_in=timedelta(hours=1))
+    add_timer(overdue, around_the_clock, due_in=-timedelta(minutes=90), state=SlaTimer.State.BREACHED)
+    add_timer(sooner, around_the_clock, due_in=timedelta(hours=20), metric="resolution")
+
+    response = analyst_client.get(CHANGELIST)
+
+    assert [c.pk for c in response.context["cl"].result_list] == [overdue.pk, sooner.pk, later.pk, none.pk]
+
+
+def test_sla_column_shows_business_time_left_coloured_by_state(analyst_client, around_the_clock):
+    ok, warned, late, paused = (
+        CaseFactory(),
+        CaseFactory(),
+        CaseFactory(),
+        CaseFactory(status="pending_customer"),
+    )
+    add_timer(ok, around_the_clock, due_in=timedelta(hours=3, minutes=30, seconds=30))
+    add_timer(warned, around_the_clock, due_in=timedelta(minutes=45, seconds=30), warnings_sent=1)
+    add_timer(late, around_the_clock, due_in=-timedelta(hours=2), state=SlaTimer.State.BREACHED)
+    add_timer(paused, around_the_clock, due_in=None, state=SlaTimer.State.PAUSED, remaining=5400)
+
+    html = analyst_client.get(CHANGELIST).content.decode()
+
+    assert 'class="cd-sla cd-sla-ok"' in html and "3h 30m left" in html
+    assert 'class="cd-sla cd-sla-warning"' in html and "45m left" in html
+    assert 'class="cd-sla cd-sla-breached"' in html and "overdue 2h 00m" in html
+    assert 'class="cd-sla cd-sla-paused"' in html and "paused · 1h 30m left" in html
+
+
+def test_changelist_queries_do_not_grow_with_cases(
+    analyst_client, around_the_clock, django_assert_max_num_queries
+):
+    def make(n):
+        for case in CaseFactory.create_batch(n, assignee=AnalystFactory()):
+            add_timer(case, around_the_clock, due_in=timedelta(hours=2), warnings_sent=1)
+
+    make(5)
+    with django_assert_max_num_queries(14):  # includes resolving the calendar once (cached after)
+        assert analyst_client.get(CHANGELIST).status_code == 200
+    make(45)
+    with django_assert_max_num_queries(14):
+        response = analyst_client.get(CHANGELIST, {"worklist": "breaching"})
+    assert len(response.context["cl"].result_list) == 50
+
+
+def test_search_by_number_subject_or_company(analyst_client):
+    case = CaseFactory(subject="Payroll export hangs")
+    CaseFactory.create_batch(2)
+
+    for term in (case.number, "payroll export", case.company.name):
+        listed = analyst_client.get(CHANGELIST, {"q": term}).context["cl"].result_list
+        assert [c.pk for c in listed] == [case.pk], term
+
+
+def test_customers_and_anonymous_users_do_not_get_in(client, board):
+    customer = board["unassigned"].opened_by
+    client.force_login(customer)
+    assert client.get(CHANGELIST).status_code == 302  # to the admin login
+    client.logout()
+    assert client.get(CHANGELIST).status_code == 302
