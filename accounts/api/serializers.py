@@ -142,6 +142,10 @@ class AuthorizationRequestCreateInputSerializer(InputSerializer):
     requested_role = serializers.ChoiceField(choices=Membership.Role.choices, required=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     company = IdField(required=False, help_text="Staff only: the company; members use their own.")
+    case = IdField(
+        required=False,
+        help_text="Raise it from an open case (channel case_comment): a public comment on the case names it.",
+    )
 
 
 class AuthorizationRequestDecisionInputSerializer(InputSerializer):

@@ -205,18 +205,26 @@ class AuthorizationRequestListApi(generics.ListAPIView):
         data = AuthorizationRequestCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        company = self._company(user, values.get("company"))
         subject = User.objects.filter(pk=values["subject_user"]).first()
         if subject is None:
             raise ValidationFailed("No such user in this company.", code="subject_not_in_company")
-        created = authorization_request_create(
-            requested_by=user,
-            company=company,
-            kind=values["kind"],
-            subject_user=subject,
-            requested_role=values.get("requested_role", ""),
-            reason=values.get("reason", ""),
-        )
+        common: dict[str, Any] = {
+            "requested_by": user,
+            "kind": values["kind"],
+            "subject_user": subject,
+            "requested_role": values.get("requested_role", ""),
+            "reason": values.get("reason", ""),
+        }
+        if values.get("case") is not None:
+            # Imported here: cases builds on accounts, so accounts' modules cannot import it at load time.
+            from cases.selectors import case_get_for_user
+            from cases.services import case_authorization_request_raise
+
+            case = case_get_for_user(user=user, case_id=values["case"])
+            created = case_authorization_request_raise(case=case, **common)
+        else:
+            company = self._company(user, values.get("company"))
+            created = authorization_request_create(company=company, **common)
         return Response(AuthorizationRequestOutputSerializer(created).data, status=status.HTTP_201_CREATED)
 
     @staticmethod

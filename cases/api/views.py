@@ -7,7 +7,13 @@ from django.http import FileResponse
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, status
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -155,6 +161,41 @@ class CaseListCreateApi(generics.ListAPIView):
         operation_id="cases_create",
         request=CaseCreateInputSerializer,
         parameters=[IDEMPOTENCY_HEADER],
+        examples=[
+            OpenApiExample(
+                "A production outage",
+                request_only=True,
+                value={
+                    "product_instance": 1,
+                    "subject": "Journal posting fails with E1234",
+                    "problem_summary": "Posting any journal entry fails since 09:00.",
+                    "error_message": "E1234: ledger locked by another session",
+                    "occurred_at": "2026-06-01T09:05:00Z",
+                    "users_affected": "All 40 accountants, Paris office",
+                    "replication_steps": "1. Open General Ledger 2. Post any entry",
+                    "expected_result": "Expected the entry to post; got E1234.",
+                    "worked_before": "Yes, until yesterday's release.",
+                    "troubleshooting_tried": "Logged out and in; cleared the browser cache.",
+                    "reason": "system-issue",
+                    "application_area": "general-ledger",
+                    "business_impact_scope": "organisation",
+                    "business_impact": "high",
+                },
+            ),
+            OpenApiExample(
+                "A follow-up of a case closed more than 3 days ago",
+                request_only=True,
+                value={
+                    "follow_up_of": 42,
+                    "subject": "E1234 is back",
+                    "problem_summary": "The fix from CS-000042 no longer holds.",
+                    "reason": "system-issue",
+                    "application_area": "general-ledger",
+                    "business_impact_scope": "group",
+                    "business_impact": "medium",
+                },
+            ),
+        ],
         responses={201: CaseDetailOutputSerializer, 200: CaseDetailOutputSerializer, **ERROR_RESPONSES},
         description="Open a case. In the US only designated support users may (`dsu_required`). Answers 201, "
         "or 200 with the first case when the Idempotency-Key was already used.",
@@ -212,6 +253,35 @@ class CaseTransitionApi(_CaseScopedApi):
         operation_id="cases_transition",
         request=CaseTransitionInputSerializer,
         responses={200: CaseDetailOutputSerializer, **ERROR_RESPONSES},
+        examples=[
+            OpenApiExample("Take an open case", request_only=True, value={"transition": "start"}),
+            OpenApiExample(
+                "Ask the customer for something",
+                request_only=True,
+                value={
+                    "transition": "request_customer_action",
+                    "message": "Please attach the issue-recorder zip.",
+                },
+            ),
+            OpenApiExample(
+                "Wait for a release",
+                request_only=True,
+                value={"transition": "await_release", "tentative_release_date": "2026-07-15"},
+            ),
+            OpenApiExample(
+                "Confirm the fix (customer)", request_only=True, value={"transition": "confirm_resolution"}
+            ),
+            OpenApiExample(
+                "Refused: reopening too late",
+                response_only=True,
+                status_codes=["409"],
+                value={
+                    "code": "reopen_window_expired",
+                    "detail": "CS-000042 closed more than 3 days ago and can no longer be reopened. ...",
+                    "follow_up_of": 42,
+                },
+            ),
+        ],
         description="Move the case. `available_transitions` on the case lists what the caller may do and "
         "which fields each needs. Refusals: `invalid_transition`, `transition_not_allowed`, `field_required`, "
         "`conflict`, `reopen_window_expired` (with `follow_up_of` to open a follow-up case).",

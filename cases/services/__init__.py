@@ -1,6 +1,7 @@
 """Every write to a case. Each public function is one transaction, keyword-only and typed."""
 
 from cases.services.attachments import attachment_add
+from cases.services.authorizations import case_authorization_request_raise
 from cases.services.comments import comment_create
 from cases.services.creation import case_create
 from cases.services.escalations import escalation_decide, escalation_request
@@ -10,6 +11,7 @@ from cases.services.transitions import case_auto_close_due, case_auto_close_remi
 __all__ = [
     "attachment_add",
     "case_assign",
+    "case_authorization_request_raise",
     "case_auto_close_due",
     "case_auto_close_reminders_due",
     "case_create",

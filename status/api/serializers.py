@@ -172,3 +172,9 @@ class SupportContactsOutputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="For a logged-in user: may they call, and which number. Null when anonymous.",
     )
+
+
+class StatusSubscriptionOutputSerializer(serializers.Serializer):
+    product = serializers.CharField(source="product.code")
+    product_name = serializers.CharField(source="product.name")
+    opted_in = serializers.BooleanField()

@@ -8,14 +8,18 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts.models import Product, User
+from core.errors import NotFound
 from status import directory
 from status.api.serializers import (
     StatusOutputSerializer,
     StatusQueryInputSerializer,
+    StatusSubscriptionOutputSerializer,
     SupportContactsOutputSerializer,
 )
+from status.models import StatusSubscription
 from status.selectors import product_status_list, support_caller_for_user, time_zone_parse
+from status.services import status_subscription_set, status_subscription_unset
 
 
 class StatusApi(APIView):
@@ -70,3 +74,44 @@ class SupportContactsApi(APIView):
             "caller": support_caller_for_user(user=user) if isinstance(user, User) else None,
         }
         return Response(SupportContactsOutputSerializer(payload).data)
+
+
+class StatusSubscriptionListApi(APIView):
+    """My opt-in e-mail subscriptions to products' maintenance and incident news."""
+
+    @extend_schema(
+        operation_id="status_subscriptions_list", responses=StatusSubscriptionOutputSerializer(many=True)
+    )
+    def get(self, request: Request) -> Response:
+        user = request.user
+        assert isinstance(user, User)
+        subscriptions = StatusSubscription.objects.filter(user=user, opted_in=True).select_related("product")
+        return Response(
+            StatusSubscriptionOutputSerializer(subscriptions.order_by("product__code"), many=True).data
+        )
+
+
+class StatusSubscriptionDetailApi(APIView):
+    """Opt in (PUT) or out (DELETE) of one product's status e-mails."""
+
+    def _product(self, product_code: str) -> Product:
+        product = Product.objects.filter(code=product_code, is_active=True).first()
+        if product is None:
+            raise NotFound("No such product.")
+        return product
+
+    @extend_schema(
+        operation_id="status_subscriptions_set", request=None, responses=StatusSubscriptionOutputSerializer
+    )
+    def put(self, request: Request, product_code: str) -> Response:
+        user = request.user
+        assert isinstance(user, User)
+        subscription = status_subscription_set(user=user, product=self._product(product_code))
+        return Response(StatusSubscriptionOutputSerializer(subscription).data)
+
+    @extend_schema(operation_id="status_subscriptions_unset", request=None, responses={204: None})
+    def delete(self, request: Request, product_code: str) -> Response:
+        user = request.user
+        assert isinstance(user, User)
+        status_subscription_unset(user=user, product=self._product(product_code))
+        return Response(status=204)

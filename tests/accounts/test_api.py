@@ -318,3 +318,27 @@ def test_plain_analyst_cannot_decide(api_client, us):
     response = api_client.post(reverse("authorization-request-approve", args=[request.pk]))
 
     assert response.status_code == 403
+
+
+def test_request_raised_from_an_open_case_is_recorded_there_and_decided_as_usual(api_client):
+    from tests.factories import CaseFactory
+
+    company = USCompanyFactory(domain="acme2.test")
+    asker = member(company)
+    manager = member(company, role=Role.MANAGER)
+    case = CaseFactory(company=company, opened_by=asker)
+    api_client.force_authenticate(asker)
+
+    created = api_client.post(
+        reverse("authorization-request-list"),
+        {"kind": "new_dsu", "subject_user": asker.pk, "case": case.pk, "reason": "I own our ledger"},
+        format="json",
+    )
+    api_client.force_authenticate(manager)
+    approved = api_client.post(reverse("authorization-request-approve", args=[created.json()["id"]]))
+
+    assert created.status_code == 201, created.json()
+    assert created.json()["request_channel"] == "case_comment"
+    assert f"Authorisation request #{created.json()['id']}" in case.comments.get().body
+    assert approved.json()["status"] == "approved"
+    assert Membership.objects.get(user=asker).role == Role.DSU

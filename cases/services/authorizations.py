@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import AuthorizationRequest, User
+from accounts.services import authorization_request_create
+from cases.models import Case, CaseStatus
+from cases.services.comments import comment_add
+from core.errors import Conflict
+
+
+@transaction.atomic
+def case_authorization_request_raise(
+    *,
+    case: Case,
+    requested_by: User,
+    kind: str,
+    subject_user: User,
+    requested_role: str = "",
+    reason: str = "",
+    now: datetime | None = None,
+) -> AuthorizationRequest:
+    """Raise an authorisation request from an open case: the same request as through the API, recorded
+    with the case-comment channel, and a public comment on the case that names it."""
+    now = now or timezone.now()
+    if case.status == CaseStatus.CLOSED:
+        raise Conflict(f"{case.number} is closed: raise the request from an open case.", code="case_closed")
+    request = authorization_request_create(
+        requested_by=requested_by,
+        company=case.company,
+        kind=kind,
+        subject_user=subject_user,
+        requested_role=requested_role,
+        reason=reason,
+        channel=AuthorizationRequest.Channel.CASE_COMMENT,
+        now=now,
+    )
+    body = f"Authorisation request #{request.pk}: {request.get_kind_display()} for {subject_user}."
+    comment_add(case=case, author=requested_by, body=f"{body}\n\n{reason}".strip(), is_internal=False, at=now)
+    return request
