@@ -241,15 +241,79 @@ def notifications_for_case_event(*, event: CaseEvent) -> list[Notification]:
     return _queue(rows)
 
 
+def _survey_url(survey: SatisfactionSurvey) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/api/v1/surveys/{survey.token}/answer/?rating=good"
+
+
+def notifications_for_auto_closed(*, events: list[CaseEvent]) -> list[int]:
+    """The notices of an auto-close batch, written in bulk: for each case the customers' "closed"
+    e-mail (with the opener's satisfaction survey) and the webhooks; one delivery task per batch.
+    Same rows, keys and texts as ``notifications_for_case_event`` writes for one event."""
+    if not events:
+        return []
+    cases = {event.case_id: event.case for event in events}
+    surveys = {
+        survey.case_id: survey
+        for survey in SatisfactionSurvey.objects.bulk_create(
+            SatisfactionSurvey(case=event.case, respondent=event.case.opened_by, created_at=event.created_at)
+            for event in events
+            if event.case.opened_by in _customers_of(event.case)
+        )
+    }
+    endpoints: dict[int, list[WebhookEndpoint]] = {}
+    for endpoint in WebhookEndpoint.objects.filter(
+        company_id__in={c.company_id for c in cases.values()}, is_active=True
+    ):
+        endpoints.setdefault(endpoint.company_id, []).append(endpoint)
+    rows: list[Notification] = []
+    for event in events:
+        case = cases[event.case_id]
+        key = f"case_event:{event.pk}"
+        survey = surveys.get(case.pk)
+        context = {
+            **_case_context(case, event),
+            "automatic": True,
+            "survey_url": _survey_url(survey) if survey else "",
+        }
+        rows += [
+            _email(
+                key=key,
+                kind="case_closed",
+                recipient=u,
+                company=case.company,
+                case=case,
+                context=context,
+                now=event.created_at,
+            )
+            for u in _customers_of(case)
+            if u.email
+        ]
+        rows += _webhook_rows(case, event, key, event.created_at, endpoints.get(case.company_id, []))
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)  # a key already written was sent before
+    keys = [row.idempotency_key for row in rows]
+    ids = list(
+        Notification.objects.filter(idempotency_key__in=keys, status=Notification.Status.PENDING).values_list(
+            "pk", flat=True
+        )
+    )
+    from notifications.tasks import notifications_deliver_many_task
+
+    transaction.on_commit(partial(notifications_deliver_many_task.delay, ids))
+    return ids
+
+
 def _survey_for(case: Case, now: datetime) -> str:
     survey, _ = SatisfactionSurvey.objects.get_or_create(
         case=case, created_at=now, defaults={"respondent": case.opened_by}
     )
-    return f"{settings.PUBLIC_BASE_URL}/api/v1/surveys/{survey.token}/answer/?rating=good"
+    return _survey_url(survey)
 
 
-def _webhook_rows(case: Case, event: CaseEvent, key: str, now: datetime) -> list[Notification]:
-    endpoints = WebhookEndpoint.objects.filter(company_id=case.company_id, is_active=True)
+def _webhook_rows(
+    case: Case, event: CaseEvent, key: str, now: datetime, endpoints: list[WebhookEndpoint] | None = None
+) -> list[Notification]:
+    if endpoints is None:
+        endpoints = list(WebhookEndpoint.objects.filter(company_id=case.company_id, is_active=True))
     payload = {
         "event": event.type,
         "event_id": event.pk,

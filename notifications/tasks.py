@@ -19,3 +19,18 @@ def notifications_deliver_due_task() -> dict[str, int]:
     from notifications.services import notifications_deliver_due
 
     return notifications_deliver_due()
+
+
+@shared_task
+def notifications_deliver_many_task(notification_ids: list[int]) -> int:
+    """Send a batch's rows (bulk jobs queue one task, not one per row). A failed row is left pending
+    with its backoff for ``notifications_deliver_due``; answers how many this run sent."""
+    from notifications.services import notification_deliver
+
+    sent = 0
+    for notification_id in notification_ids:
+        try:
+            sent += notification_deliver(notification_id=notification_id)
+        except DeliveryError:
+            continue
+    return sent

@@ -257,3 +257,22 @@ def sla_timers_sweep(*, now: datetime | None = None, batch_size: int = 500) -> d
         )
     SlaTimer.objects.bulk_update(breached, ["state", "breached_at", "warning_at", "updated_at"])
     return {"warned": len(warned), "breached": len(breached)}
+
+
+@transaction.atomic
+def sla_timers_stop_closed(*, cases: list[Case], at: datetime) -> None:
+    """Stop the timers of cases just closed from a customer's-move status (the auto-close batch).
+
+    Their clocks are paused, so each timer's time left is already known: a few UPDATEs settle them
+    all. A timer still running (not expected from Verify Resolution) takes the exact per-case path.
+    """
+    live = SlaTimer.objects.filter(case__in=cases, met_at__isnull=True).exclude(state__in=FINAL)
+    odd = set(live.filter(state=State.RUNNING).values_list("case_id", flat=True)) | set(
+        live.filter(state=State.PAUSED, remaining_seconds__lt=0).values_list("case_id", flat=True)
+    )
+    settled = live.exclude(case_id__in=odd)
+    settled.filter(state=State.PAUSED).update(state=State.MET, met_at=at, warning_at=None, updated_at=at)
+    settled.filter(state=State.BREACHED).update(met_at=at, warning_at=None, updated_at=at)
+    for case in cases:
+        if case.pk in odd:
+            sla_timers_refresh(case=case, now=at)

@@ -15,7 +15,8 @@ from cases.selectors import TRANSITION_INPUTS, reopen_window_expired
 from cases.services.comments import comment_add
 from cases.services.events import case_event_record
 from core.errors import Conflict, PermissionRefused, ValidationFailed
-from sla.services import sla_public_reply, sla_timers_refresh
+from notifications.services import notifications_for_auto_closed
+from sla.services import sla_public_reply, sla_timers_refresh, sla_timers_stop_closed
 
 # Fields a transition may set on the row; saved together with the status.
 _STATE_FIELDS = [
@@ -173,27 +174,47 @@ def case_transition(
 @transaction.atomic
 def case_auto_close_due(*, now: datetime | None = None, batch_size: int = 500) -> list[int]:
     """Close cases left in Verify Resolution for 9 days (one bounded batch; concurrent runs skip
-    each other's rows). Answers the closed case ids."""
+    each other's rows). Answers the closed case ids.
+
+    Set-based, because a backlog can be large: the transition still runs on every row (its rules
+    and fields), then one UPDATE, one INSERT of events, the SLA timers stopped and the notices and
+    surveys written in bulk, with one delivery task per batch.
+    """
     now = now or timezone.now()
     due = list(
-        Case.objects.select_for_update(skip_locked=True)
+        Case.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("company", "opened_by", "on_behalf_of")
         .filter(status=CaseStatus.VERIFY_RESOLUTION, auto_close_at__lte=now)
         .order_by("auto_close_at", "pk")[:batch_size]
     )
+    if not due:
+        return []
     for case in due:
-        case.auto_close(at=now)
-        case.save(update_fields=_STATE_FIELDS)
-        case_event_record(
+        case.auto_close(at=now)  # the transition's rules and fields, row by row, in memory
+    # Every row got the same values from the transition, so one plain UPDATE writes them all.
+    closed = due[0]
+    Case.objects.filter(pk__in=[case.pk for case in due]).update(
+        status=closed.status,
+        closed_at=closed.closed_at,
+        auto_close_at=closed.auto_close_at,
+        status_changed_at=closed.status_changed_at,
+        updated_at=closed.updated_at,
+    )
+    events = CaseEvent.objects.bulk_create(
+        CaseEvent(
             case=case,
             type=CaseEvent.Type.AUTO_CLOSED,
             actor=None,
-            at=now,
             transition="auto_close",
             from_status=CaseStatus.VERIFY_RESOLUTION,
             to_status=CaseStatus.CLOSED,
             note="No answer within 9 days of the proposed resolution.",
+            created_at=now,
         )
-        sla_timers_refresh(case=case, now=now)
+        for case in due
+    )
+    sla_timers_stop_closed(cases=due, at=now)
+    notifications_for_auto_closed(events=events)
     return [case.pk for case in due]
 
 

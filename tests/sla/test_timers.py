@@ -312,3 +312,35 @@ def test_two_sweeps_at_once_mark_each_timer_once():
     assert sum(r["breached"] for r in results) == 20, results
     breaches = CaseEvent.objects.filter(case__in=cases, type=CaseEvent.Type.SLA_BREACHED).count()
     assert breaches == 20
+
+
+def test_auto_close_stops_the_paused_timers_as_met():
+    from cases.services import case_auto_close_due
+
+    policy = SlaPolicy.objects.get()
+    SlaTarget.objects.create(
+        policy=policy,
+        sla_band=2,
+        priority="P2",
+        metric=Metric.RESOLUTION,
+        minutes=16 * 60,
+        calendar=Calendar.objects.get(kind="business_hours"),
+    )
+    analyst = AnalystFactory()
+    case = open_case(at=MONDAY_9_PARIS)
+    case = case_transition(case=case, actor=analyst, transition="start", now=MONDAY_9_PARIS)
+    case = case_transition(
+        case=case,
+        actor=analyst,
+        transition="propose_resolution",
+        resolution="Fixed",
+        now=datetime(2026, 6, 1, 10, 0, tzinfo=PARIS),
+    )
+    assert timer(case, Metric.RESOLUTION).state == "paused"
+
+    closed_at = datetime(2026, 6, 10, 10, 0, tzinfo=PARIS)
+    assert case_auto_close_due(now=closed_at) == [case.pk]
+
+    resolution = timer(case, Metric.RESOLUTION)
+    assert (resolution.state, resolution.met_at) == ("met", closed_at)
+    assert timer(case, Metric.NEXT_UPDATE).state == "met"
