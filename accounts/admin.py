@@ -20,6 +20,7 @@ from accounts.models import (
     User,
 )
 from accounts.services import authorization_request_approve, authorization_request_reject
+from core.admin import ReadOnlyAdmin
 from core.errors import ApplicationError
 
 
@@ -140,17 +141,8 @@ class AuthorizationRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):
+class AuditRecordAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "action", "company", "subject_user", "actor", "channel"]
     list_filter = ["action", "channel"]
     list_select_related = ["company", "subject_user", "actor"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from cases.models import Case, Priority
+from core.models import Weekday
 
 
 class Calendar(models.Model):
@@ -35,14 +36,7 @@ class Calendar(models.Model):
 
 
 class WorkingInterval(models.Model):
-    class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+    Weekday = Weekday
 
     calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="intervals")
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)

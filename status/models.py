@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Product
+from core.models import Weekday
 from status.recurrence import UnknownTimeZone, WeeklyRule, zone_get
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -41,14 +42,7 @@ class MaintenanceWindow(models.Model):
         WEEKLY = "weekly", "Weekly"
         ONE_OFF = "one_off", "One-off"
 
-    class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+    Weekday = Weekday
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="maintenance_windows")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.WEEKLY)
