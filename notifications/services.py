@@ -241,6 +241,11 @@ def notifications_for_case_event(*, event: CaseEvent) -> list[Notification]:
     return _queue(rows)
 
 
+# Bulk writers queue one delivery task per this many rows: 500 sends in one task at 0.5 s each would
+# pass CELERY_TASK_SOFT_TIME_LIMIT (240 s), and notification_deliver records that as a send failure.
+DELIVERY_CHUNK = 50
+
+
 def _survey_url(survey: SatisfactionSurvey) -> str:
     return f"{settings.PUBLIC_BASE_URL}/api/v1/surveys/{survey.token}/answer/?rating=good"
 
@@ -298,7 +303,10 @@ def notifications_for_auto_closed(*, events: list[CaseEvent]) -> list[int]:
     )
     from notifications.tasks import notifications_deliver_many_task
 
-    transaction.on_commit(partial(notifications_deliver_many_task.delay, ids))
+    for start in range(0, len(ids), DELIVERY_CHUNK):
+        transaction.on_commit(
+            partial(notifications_deliver_many_task.delay, ids[start : start + DELIVERY_CHUNK])
+        )
     return ids
 
 

@@ -144,6 +144,13 @@ def sla_timers_start(*, case: Case, now: datetime | None = None) -> list[SlaTime
     return SlaTimer.objects.bulk_create(timers)
 
 
+def _save_timers(timers: list[SlaTimer], fields: list[str]) -> None:
+    """One UPDATE per timer: bulk_update builds a CASE WHEN per row and field, which measured ~2 ms a
+    row for these fields, far more than the SQL (benchmarks/results/auto_close.md)."""
+    for timer in timers:
+        timer.save(update_fields=fields)
+
+
 def _locked_timers(case: Case) -> list[SlaTimer]:
     return list(SlaTimer.objects.select_for_update(of=("self",)).filter(case=case).select_related("calendar"))
 
@@ -168,7 +175,7 @@ def sla_public_reply(*, case: Case, at: datetime) -> None:
         update.started_at, update.met_at, update.breached_at, update.warned_at = at, None, None, None
         update.state, update.warnings_sent = State.RUNNING, 0
         _refresh(update, case, history, at)
-    SlaTimer.objects.bulk_update([t for t in timers.values() if t.pk], _TIMER_FIELDS)
+    _save_timers([t for t in timers.values() if t.pk], _TIMER_FIELDS)
 
 
 @transaction.atomic
@@ -176,6 +183,8 @@ def sla_timers_refresh(*, case: Case, now: datetime | None = None) -> None:
     """Follow a status change: pause, resume with the time left, or stop everything when closed."""
     now = now or timezone.now()
     timers = _locked_timers(case)
+    if case.status == CaseStatus.CLOSED:  # a finished timer stays as it is: nothing to write
+        timers = [t for t in timers if t.state not in FINAL and t.met_at is None]
     if not timers:
         return
     history = case_status_history(case=case)
@@ -184,7 +193,7 @@ def sla_timers_refresh(*, case: Case, now: datetime | None = None) -> None:
             _stop(timer, case, history, case.closed_at or now)
         else:
             _refresh(timer, case, history, now)
-    SlaTimer.objects.bulk_update(timers, _TIMER_FIELDS)
+    _save_timers(timers, _TIMER_FIELDS)
 
 
 @transaction.atomic
@@ -202,7 +211,7 @@ def sla_timers_recompute(*, case: Case, reason: str, now: datetime | None = None
         timer.target_minutes, timer.calendar, timer.policy = target.minutes, target.calendar, target.policy
         timer.warnings_sent = 0
         _refresh(timer, case, history, now)
-    SlaTimer.objects.bulk_update(timers, _TIMER_FIELDS)
+    _save_timers(timers, _TIMER_FIELDS)
     if changes:
         _event(case, CaseEvent.Type.SLA_RECOMPUTED, now, reason, {"targets": changes})
 
@@ -233,7 +242,7 @@ def sla_timers_sweep(*, now: datetime | None = None, batch_size: int = 500) -> d
             },
         )
         _refresh(timer, timer.case, case_status_history(case=timer.case), now)
-    SlaTimer.objects.bulk_update(warned, _TIMER_FIELDS)
+    _save_timers(warned, _TIMER_FIELDS)
 
     breached = list(
         SlaTimer.objects.select_for_update(skip_locked=True, of=("self",))
