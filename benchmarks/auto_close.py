@@ -24,7 +24,6 @@ One run:
    also writes what the service writes beyond that: the satisfaction surveys and the SLA timers stopped.
 5. Rows/s for each, the ratio, a check that each path wrote the same number of rows, and a profile
    of the service on ``--profile-cases`` cases (cProfile + every SQL statement classified and timed).
-   With ``--proposed``, also the set-based prototype kept below (from before the service became set-based).
 """
 
 from __future__ import annotations
@@ -52,7 +51,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 BROKER_DB = "redis://127.0.0.1:56379/5"
-NOTE = "No answer within 9 days of the proposed resolution."
 # (company, opener username, production product instance) for the four demo companies.
 TEMPLATES = [(1, "us.dsu", 1), (2, "fr.member", 4), (3, "es.member", 6), (4, "uk.member", 7)]
 
@@ -311,6 +309,8 @@ def run_baseline(now: datetime, with_extras: bool) -> float:
     from django.conf import settings
     from django.db import connection, transaction
 
+    from cases.services.transitions import AUTO_CLOSE_NOTE
+
     if with_extras:
         parts = {
             "__EXTRA__": EXTRA_SQL,
@@ -322,207 +322,11 @@ def run_baseline(now: datetime, with_extras: bool) -> float:
     sql = BASELINE_SQL
     for token, text in parts.items():
         sql = sql.replace(token, text)
-    params = {"now": now, "note": NOTE, "base": settings.PUBLIC_BASE_URL}
+    params = {"now": now, "note": AUTO_CLOSE_NOTE, "base": settings.PUBLIC_BASE_URL}
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
     return time.perf_counter() - started
-
-
-# --------------------------------------------------------------------------- proposed set-based path
-#
-# The prototype this benchmark used to show what a set-based case_auto_close_due would gain over the
-# per-case one (see results/auto_close.md); the service has since become set-based itself. Same rows
-# as the service (cases, events, surveys, e-mail and webhook outbox rows, live SLA timers stopped),
-# written a batch at a time. Opt-in (--proposed), for comparison.
-
-DELIVER_MANY_TASK = (
-    "notifications.tasks.notifications_deliver_many_task"  # proposed; nothing consumes it here
-)
-
-
-def proposed_notifications_for_auto_closed(
-    *, cases: list[Any], events: list[Any], now: datetime
-) -> list[int]:
-    """Outbox rows for a batch of AUTO_CLOSED events: what notifications_for_case_event writes for
-    each (case_closed e-mail to the customers with a survey link, webhook rows), in bulk."""
-    from notifications.models import Notification, SatisfactionSurvey, WebhookEndpoint
-    from notifications.services import _case_context, _customers_of, _email
-
-    endpoints: dict[int, list[Any]] = defaultdict(list)
-    for endpoint in WebhookEndpoint.objects.filter(
-        company_id__in={c.company_id for c in cases}, is_active=True
-    ):
-        endpoints[endpoint.company_id].append(endpoint)
-    customers = {case.pk: _customers_of(case) for case in cases}
-    surveys = SatisfactionSurvey.objects.bulk_create(
-        SatisfactionSurvey(case=case, respondent=case.opened_by, created_at=now)
-        for case in cases
-        if case.opened_by in customers[case.pk]
-    )
-    survey_urls = {
-        s.case_id: f"{django_settings().PUBLIC_BASE_URL}/api/v1/surveys/{s.token}/answer/?rating=good"
-        for s in surveys
-    }
-    rows: list[Any] = []
-    for case, event in zip(cases, events, strict=True):
-        key = f"case_event:{event.pk}"
-        context = {
-            **_case_context(case, event),
-            "automatic": True,
-            "survey_url": survey_urls.get(case.pk, ""),
-        }
-        rows += [
-            _email(
-                key=key,
-                kind="case_closed",
-                recipient=u,
-                company=case.company,
-                case=case,
-                context=context,
-                now=now,
-            )
-            for u in customers[case.pk]
-            if u.email
-        ]
-        payload = {
-            "event": event.type,
-            "event_id": event.pk,
-            "occurred_at": event.created_at.isoformat(),
-            "case": {"id": case.pk, "number": case.number, "status": case.status, "priority": case.priority},
-            "from_status": event.from_status,
-            "to_status": event.to_status,
-            "transition": event.transition,
-        }
-        rows += [
-            Notification(
-                idempotency_key=f"{key}:webhook:{endpoint.pk}",
-                kind=event.type,
-                channel=Notification.Channel.WEBHOOK,
-                webhook=endpoint,
-                to_address=endpoint.url,
-                case=case,
-                context=payload,
-                next_attempt_at=now,
-                created_at=now,
-            )
-            for endpoint in endpoints[case.company_id]
-            if not endpoint.event_types or event.type in endpoint.event_types
-        ]
-    # The events are new in this transaction, so no key can exist yet: a plain bulk insert returns the ids.
-    return [row.pk for row in Notification.objects.bulk_create(rows)]
-
-
-def proposed_sla_timers_stop_many(*, cases: list[Any], at: datetime) -> None:
-    """sla_timers_refresh for a batch of cases that just closed: one read of the timers, one of the
-    histories, one write of the timers that changed."""
-    from cases.models import CaseEvent
-    from sla.models import SlaTimer
-    from sla.services import _TIMER_FIELDS, FINAL, _stop
-
-    timers = [
-        t
-        for t in SlaTimer.objects.select_for_update(of=("self",))
-        .filter(case__in=cases)
-        .select_related("calendar")
-        if t.state not in FINAL and t.met_at is None
-    ]
-    if not timers:
-        return
-    histories: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-    for case_id, created_at, to_status in (
-        CaseEvent.objects.filter(case_id__in={t.case_id for t in timers})
-        .exclude(to_status="")
-        .order_by("case_id", "created_at", "id")
-        .values_list("case_id", "created_at", "to_status")
-    ):
-        histories[case_id].append((created_at, to_status))
-    by_id = {case.pk: case for case in cases}
-    for timer in timers:
-        _stop(timer, by_id[timer.case_id], histories[timer.case_id], at)
-    rows_update(SlaTimer, timers, _TIMER_FIELDS)
-
-
-def rows_update(model: Any, objs: list[Any], fields: list[str]) -> None:
-    """One parameterised UPDATE per row, sent with executemany (psycopg pipelines them): what
-    bulk_update does, without its CASE WHEN per row and field (~2 ms per row for 14 fields)."""
-    from django.db import connection
-
-    columns = [model._meta.get_field(name) for name in fields]
-    sql = (
-        f'UPDATE "{model._meta.db_table}" SET '
-        + ", ".join(f'"{c.column}" = %s' for c in columns)
-        + f' WHERE "{model._meta.pk.column}" = %s'
-    )
-    params = [[c.get_db_prep_save(getattr(o, c.attname), connection) for c in columns] + [o.pk] for o in objs]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def proposed_case_auto_close_due(*, now: datetime, batch_size: int = 500) -> list[int]:
-    from functools import partial
-
-    from celery import current_app
-    from django.db import transaction
-
-    from cases.models import Case, CaseEvent, CaseStatus
-
-    with transaction.atomic():
-        due = list(
-            Case.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("company", "opened_by", "on_behalf_of")
-            .filter(status=CaseStatus.VERIFY_RESOLUTION, auto_close_at__lte=now)
-            .order_by("auto_close_at", "pk")[:batch_size]
-        )
-        if not due:
-            return []
-        for case in due:
-            case.auto_close(at=now)  # the state rule still decides and sets the row's own fields
-        # The rows are locked and all get the same values: one UPDATE instead of one save() per case.
-        Case.objects.filter(pk__in=[case.pk for case in due]).update(
-            status=CaseStatus.CLOSED, closed_at=now, auto_close_at=None, status_changed_at=now, updated_at=now
-        )
-        events = CaseEvent.objects.bulk_create(
-            CaseEvent(
-                case=case,
-                type=CaseEvent.Type.AUTO_CLOSED,
-                transition="auto_close",
-                from_status=CaseStatus.VERIFY_RESOLUTION,
-                to_status=CaseStatus.CLOSED,
-                note=NOTE,
-                data={},
-                created_at=now,
-            )
-            for case in due
-        )
-        ids = proposed_notifications_for_auto_closed(cases=due, events=events, now=now)
-        if ids:
-            transaction.on_commit(partial(current_app.send_task, DELIVER_MANY_TASK, args=[ids]))
-        proposed_sla_timers_stop_many(cases=due, at=now)
-    return [case.pk for case in due]
-
-
-def run_proposed(
-    now: datetime, batch_size: int, time_limit: float, meter: SqlMeter
-) -> tuple[int, int, float]:
-    from django.db import connection
-
-    closed = batches = 0
-    started = time.perf_counter()
-    with connection.execute_wrapper(meter):
-        while time.perf_counter() - started < time_limit:
-            ids = proposed_case_auto_close_due(now=now, batch_size=batch_size)
-            if not ids:
-                break
-            closed += len(ids)
-            batches += 1
-    return closed, batches, time.perf_counter() - started
-
-
-def django_settings() -> Any:
-    from django.conf import settings
-
-    return settings
 
 
 # --------------------------------------------------------------------------- profile
@@ -586,16 +390,13 @@ def main() -> int:
     )
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument(
-        "--batch-size", type=int, default=500, help="case_auto_close_due's batch (the task's default)"
+        "--batch-size", type=int, default=None, help="case_auto_close_due's batch (default: the service's)"
     )
     parser.add_argument(
         "--profile-cases", type=int, default=1000, help="cases for the profiled run (0: none)"
     )
     parser.add_argument(
         "--time-limit", type=float, default=330.0, help="seconds for the service loop; it stops after"
-    )
-    parser.add_argument(
-        "--proposed", action="store_true", help="also time the set-based prototype kept in this script"
     )
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "auto_close.md"))
     args = parser.parse_args()
@@ -608,6 +409,9 @@ def main() -> int:
     from django.core.management import call_command
     from django.utils import timezone
 
+    from cases.services.transitions import AUTO_CLOSE_BATCH
+
+    args.batch_size = args.batch_size or AUTO_CLOSE_BATCH
     call_command("migrate", "--noinput", verbosity=0)
     call_command("demo_load", verbosity=0)
     flush_broker()
@@ -654,17 +458,6 @@ def main() -> int:
         results[label] = {"rows": info_b["due"], "seconds": seconds_b, "counts": table_counts(now)}
         print(f"{label}: {info_b['due']} cases in {seconds_b:.2f}s", flush=True)
 
-    # -- the proposed set-based service (prototype above)
-    pmeter_run = SqlMeter()
-    if args.proposed:
-        now = timezone.now()
-        seed(args.cases, now)
-        flush_broker()
-        closed_p, batches_p, seconds_p = run_proposed(now, args.batch_size, args.time_limit, pmeter_run)
-        results["proposed"] = {"rows": closed_p, "seconds": seconds_p, "counts": table_counts(now)}
-        print(f"proposed: {closed_p} cases in {seconds_p:.1f}s ({batches_p} batches)", flush=True)
-        flush_broker()
-
     svc = results["service"]
     rate = {k: v["rows"] / v["seconds"] for k, v in results.items()}
     emit("## Results")
@@ -685,13 +478,6 @@ def main() -> int:
         f"{results['baseline+']['seconds']:.2f} | {rate['baseline+']:,.0f} | 1 | — | "
         f"{rate['baseline'] / rate['baseline+']:.1f}× slower |"
     )
-    if "proposed" in results:
-        prop = results["proposed"]
-        emit(
-            f"| proposed set-based service (prototype in this script, same batch size) | {prop['rows']:,} | "
-            f"{prop['seconds']:.1f} | {rate['proposed']:,.0f} | {pmeter_run.count:,} | "
-            f"{pmeter_run.count / max(prop['rows'], 1):.2f} | {rate['baseline'] / rate['proposed']:.1f}× slower |"
-        )
     emit()
     emit(
         f"Service / baseline ratio: **{rate['baseline'] / rate['service']:.1f}×** (target ≤ 3×: "

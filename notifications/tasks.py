@@ -23,10 +23,16 @@ def notifications_deliver_due_task() -> dict[str, int]:
 
 @shared_task
 def notifications_deliver_many_task(notification_ids: list[int]) -> int:
-    """Send a batch's rows (bulk jobs queue one task, not one per row). A failed row is left pending
-    with its backoff for ``notifications_deliver_due``; answers how many this run sent."""
-    from notifications.services import notification_deliver
+    """Send a bulk job's rows. A list longer than ``DELIVERY_CHUNK`` is split here, on a worker,
+    into one task per chunk (so the job publishes one message per batch and no task runs past its
+    time limit). A failed row is left pending with its backoff for ``notifications_deliver_due``;
+    answers how many this run sent."""
+    from notifications.services import DELIVERY_CHUNK, notification_deliver
 
+    if len(notification_ids) > DELIVERY_CHUNK:
+        for start in range(0, len(notification_ids), DELIVERY_CHUNK):
+            notifications_deliver_many_task.delay(notification_ids[start : start + DELIVERY_CHUNK])
+        return 0
     sent = 0
     for notification_id in notification_ids:
         try:

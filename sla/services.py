@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import models as sql
 from django.db import transaction
 from django.utils import timezone
 
@@ -268,20 +269,25 @@ def sla_timers_sweep(*, now: datetime | None = None, batch_size: int = 500) -> d
     return {"warned": len(warned), "breached": len(breached)}
 
 
-@transaction.atomic
-def sla_timers_stop_closed(*, cases: list[Case], at: datetime) -> None:
+@transaction.atomic(savepoint=False)
+def sla_timers_stop_closed(*, case_ids: list[int], at: datetime) -> None:
     """Stop the timers of cases just closed from a customer's-move status (the auto-close batch).
 
-    Their clocks are paused, so each timer's time left is already known: a few UPDATEs settle them
-    all. A timer still running (not expected from Verify Resolution) takes the exact per-case path.
+    Their clocks are paused, so each timer's time left is already known: one UPDATE settles them
+    all (paused → met; breached ones keep their state and get met_at). A timer still running, or
+    paused past its target (not expected from Verify Resolution), takes the exact per-case path.
     """
-    live = SlaTimer.objects.filter(case__in=cases, met_at__isnull=True).exclude(state__in=FINAL)
-    odd = set(live.filter(state=State.RUNNING).values_list("case_id", flat=True)) | set(
-        live.filter(state=State.PAUSED, remaining_seconds__lt=0).values_list("case_id", flat=True)
+    live = SlaTimer.objects.filter(case_id__any_of=case_ids, met_at__isnull=True).exclude(state__in=FINAL)
+    odd = set(
+        live.filter(
+            sql.Q(state=State.RUNNING) | sql.Q(state=State.PAUSED, remaining_seconds__lt=0)
+        ).values_list("case_id", flat=True)
     )
-    settled = live.exclude(case_id__in=odd)
-    settled.filter(state=State.PAUSED).update(state=State.MET, met_at=at, warning_at=None, updated_at=at)
-    settled.filter(state=State.BREACHED).update(met_at=at, warning_at=None, updated_at=at)
-    for case in cases:
-        if case.pk in odd:
-            sla_timers_refresh(case=case, now=at)
+    live.exclude(case_id__in=odd).filter(state__in=(State.PAUSED, State.BREACHED)).update(
+        state=sql.Case(sql.When(state=State.PAUSED, then=sql.Value(State.MET)), default=sql.F("state")),
+        met_at=at,
+        warning_at=None,
+        updated_at=at,
+    )
+    for case in Case.objects.filter(pk__in=odd):
+        sla_timers_refresh(case=case, now=at)

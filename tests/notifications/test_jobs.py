@@ -1,6 +1,7 @@
 """Scheduled jobs: auto-close and its reminder at their exact edges, surveys, beat schedule, cron
 commands, and one run of a real Celery worker and beat closing a case end to end."""
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -16,15 +17,16 @@ from cases.models import Case, CaseEvent
 from cases.services import case_auto_close_due, case_auto_close_reminders_due, case_transition
 from config.beat import DEFAULT_SCHEDULE
 from config.celery import app as celery_app
-from notifications.models import Notification, SatisfactionSurvey
-from tests.factories import AnalystFactory, CaseFactory
+from notifications.models import Notification, SatisfactionSurvey, WebhookEndpoint
+from notifications.services import DELIVERY_CHUNK, notifications_for_case_event
+from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, member
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
 
 
-def in_verify_resolution(at):
-    case = CaseFactory(status=Case.Status.IN_PROGRESS)
+def in_verify_resolution(at, **case_fields):
+    case = CaseFactory(status=Case.Status.IN_PROGRESS, **case_fields)
     return case_transition(
         case=case, actor=AnalystFactory(), transition="propose_resolution", resolution="Done", now=at
     )
@@ -87,6 +89,95 @@ def test_auto_close_notifies_and_sends_a_survey_answerable_from_the_link(
     assert clicked.json()["rating"] == "good"
     assert (changed.json()["rating"], changed.json()["comment"]) == ("bad", "Slow")
     assert bogus.status_code == 404
+
+
+def test_an_auto_close_batch_publishes_one_message_and_the_worker_sends_every_row_in_chunks(
+    django_capture_on_commit_callbacks,
+):
+    cases = [in_verify_resolution(NOW) for _ in range(DELIVERY_CHUNK + 5)]
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=False) as published:
+        closed = case_auto_close_due(now=NOW + timedelta(days=9))
+    for callback in published:
+        callback()  # eager Celery in tests: the worker's fan-out into chunk tasks runs here
+
+    assert sorted(closed) == sorted(c.pk for c in cases) and len(published) == 1
+    closing = Notification.objects.filter(kind="case_closed")
+    assert closing.count() == len(cases) and set(closing.values_list("status", flat=True)) == {"sent"}
+    assert len([m for m in mail.outbox if "closed" in m.subject.lower() or "fermé" in m.subject]) == len(
+        cases
+    )
+
+
+def _outbox(case, at):
+    """The case's outbox rows written ``at`` as comparable tuples (the random survey token blanked)."""
+    rows = Notification.objects.filter(case=case, created_at=at).order_by(
+        "channel", "recipient_id", "webhook_id"
+    )
+    token = SatisfactionSurvey.objects.filter(case=case).values_list("token", flat=True).first()
+    return [
+        (
+            row.idempotency_key,
+            row.kind,
+            row.channel,
+            row.recipient_id,
+            row.to_address,
+            row.webhook_id,
+            row.language,
+            row.status,
+            row.next_attempt_at,
+            row.created_at,
+            json.loads(json.dumps(row.context).replace(token, "TOKEN") if token else json.dumps(row.context)),
+        )
+        for row in rows
+    ]
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    ["opener and client contact", "contact is the opener", "inactive contact, opener without e-mail"],
+)
+def test_the_auto_close_batch_writes_what_the_one_event_path_writes(
+    scenario, django_capture_on_commit_callbacks
+):
+    """The batch builds its rows in SQL; they must be the rows ``notifications_for_case_event``
+    builds in Python for the same event: keys, recipients, languages, contexts, webhooks, survey."""
+    company = CompanyFactory(language="fr")
+    opener = member(company, first_name="", last_name="", language="es")  # name falls back to username
+    contact = member(company, first_name="Élise", last_name="Martin")  # language from the company
+    if scenario == "contact is the opener":
+        contact = opener
+    elif scenario == "inactive contact, opener without e-mail":
+        contact.is_active = False
+        contact.save(update_fields=["is_active"])
+        opener.email = ""
+        opener.save(update_fields=["email"])
+    WebhookEndpoint.objects.create(
+        company=company,
+        url="https://hooks.example.com/casedesk",
+        event_types=["auto_closed"],
+        created_by=opener,
+        created_at=NOW,
+    )
+    case = in_verify_resolution(NOW, company=company, opened_by=opener, on_behalf_of=contact)
+    closed_at = NOW + timedelta(days=9)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert case_auto_close_due(now=closed_at) == [case.pk]
+    by_batch = _outbox(case, closed_at)
+    survey = SatisfactionSurvey.objects.get(case=case)
+
+    Notification.objects.filter(case=case, created_at=closed_at).delete()
+    SatisfactionSurvey.objects.filter(case=case).delete()
+    with django_capture_on_commit_callbacks(execute=False):
+        notifications_for_case_event(event=CaseEvent.objects.get(case=case, type=CaseEvent.Type.AUTO_CLOSED))
+
+    assert by_batch == _outbox(case, closed_at)
+    assert survey.respondent == opener and len(survey.token) >= 32
+    customers = {"opener and client contact": 2, "contact is the opener": 1}.get(scenario, 0)
+    assert [row[2] for row in by_batch] == ["email"] * customers + ["webhook"]
+    if customers:
+        assert by_batch[0][10]["automatic"] is True and "TOKEN" in by_batch[0][10]["survey_url"]
 
 
 def test_beat_schedule_is_synced_once_and_operator_edits_survive():
