@@ -1,14 +1,18 @@
-"""Seed a database for contract fuzzing and print one API token per actor: NAME=token lines.
+"""Seed a database for contract fuzzing and print NAME=value lines: one API token per actor, and
+the ids of live objects (FUZZ_*) that schemathesis.toml puts into path parameters, so that the
+generated requests reach the code behind the 404 of an unknown id.
 
 Run with ``python manage.py shell < scripts/fuzz_setup.py`` after ``migrate`` and ``demo_load``.
 """
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.models import Company, ProductInstance, User
-from cases.models import ApplicationArea, CaseReason
-from cases.services import case_create, comment_create
+from accounts.models import AuthorizationRequest, Company, ProductInstance, User
+from accounts.services import authorization_request_create
+from cases.models import ApplicationArea, Attachment, CaseReason, EscalationRequest
+from cases.services import attachment_add, case_create, comment_create, escalation_request
 
 actors = {"CUSTOMER": "us.dsu", "PARTNER": "partner.west", "ANALYST": "analyst"}
 customer = User.objects.get(username="us.dsu")
@@ -28,6 +32,29 @@ if not company.cases.exists():
             now=timezone.now(),
         )
         comment_create(case=case, author=customer, body="First comment.")
+    first = company.cases.order_by("pk").first()
+    attachment_add(case=first, uploaded_by=customer, upload=SimpleUploadedFile("log.txt", b"ERROR 42\n"))
+    escalation_request(case=first, requested_by=customer, message="Month-end close is blocked.")
+    authorization_request_create(
+        requested_by=customer,
+        company=company,
+        kind=AuthorizationRequest.Kind.NEW_DSU,
+        subject_user=User.objects.get(username="us.member"),
+        reason="Covers for the DSU on leave.",
+    )
+first = company.cases.order_by("pk").first()
+live = {
+    "FUZZ_CASE_ID": first.pk,
+    "FUZZ_COMPANY_ID": company.pk,
+    "FUZZ_USER_ID": User.objects.get(username="us.member").pk,
+    "FUZZ_ATTACHMENT_ID": Attachment.objects.filter(case=first).values_list("pk", flat=True).first(),
+    "FUZZ_ESCALATION_ID": EscalationRequest.objects.filter(case=first).values_list("pk", flat=True).first(),
+    "FUZZ_REQUEST_ID": AuthorizationRequest.objects.filter(company=company)
+    .values_list("pk", flat=True)
+    .first(),
+}
+for name, value in live.items():
+    print(f"{name}={value}")
 for name, username in actors.items():
     token, _ = Token.objects.get_or_create(user=User.objects.get(username=username))
     print(f"{name}={token.key}")
