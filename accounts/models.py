@@ -61,6 +61,10 @@ SLA_BAND_BY_TIER: dict[str, int] = {
 }
 
 
+# Where only designated support users (and managers) may open cases or call support.
+DSU_COUNTRIES = ("US",)
+
+
 class Partner(models.Model):
     """A partner (VAR / reseller) parent company; its establishments implement client companies."""
 
@@ -122,7 +126,7 @@ class Company(models.Model):
     @property
     def requires_dsu(self) -> bool:
         """In the United States only designated support users may open cases or call support."""
-        return self.country == "US"
+        return self.country in DSU_COUNTRIES
 
 
 class CompanyEmailDomain(models.Model):
@@ -184,6 +188,9 @@ class Membership(models.Model):
         ACTIVE = "active", "Active"
         DISABLED = "disabled", "Disabled"
 
+    # The roles that see every case of their company and, under the DSU rule, may open cases.
+    DSU_ROLES: ClassVar[tuple[str, ...]] = (Role.DSU, Role.MANAGER)
+
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
     company = models.ForeignKey(
         Company, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
@@ -222,7 +229,7 @@ class Membership(models.Model):
 
     @property
     def sees_all_company_cases(self) -> bool:
-        return self.role in (self.Role.DSU, self.Role.MANAGER)
+        return self.role in self.DSU_ROLES
 
 
 class AuthorizationRequest(models.Model):

@@ -91,6 +91,12 @@ def _managers_phrase(company: Company) -> str:
     return f"{company.name}'s managers can authorise it: {', '.join(names)}."
 
 
+def dsu_rule_allows(*, membership: Membership, company: Company) -> bool:
+    """The DSU rule for a member of ``company``: in the US only designated support users and
+    managers may open its cases."""
+    return not company.requires_dsu or membership.sees_all_company_cases
+
+
 def case_opening_check(*, user: User, company: Company) -> None:
     """Raise unless ``user`` may open a case for ``company`` (the DSU rule and partner relations)."""
     if user.is_staff:
@@ -112,7 +118,7 @@ def case_opening_check(*, user: User, company: Company) -> None:
         return
     if membership.company_id != company.pk:
         raise NotFound("Company not found.")
-    if company.requires_dsu and not membership.sees_all_company_cases:
+    if not dsu_rule_allows(membership=membership, company=company):
         raise PermissionRefused(
             "In the United States only a designated support user may open a case. "
             + _managers_phrase(company),

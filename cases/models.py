@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Company, Language, Product, ProductInstance, User
@@ -404,6 +405,24 @@ class CaseEvent(models.Model):
         if not self._state.adding:
             raise ValueError("Case events are immutable.")
         super().save(*args, **kwargs)
+
+
+class CaseFollower(models.Model):
+    """Someone on the customer side who asked for a case's notices besides its opener and contact:
+    a DSU or manager of its company (outside the US, any active member), or a partner user whose
+    establishment serves it. Who may follow: ``cases.selectors.case_follow_check``; rows whose user
+    lost that right stay, and are skipped when notices are written (``case_follower_entitled``)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="followed_cases")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="uniq_case_follower")]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.case_id}"
 
 
 class Comment(models.Model):

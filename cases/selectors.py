@@ -5,23 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case as SqlCase
 from django.utils import timezone
 from django_fsm import get_available_user_FIELD_transitions
 
-from accounts.models import Company, Membership, User
-from accounts.selectors import PartnerScope, active_membership_for, company_ids_visible_to
+from accounts.models import DSU_COUNTRIES, Company, Membership, PartnerEstablishment, User
+from accounts.selectors import (
+    PartnerScope,
+    active_membership_for,
+    case_opening_check,
+    company_ids_visible_to,
+    dsu_rule_allows,
+)
 from cases.models import (
     Attachment,
     Case,
     CaseEvent,
+    CaseFollower,
     CaseStatus,
     Comment,
     EscalationRequest,
     Priority,
     PriorityRule,
 )
-from core.errors import NotFound
+from core.errors import Conflict, NotFound, PermissionRefused
 
 # What each user-facing transition needs from the caller, besides its name.
 TRANSITION_INPUTS: dict[str, tuple[str, ...]] = {
@@ -47,7 +55,7 @@ DETAIL_RELATED = ("opened_by", "on_behalf_of", "reason", "application_area")
 
 def case_list_for_user(*, user: User, scope: PartnerScope = PartnerScope.ESTABLISHMENT) -> QuerySet[Case]:
     """Cases ``user`` may see, preloaded for the list serializer (no per-row queries)."""
-    cases = Case.objects.select_related(*LIST_RELATED)
+    cases = Case.objects.select_related(*LIST_RELATED).annotate(following=_following(user))
     if user.is_staff:
         return cases
     membership = active_membership_for(user)
@@ -75,6 +83,103 @@ def case_get_for_user(*, user: User, case_id: int) -> Case:
     if case is None:
         raise NotFound("Case not found.")
     return case
+
+
+# --- followers ------------------------------------------------------------------------------------
+
+
+def case_follower_entitled() -> Q:
+    """``case_follow_check`` as a filter on CaseFollower rows, for any number of cases in one query:
+    the user is active, not staff, and may still see the case and open cases for its company, being
+    either a member of that company with a DSU role (outside the DSU countries, any active member
+    of a company that shows members every case) or a user of a partner establishment serving it.
+    Opener and contact are never rows, so "sees only their own cases" needs no clause here.
+    ``tests/cases/test_followers.py`` holds this equal to ``case_follow_check`` actor by actor."""
+    member_of_the_company = Q(user__membership__company=F("case__company")) & (
+        Q(user__membership__role__in=Membership.DSU_ROLES)
+        | (
+            Q(case__company__case_visibility=Company.CaseVisibility.COMPANY)
+            & ~Q(case__company__country__in=DSU_COUNTRIES)
+        )
+    )
+    serving_partner = Exists(
+        PartnerEstablishment.objects.filter(
+            pk=OuterRef("user__membership__establishment"), clients=OuterRef("case__company")
+        )
+    )
+    return Q(
+        user__is_active=True, user__is_staff=False, user__membership__status=Membership.Status.ACTIVE
+    ) & (member_of_the_company | Q(serving_partner))
+
+
+def _following(user: User) -> Value | SqlCase:
+    """Whether ``user`` gets the case's customer notices: as its opener or contact, or as a follower
+    still entitled to them. Staff never follow (they hear as assignees and support managers).
+
+    ``case_follower_entitled`` for this one user, mostly decided here: the membership is loaded
+    already, and its joins would cost every case read ~1 ms of PostgreSQL planning."""
+    membership = active_membership_for(user)
+    if user.is_staff or membership is None:
+        return Value(False)
+    told = Q(opened_by=user) | Q(on_behalf_of=user)
+    follows = Q(Exists(CaseFollower.objects.filter(case=OuterRef("pk"), user=user)))
+    if membership.is_partner:  # only for the clients its own establishment serves
+        told |= follows & Q(company__in=company_ids_visible_to(user, scope=PartnerScope.ESTABLISHMENT))
+    elif membership.company is not None and dsu_rule_allows(
+        membership=membership, company=membership.company
+    ):
+        told |= follows  # members see only their company's cases
+    # CASE, not a bare OR: "on_behalf_of = user" is NULL on cases without a contact.
+    return SqlCase(When(told, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def case_follow_check(*, case: Case, user: User) -> None:
+    """Raise unless ``user``, who can see ``case`` (``case_get_for_user``), may follow it: not staff,
+    not already told as its opener or contact, and allowed to open cases for its company (the DSU
+    rule and partner relations of ``case_opening_check``)."""
+    if user.is_staff:
+        raise PermissionRefused(
+            "Support staff do not follow cases: they hear about them as assignees and support managers.",
+            code="follow_not_allowed",
+            extra={"reason": "support_staff"},
+        )
+    case_contacts_check(case=case, user=user)
+    try:
+        case_opening_check(user=user, company=case.company)
+    except PermissionRefused as refused:
+        raise PermissionRefused(
+            f"Only people who may open {case.company.name}'s cases may follow them. {refused.detail}",
+            code="follow_not_allowed",
+            extra={"reason": refused.code},
+        ) from refused
+
+
+def case_contacts_check(*, case: Case, user: User) -> None:
+    """Raise when ``user`` opened ``case`` or it was opened for them: they always get its notices, so
+    there is nothing to follow or unfollow."""
+    if user.pk in (case.opened_by_id, case.on_behalf_of_id):
+        raise Conflict(
+            f"{case.number} was opened by you or for you: you get its notices already, and always will.",
+            code="always_notified",
+        )
+
+
+def case_followers_to_notify(*, case: Case) -> list[User]:
+    """The followers of ``case`` still entitled to its notices, in one query (rows of people who
+    lost the right stay: they count again if it comes back)."""
+    followers = CaseFollower.objects.filter(case=case).filter(case_follower_entitled()).select_related("user")
+    return [follower.user for follower in followers]
+
+
+def case_follower_list(*, case: Case) -> QuerySet[CaseFollower]:
+    """Everyone following ``case`` (for support), each with ``notified``: still entitled to its notices."""
+    entitled = SqlCase(When(case_follower_entitled(), then=Value(True)), default=Value(False))
+    return (
+        CaseFollower.objects.filter(case=case)
+        .select_related("user")
+        .annotate(notified=entitled)
+        .order_by("created_at", "pk")
+    )
 
 
 def comment_list_for_user(*, user: User, case: Case) -> QuerySet[Comment]:

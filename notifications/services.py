@@ -30,6 +30,7 @@ from django.utils import timezone
 from accounts.models import AuthorizationRequest, Company, User
 from accounts.selectors import company_managers
 from cases.models import Case, CaseEvent, CaseStatus, Comment
+from cases.selectors import case_followers_to_notify
 from core.bulk import JSONBool, RandomToken, insert_from_select
 from notifications.messages import DECISIONS, REQUEST_KINDS
 from notifications.models import Notification, SatisfactionSurvey, WebhookEndpoint
@@ -52,10 +53,16 @@ class DeliveryError(Exception):
 # --- recipients and context -----------------------------------------------------------------------
 
 
+def _contacts_of(case: Case) -> list[User]:
+    """Who a case is about on the customer side: its opener and, for partners, the client contact
+    it was opened for."""
+    return [case.opened_by] + ([case.on_behalf_of] if case.on_behalf_of else [])
+
+
 def _customers_of(case: Case) -> list[User]:
-    """The people entitled to follow the case from the customer side: its opener and, for partners,
-    the client contact it was opened for. Never anyone of another company."""
-    people = [case.opened_by] + ([case.on_behalf_of] if case.on_behalf_of else [])
+    """The people entitled to follow the case from the customer side: its opener and contact, and
+    the followers still entitled to it (one query), each once. Never anyone of another company."""
+    people = _contacts_of(case) + case_followers_to_notify(case=case)
     return [person for person in dict.fromkeys(people) if person.is_active and not person.is_staff]
 
 
@@ -170,7 +177,7 @@ def notifications_for_case_event(*, event: CaseEvent) -> list[Notification]:
     customers = _customers_of(case)
     rows: list[Notification] = []
 
-    def to_customers(kind: str, **extra: Any) -> None:
+    def to_customers(kind: str, people: list[User] = customers, **extra: Any) -> None:
         rows.extend(
             _email(
                 key=key,
@@ -181,7 +188,7 @@ def notifications_for_case_event(*, event: CaseEvent) -> list[Notification]:
                 context={**context, **extra},
                 now=now,
             )
-            for u in customers
+            for u in people
             if u.email
         )
 
@@ -228,7 +235,12 @@ def notifications_for_case_event(*, event: CaseEvent) -> list[Notification]:
         to_customers("auto_close_reminder", auto_close_date=_local(case.auto_close_at, case.company))
     elif event.to_status == CaseStatus.CLOSED:
         survey_url = _survey_for(case, now) if case.opened_by in customers else ""
-        to_customers("case_closed", automatic=event.type == Type.AUTO_CLOSED, survey_url=survey_url)
+        automatic = event.type == Type.AUTO_CLOSED
+        contacts = [u for u in customers if u in _contacts_of(case)]
+        to_customers("case_closed", contacts, automatic=automatic, survey_url=survey_url)
+        # The survey asks the opener, and an answer replaces the last one: followers get no link.
+        followers = [u for u in customers if u not in contacts]
+        to_customers("case_closed", followers, automatic=automatic, survey_url="")
     elif event.type == Type.REOPENED:
         to_customers("reopened")
     elif event.type == Type.ESCALATION_REQUESTED:

@@ -59,6 +59,7 @@ from cases.selectors import (
     AvailableTransition,
     attachment_list_for_user,
     available_transitions_for,
+    case_follower_list,
     case_get_for_user,
     case_list_for_user,
     comment_list_for_user,
@@ -338,6 +339,7 @@ class CaseAdmin(admin.ModelAdmin):
                 (label, getattr(case, name)) for name, label in DESCRIPTION_SECTIONS if getattr(case, name)
             ],
             "transitions": [self._transition_button(case, t) for t in transitions],
+            "followers": case_follower_list(case=case),
             "comments": comment_list_for_user(user=user, case=case),
             "attachments": attachment_list_for_user(user=user, case=case),
             "events": event_list_for_user(user=user, case=case).order_by("-created_at", "-id"),

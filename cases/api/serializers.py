@@ -14,6 +14,7 @@ from cases.models import (
     BusinessImpactScope,
     Case,
     CaseEvent,
+    CaseFollower,
     CaseReason,
     CaseStatus,
     Comment,
@@ -137,6 +138,10 @@ class CaseListOutputSerializer(serializers.ModelSerializer):
     environment = serializers.CharField(source="product_instance.environment")
     assignee = UserBriefOutputSerializer(allow_null=True)
     whose_move = serializers.ChoiceField(choices=WhoseMove.choices)
+    following = serializers.BooleanField(
+        help_text="Whether you get this case's notices: you opened it, it was opened for you, or you "
+        "follow it (and may still). Always false for support staff."
+    )
 
     class Meta:
         model = Case
@@ -153,6 +158,7 @@ class CaseListOutputSerializer(serializers.ModelSerializer):
             "whose_move",
             "assignee",
             "escalation_level",
+            "following",
             "created_at",
             "updated_at",
         ]
@@ -215,6 +221,17 @@ class CaseDetailOutputSerializer(CaseListOutputSerializer):
             {"name": t.name, "target": t.target, "required_fields": list(t.required_fields)}
             for t in self.context.get("available_transitions", [])
         ]
+
+
+class CaseFollowOutputSerializer(serializers.Serializer):
+    """A follow row, as the caller's follow state (the case's ``following`` reads the same)."""
+
+    case = IdField(source="case_id")
+    following = serializers.SerializerMethodField()
+    since = serializers.DateTimeField(source="created_at")
+
+    def get_following(self, obj: CaseFollower) -> bool:
+        return True
 
 
 class AttachmentOutputSerializer(serializers.ModelSerializer):

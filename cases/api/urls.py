@@ -6,6 +6,7 @@ urlpatterns = [
     path("cases/", views.CaseListCreateApi.as_view(), name="case-list"),
     path("cases/<id:case_id>/", views.CaseDetailApi.as_view(), name="case-detail"),
     path("cases/<id:case_id>/transitions/", views.CaseTransitionApi.as_view(), name="case-transition"),
+    path("cases/<id:case_id>/follow/", views.CaseFollowApi.as_view(), name="case-follow"),
     path("cases/<id:case_id>/comments/", views.CaseCommentListCreateApi.as_view(), name="case-comments"),
     path(
         "cases/<id:case_id>/attachments/",

@@ -33,6 +33,7 @@ from cases.api.serializers import (
     CaseCreateInputSerializer,
     CaseDetailOutputSerializer,
     CaseEventOutputSerializer,
+    CaseFollowOutputSerializer,
     CaseListOutputSerializer,
     CaseTransitionInputSerializer,
     CatalogEntryOutputSerializer,
@@ -69,8 +70,10 @@ from cases.services import (
     attachment_add,
     case_assign,
     case_create,
+    case_follow,
     case_priority_override,
     case_transition,
+    case_unfollow,
     comment_create,
     escalation_decide,
     escalation_request,
@@ -293,6 +296,69 @@ class CaseTransitionApi(_CaseScopedApi):
         data.is_valid(raise_exception=True)
         case = case_transition(case=case, actor=user, **data.validated_data)
         return Response(_case_detail(case_get_for_user(user=user, case_id=case.pk), user))
+
+
+class CaseFollowApi(_CaseScopedApi):
+    """Follow a case to get its notices (as its opener does), or stop."""
+
+    @extend_schema(
+        operation_id="cases_follow",
+        request=None,
+        responses={201: CaseFollowOutputSerializer, 200: CaseFollowOutputSerializer, **ERROR_RESPONSES},
+        examples=[
+            OpenApiExample(
+                "Following",
+                response_only=True,
+                status_codes=["201", "200"],
+                value={"case": 42, "following": True, "since": "2026-06-01T09:05:00Z"},
+            ),
+            OpenApiExample(
+                "Refused: a US member who is not a designated support user",
+                response_only=True,
+                status_codes=["403"],
+                value={
+                    "code": "follow_not_allowed",
+                    "detail": "Only people who may open Acme Corp's cases may follow them. In the United "
+                    "States only a designated support user may open a case. ...",
+                    "reason": "dsu_required",
+                },
+            ),
+            OpenApiExample(
+                "Refused: the opener is told already",
+                response_only=True,
+                status_codes=["409"],
+                value={
+                    "code": "always_notified",
+                    "detail": "CS-000042 was opened by you or for you: you get its notices already, and "
+                    "always will.",
+                },
+            ),
+        ],
+        description="Get the case's customer notices (replies, pending customer, verify resolution, "
+        "closed, reopened, escalations) as its opener does. Who may: whoever may open cases for the "
+        "case's company (in the US designated support users and managers; elsewhere any active "
+        "member; partner users whose establishment serves it). Answers 201, or 200 when already "
+        "following. Refusals: 403 `follow_not_allowed` (with `reason`: `dsu_required`, "
+        "`partner_not_serving_company`, `support_staff`), 409 `always_notified` (the opener and the "
+        "contact a case was opened for).",
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        follower, created = case_follow(case=self.get_case(), user=_user(request))
+        return Response(
+            CaseFollowOutputSerializer(follower).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        operation_id="cases_unfollow",
+        request=None,
+        responses={204: None, 404: ERROR_RESPONSES[404], 409: ERROR_RESPONSES[409]},
+        description="Stop following (204, also when not following). The opener and contact cannot: "
+        "409 `always_notified`.",
+    )
+    def delete(self, request: Request, case_id: int) -> Response:
+        case_unfollow(case=self.get_case(), user=_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(get=extend_schema(operation_id="cases_comments_list"))

@@ -5,6 +5,7 @@ from cases.services.authorizations import case_authorization_request_raise
 from cases.services.comments import comment_create
 from cases.services.creation import case_create
 from cases.services.escalations import escalation_decide, escalation_request
+from cases.services.followers import case_follow, case_unfollow
 from cases.services.staffing import case_assign, case_priority_override
 from cases.services.transitions import case_auto_close_due, case_auto_close_reminders_due, case_transition
 
@@ -15,8 +16,10 @@ __all__ = [
     "case_auto_close_due",
     "case_auto_close_reminders_due",
     "case_create",
+    "case_follow",
     "case_priority_override",
     "case_transition",
+    "case_unfollow",
     "comment_create",
     "escalation_decide",
     "escalation_request",

@@ -7,9 +7,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Membership
 from cases.models import CannedResponse, Case, CaseEvent, CaseStatus, Comment
+from cases.services import case_follow
 from tests.admin.conftest import add_timer
-from tests.factories import AnalystFactory, CaseFactory, OutOfScopeReasonFactory
+from tests.factories import AnalystFactory, CaseFactory, OutOfScopeReasonFactory, USCompanyFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +53,20 @@ def test_page_shows_header_description_timeline_history_and_sla(analyst_client, 
     assert "First response" in html and "1h 00m left" in html
     names = [t["name"] for t in response.context["transitions"]]
     assert names == ["start", "close_out_of_scope"]
+
+
+def test_page_lists_followers_and_says_who_is_no_longer_told(analyst_client):
+    case = CaseFactory(company=USCompanyFactory())
+    still = member(case.company, role=Membership.Role.DSU, first_name="Still", last_name="Told")
+    demoted = member(case.company, role=Membership.Role.DSU, first_name="Was", last_name="Dsu")
+    for user in (still, demoted):
+        case_follow(case=case, user=user)
+    Membership.objects.filter(user=demoted).update(role=Membership.Role.MEMBER)
+
+    html = analyst_client.get(page(case)).content.decode()
+
+    assert "<dt>Followers</dt><dd>Still Told, Was Dsu" in html
+    assert html.count("(not told: no longer entitled)") == 1
 
 
 def test_taking_an_open_case_starts_it_and_assigns_it(analyst_client, analyst):

@@ -14,7 +14,7 @@ from django.db import transaction
 from rest_framework.test import APIClient
 
 from accounts.models import AuthorizationRequest, Membership
-from cases.models import Case, Comment
+from cases.models import Case, CaseFollower, Comment
 from cases.services import attachment_add, comment_create
 from tests.factories import (
     AnalystFactory,
@@ -42,8 +42,9 @@ ACTORS = [
 ]
 
 # operation → one expected answer per actor, in ACTORS order. "US" objects belong to the US company
-# (Acme); the FR case belongs to the French company, where fr_member works. "internal" shows
-# whether the internal note is in the comment list the caller gets.
+# (Acme); the FR case belongs to the French company, where fr_member works and opened it (the FR
+# colleague's case was opened by someone else there). "internal" shows whether the internal note is
+# in the comment list the caller gets.
 EXPECTED: dict[str, list[object]] = {
     "GET US case": [401, 200, 200, 200, 404, 404, 200, 404, 200, 200],
     "GET FR case": [401, 404, 404, 404, 200, 404, 404, 404, 200, 200],
@@ -67,6 +68,11 @@ EXPECTED: dict[str, list[object]] = {
     # The request: us_member asks to become a DSU. Members see what they asked or are about.
     "GET US authorisation request": [401, 200, 404, 200, 404, 404, 404, 404, 200, 200],
     "POST approve US authorisation request": [401, 403, 404, 200, 404, 404, 404, 404, 403, 200],
+    # Following: whoever may open the company's cases (US: DSUs and managers; elsewhere any active
+    # member; serving partners), never staff. us_dsu opened the US case: it is always told (409).
+    "POST follow US case": [401, 403, 409, 201, 404, 404, 201, 404, 403, 403],
+    "DELETE follow US case": [401, 204, 409, 204, 404, 404, 204, 404, 204, 204],
+    "POST follow FR colleague's case": [401, 404, 404, 404, 201, 404, 404, 404, 403, 403],
 }
 
 
@@ -94,6 +100,7 @@ def world(settings, tmp_path):
     }
     us_case = CaseFactory(company=us, product_instance=instance, opened_by=people["us_dsu"])
     fr_case = CaseFactory(company=fr, opened_by=people["fr_member"])
+    fr_colleague_case = CaseFactory(company=fr, opened_by=member(fr))
     comment_create(case=us_case, author=people["analyst"], body="internal note", is_internal=True)
     internal = Comment.objects.get(case=us_case, is_internal=True)
     public_file = attachment_add(
@@ -120,6 +127,7 @@ def world(settings, tmp_path):
         "instance": instance,
         "us_case": us_case,
         "fr_case": fr_case,
+        "fr_colleague_case": fr_colleague_case,
         "public_file": public_file,
         "internal_file": internal_file,
         "request": request,
@@ -170,6 +178,12 @@ def _call(client: APIClient, operation: str, w: dict) -> object:
         return client.get(f"/api/v1/authorization-requests/{w['request'].pk}/").status_code
     if operation == "POST approve US authorisation request":
         return client.post(f"/api/v1/authorization-requests/{w['request'].pk}/approve/").status_code
+    if operation == "POST follow US case":
+        return client.post(f"/api/v1/cases/{us_case.pk}/follow/").status_code
+    if operation == "DELETE follow US case":
+        return client.delete(f"/api/v1/cases/{us_case.pk}/follow/").status_code
+    if operation == "POST follow FR colleague's case":
+        return client.post(f"/api/v1/cases/{w['fr_colleague_case'].pk}/follow/").status_code
     raise AssertionError(operation)
 
 
@@ -179,7 +193,7 @@ def _write_table(results: dict[str, list[object]]) -> None:
         "",
         "Written by `tests/proof/test_authorization_matrix.py` from the answers the API gave; the test fails",
         "if any answer differs from the policy written in it. US objects belong to a US company (Acme);",
-        "the FR case to a French company. Another company's objects are never visible: 404, not 403.",
+        "the FR cases to a French company. Another company's objects are never visible: 404, not 403.",
         "",
         "| operation | " + " | ".join(ACTORS) + " |",
         "| --- | " + " | ".join("---" for _ in ACTORS) + " |",
@@ -218,4 +232,5 @@ def test_authorization_matrix(world):
     ]
     assert not mismatches, "\n".join(mismatches)
     _write_table(results)
-    assert Case.objects.count() == 2  # every cell was rolled back
+    assert Case.objects.count() == 3  # every cell was rolled back
+    assert not CaseFollower.objects.exists()
