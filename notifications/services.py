@@ -29,8 +29,8 @@ from django.utils import timezone
 
 from accounts.models import AuthorizationRequest, Company, User
 from accounts.selectors import company_managers
-from cases.models import Case, CaseEvent, CaseStatus, Comment
-from cases.selectors import case_followers_to_notify
+from cases.models import Case, CaseEvent, CaseFollower, CaseStatus, Comment
+from cases.selectors import case_follower_entitled, case_followers_to_notify
 from core.bulk import JSONBool, RandomToken, insert_from_select
 from notifications.messages import DECISIONS, REQUEST_KINDS
 from notifications.models import Notification, SatisfactionSurvey, WebhookEndpoint
@@ -318,8 +318,9 @@ def _customer_email_sql(user: str, *, kind: str, context: dict[str, Any], at: da
 
 def notifications_for_auto_closed(*, case_ids: list[int], at: datetime) -> list[int]:
     """The notices of an auto-close batch (the AUTO_CLOSED events written ``at``), written by the
-    database in a few INSERT … SELECT: the opener's satisfaction survey, the customers' "closed"
-    e-mail and the webhooks, with one delivery task per chunk. Same rows, keys and texts as
+    database in a few INSERT … SELECT: the opener's satisfaction survey, the "closed" e-mail to
+    opener, contact and entitled followers, and the webhooks, with one delivery message for the
+    batch. Same rows, keys and texts as
     ``notifications_for_case_event`` writes for one event (tested side by side)."""
     if not case_ids:
         return []
@@ -336,19 +337,25 @@ def notifications_for_auto_closed(*, case_ids: list[int], at: datetime) -> list[
             url=Concat(Value(settings.PUBLIC_BASE_URL + _SURVEY_PATH[0]), F("token"), Value(_SURVEY_PATH[1]))
         )[:1]
     )
-    context = {
-        **_event_context_sql(),
-        "automatic": JSONBool(True),
-        "survey_url": Coalesce(survey_url, Value("")),
-    }
+    closed = {**_event_context_sql(), "automatic": JSONBool(True)}
+    with_survey = {**closed, "survey_url": Coalesce(survey_url, Value(""))}
     to_opener = events.filter(**_is_customer("case__opened_by")).exclude(case__opened_by__email="")
     to_contact = (
         events.filter(**_is_customer("case__on_behalf_of"))
         .exclude(case__on_behalf_of__email="")
         .exclude(case__on_behalf_of=F("case__opened_by"))
     )
+    # The survey asks the opener, and an answer replaces the last one: followers get no link.
+    followers = CaseFollower.objects.filter(case_follower_entitled(), case_id__any_of=case_ids).exclude(
+        user__email=""
+    )
+    to_followers = events.filter(case__followers__in=followers.values("pk"))
     ids: list[int] = []
-    for recipients, user in ((to_opener, "case__opened_by"), (to_contact, "case__on_behalf_of")):
+    for recipients, user, context in (
+        (to_opener, "case__opened_by", with_survey),
+        (to_contact, "case__on_behalf_of", with_survey),
+        (to_followers, "case__followers__user", {**closed, "survey_url": Value("")}),
+    ):
         ids += insert_from_select(
             Notification, recipients, _customer_email_sql(user, kind="case_closed", context=context, at=at)
         )

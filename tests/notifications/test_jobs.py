@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from cases.models import Case, CaseEvent
+from accounts.models import Membership
+from cases.models import Case, CaseEvent, CaseFollower
 from cases.services import case_auto_close_due, case_auto_close_reminders_due, case_transition
 from config.beat import DEFAULT_SCHEDULE
 from config.celery import app as celery_app
@@ -161,6 +162,13 @@ def test_the_auto_close_batch_writes_what_the_one_event_path_writes(
         created_at=NOW,
     )
     case = in_verify_resolution(NOW, company=company, opened_by=opener, on_behalf_of=contact)
+    told = member(company, role=Membership.Role.DSU, language="en")
+    for follower in (
+        told,
+        member(company, role=Membership.Role.DSU, email=""),  # entitled, but no address
+        member(CompanyFactory(), role=Membership.Role.DSU),  # another company's: never told
+    ):
+        CaseFollower.objects.create(case=case, user=follower, created_at=NOW)
     closed_at = NOW + timedelta(days=9)
     with django_capture_on_commit_callbacks(execute=False):
         assert case_auto_close_due(now=closed_at) == [case.pk]
@@ -174,10 +182,13 @@ def test_the_auto_close_batch_writes_what_the_one_event_path_writes(
 
     assert by_batch == _outbox(case, closed_at)
     assert survey.respondent == opener and len(survey.token) >= 32
-    customers = {"opener and client contact": 2, "contact is the opener": 1}.get(scenario, 0)
+    customers = {"opener and client contact": 3, "contact is the opener": 2}.get(scenario, 1)
     assert [row[2] for row in by_batch] == ["email"] * customers + ["webhook"]
-    if customers:
-        assert by_batch[0][10]["automatic"] is True and "TOKEN" in by_batch[0][10]["survey_url"]
+    contexts = {row[3]: row[10] for row in by_batch if row[2] == "email"}
+    assert all(context["automatic"] is True for context in contexts.values())
+    assert contexts[told.pk]["survey_url"] == ""  # the survey asks the opener only
+    if opener.email:
+        assert "TOKEN" in contexts[opener.pk]["survey_url"]
 
 
 def test_beat_schedule_is_synced_once_and_operator_edits_survive():
