@@ -32,7 +32,7 @@ if not company.cases.exists():
             now=timezone.now(),
         )
         comment_create(case=case, author=customer, body="First comment.")
-    first = company.cases.order_by("pk").first()
+    first = company.cases.earliest("pk")
     attachment_add(case=first, uploaded_by=customer, upload=SimpleUploadedFile("log.txt", b"ERROR 42\n"))
     escalation_request(case=first, requested_by=customer, message="Month-end close is blocked.")
     authorization_request_create(
@@ -42,7 +42,7 @@ if not company.cases.exists():
         subject_user=User.objects.get(username="us.member"),
         reason="Covers for the DSU on leave.",
     )
-first = company.cases.order_by("pk").first()
+first = company.cases.earliest("pk")
 live = {
     "FUZZ_CASE_ID": first.pk,
     "FUZZ_COMPANY_ID": company.pk,
