@@ -418,9 +418,9 @@ def _production_case_as_dsu(api_client):
     return response.json()["id"], instance
 
 
-def _seeded_payload(instance):
+def _seeded_payload(instance, **extra):
     any_product = ApplicationAreaFactory(code="any-product", name="Any product")
-    return _create_payload(instance, application_area=any_product.code)
+    return _create_payload(instance, application_area=any_product.code, **extra)
 
 
 # Exact counts of the write endpoints. Under the test's transaction each service's own transaction is
@@ -437,12 +437,48 @@ def test_case_create_query_count(
     # reason, area, membership, product instance; [SAVEPOINT] priority rule, the case INSERT and its
     # number, the SLA targets (one query for all metrics), the timers (one INSERT), the event, the case for
     # the notices, the notice's due time, webhooks, SAVEPOINT / INSERT / RELEASE of the outbox row,
-    # [RELEASE]; the case re-read and its timers.
-    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(20):
+    # [RELEASE]; the timers for the answer (drawn from the new case in memory: no re-read).
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(19):
         response = api_client.post(reverse("case-list"), payload, format="json")
 
     assert response.status_code == 201
     assert [t["metric"] for t in response.json()["sla"]] == ["first_response"]  # what the seed defines
+
+
+def test_create_answers_exactly_what_a_get_of_the_new_case_answers(api_client, seeded):
+    _, instance = _production_case_as_dsu(api_client)
+    payload = _seeded_payload(instance, occurred_at="2026-06-01T09:05:00+02:00")
+
+    created = api_client.post(reverse("case-list"), payload, format="json").json()
+    fetched = api_client.get(reverse("case-detail", args=[created["id"]])).json()
+
+    def stable(body):  # business time left depends on the instant of the request
+        return {**body, "sla": [{**t, "business_seconds_remaining": None} for t in body["sla"]]}
+
+    assert stable(created) == stable(fetched)
+    assert created["occurred_at"] == "2026-06-01T07:05:00Z"
+
+
+def test_a_follow_up_and_an_idempotent_repeat_answer_what_a_get_answers(api_client):
+    closed = CaseFactory(status=S.CLOSED, assignee=AnalystFactory())
+    api_client.force_authenticate(closed.opened_by)
+    payload = {
+        "follow_up_of": closed.pk,
+        "subject": "Back again",
+        "problem_summary": "The fix no longer holds.",
+        "reason": closed.reason.code,
+        "application_area": closed.application_area.code,
+        "business_impact_scope": "organisation",
+        "business_impact": "high",
+    }
+
+    first = api_client.post(reverse("case-list"), payload, format="json", HTTP_IDEMPOTENCY_KEY="f1")
+    again = api_client.post(reverse("case-list"), payload, format="json", HTTP_IDEMPOTENCY_KEY="f1")
+    fetched = api_client.get(reverse("case-detail", args=[first.json()["id"]]))
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json() == again.json() == fetched.json()
+    assert (first.json()["follow_up_of"], first.json()["assignee"]["id"]) == (closed.pk, closed.assignee.pk)
 
 
 def test_comment_create_query_count(api_client, seeded, django_assert_num_queries):
