@@ -5,6 +5,7 @@ contain "bench"):
 
     .venv/bin/python benchmarks/load.py --database-url postgres://postgres@127.0.0.1:55432/casedesk_bench
     .venv/bin/python benchmarks/load.py --database-url ... --cases 200 --seed-to 10000   # a quick one
+    .venv/bin/python benchmarks/load.py --database-url ... --worker-class gthread --worker-threads 4
 
 What one run does:
 
@@ -14,7 +15,8 @@ What one run does:
    it), the result backend (db 6) and the cache holding the throttle counters (db 7), and
    ``QUERY_COUNT_HEADER=1`` so every response says how many SQL queries it ran.
 2. API tokens for ``us.dsu`` (DSU of company 1, "Acme Corp (US)") and ``analyst``.
-3. gunicorn, 2 sync workers, on a free loopback port.
+3. gunicorn, 2 sync workers, on a free loopback port (``--worker-class gthread --worker-threads N``:
+   still 2 worker processes, each serving N requests at a time and keeping connections alive).
 4. Load from 8 client threads (``ThreadPoolExecutor``, one ``http.client.HTTPConnection`` per thread;
    gunicorn's sync workers close the connection after each response, so the client reconnects):
    A create cases, B list every page (cursor ``next`` links, page_size 25; each thread walks the
@@ -165,7 +167,14 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        workers: int,
+        log: Path,
+        worker_class: str = "sync",
+        worker_threads: int = 1,
+    ) -> None:
         self.port = free_port()
         self.log = log
         self.proc = subprocess.Popen(
@@ -176,6 +185,10 @@ class Server:
                 f"127.0.0.1:{self.port}",
                 "--workers",
                 str(workers),
+                "--worker-class",
+                worker_class,
+                "--threads",
+                str(worker_threads),
                 "--log-level",
                 "warning",
                 "--capture-output",
@@ -574,6 +587,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
+        "--worker-class", default="sync", choices=["sync", "gthread"], help="gunicorn worker class"
+    )
+    parser.add_argument(
+        "--worker-threads", type=int, default=1, help="gunicorn --threads per worker (gthread)"
+    )
+    parser.add_argument(
         "--solo", type=int, default=100, help="extra: GETs from one thread (service time without queueing)"
     )
     parser.add_argument(
@@ -611,7 +630,7 @@ def main() -> int:
 
     log = run_dir / "gunicorn.log"
     log.write_text("")
-    server = Server(env, args.workers, log)
+    server = Server(env, args.workers, log, args.worker_class, args.worker_threads)
     results: list[tuple[str, Phase]] = []
     explain: dict[str, Any] = {}
     seeded = (0, 0.0)
@@ -718,7 +737,9 @@ def main() -> int:
         f"- Code: {git_head()}",
         *machine_lines(),
         f"- {server_settings(args.database_url)}",
-        f"- Server: gunicorn, {args.workers} sync workers, 127.0.0.1; client: {args.threads} threads in one "
+        f"- Server: gunicorn, {args.workers} {args.worker_class} workers"
+        + (f" × {args.worker_threads} threads" if args.worker_class == "gthread" else "")
+        + f", 127.0.0.1; client: {args.threads} threads in one "
         "process on the same 2 cores (client, server and database share the machine).",
         "- Env: the block of `scripts/contract_fuzz.sh` (DEBUG=0, e-mail to locmem, throttles on at 1000000/sec), "
         "QUERY_COUNT_HEADER=1, broker redis db 5 (not consumed), results db 6, cache (throttle counters) db 7.",

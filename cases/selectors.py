@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models import Case as SqlCase
 from django.utils import timezone
 from django_fsm import get_available_user_FIELD_transitions
@@ -19,10 +19,12 @@ from accounts.selectors import (
     dsu_rule_allows,
 )
 from cases.models import (
+    ApplicationArea,
     Attachment,
     Case,
     CaseEvent,
     CaseFollower,
+    CaseReason,
     CaseStatus,
     Comment,
     EscalationRequest,
@@ -72,11 +74,37 @@ def case_list_for_user(*, user: User, scope: PartnerScope = PartnerScope.ESTABLI
     return cases.filter(company_id__in=company_ids_visible_to(user, scope=scope).values("pk"))
 
 
-def case_get_for_user(*, user: User, case_id: int) -> Case:
-    """A case ``user`` may see; missing and forbidden look the same (404)."""
+def case_get_for_user(*, user: User, case_id: int, preload: bool = True) -> Case:
+    """A case ``user`` may see; missing and forbidden look the same (404).
+
+    ``preload=False`` answers the bare row (the same visibility check, no joins) for callers that only
+    need its identity and status, such as services that lock and re-read it.
+    """
+    cases = case_list_for_user(user=user, scope=PartnerScope.PARTNER)
+    cases = cases.select_related(*DETAIL_RELATED) if preload else cases.select_related(None)
+    case = cases.filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("Case not found.")
+    return case
+
+
+def case_detail_get_for_user(*, user: User, case_id: int) -> Case:
+    """``case_get_for_user`` preloaded for ``CaseDetailOutputSerializer``: the catalogue codes come as
+    ``reason_code`` and ``application_area_code``.
+
+    Scalar subqueries rather than two more joins: PostgreSQL plans a join of all nine relations in
+    ~3 ms for a query that runs in 0.1 ms (planning grows with every joined relation); the subqueries
+    are planned on their own, and the whole query plans in under 1 ms.
+    """
     case = (
         case_list_for_user(user=user, scope=PartnerScope.PARTNER)
-        .select_related(*DETAIL_RELATED)
+        .select_related("opened_by", "on_behalf_of")
+        .annotate(
+            reason_code=Subquery(CaseReason.objects.filter(pk=OuterRef("reason_id")).values("code")[:1]),
+            application_area_code=Subquery(
+                ApplicationArea.objects.filter(pk=OuterRef("application_area_id")).values("code")[:1]
+            ),
+        )
         .filter(pk=case_id)
         .first()
     )
@@ -131,6 +159,12 @@ def _following(user: User) -> Value | SqlCase:
         told |= follows  # members see only their company's cases
     # CASE, not a bare OR: "on_behalf_of = user" is NULL on cases without a contact.
     return SqlCase(When(told, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def case_following_just_opened(*, case: Case, user: User) -> bool:
+    """``following`` (as ``_following`` annotates it) of a case ``user`` has just opened: nobody
+    follows it yet, so it is whether the caller is its opener or contact."""
+    return not user.is_staff and user.pk in (case.opened_by_id, case.on_behalf_of_id)
 
 
 def case_follow_check(*, case: Case, user: User) -> None:

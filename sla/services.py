@@ -18,13 +18,14 @@ from accounts.models import ProductInstance
 from cases.models import SUPPORT_HOLDS, Case, CaseEvent, CaseStatus
 from notifications.services import notifications_for_case_event
 from sla.clock import read_clock
-from sla.models import Metric, SlaTimer
+from sla.models import Metric, SlaTarget, SlaTimer
 from sla.selectors import (
     HOLIDAYS_VERSION,
     calendar_for_company,
     case_status_history,
     running_segments,
     sla_target_for,
+    sla_targets_for,
 )
 
 State = SlaTimer.State
@@ -114,6 +115,12 @@ def _stop(timer: SlaTimer, case: Case, history: list[tuple[datetime, str]], at: 
 
 def _new_timer(case: Case, metric: str, started_at: datetime, now: datetime) -> SlaTimer | None:
     target = sla_target_for(company=case.company, priority=case.priority, metric=metric)
+    return _timer_for(case, metric, target, started_at, now)
+
+
+def _timer_for(
+    case: Case, metric: str, target: SlaTarget | None, started_at: datetime, now: datetime
+) -> SlaTimer | None:
     if target is None:
         return None
     return SlaTimer(
@@ -129,7 +136,13 @@ def _new_timer(case: Case, metric: str, started_at: datetime, now: datetime) -> 
     )
 
 
-@transaction.atomic
+# sla_timers_start, sla_public_reply and sla_timers_refresh run inside the case services'
+# transactions: savepoint=False spares a SAVEPOINT / RELEASE round trip pair per call. Nothing catches
+# their errors, so the enclosing transaction rolls back as a whole either way; called on their own,
+# they are one transaction as before.
+
+
+@transaction.atomic(savepoint=False)
 def sla_timers_start(*, case: Case, now: datetime | None = None) -> list[SlaTimer]:
     """Create the case's first-response and resolution timers (``not_applicable`` off production)."""
     now = now or timezone.now()
@@ -139,7 +152,12 @@ def sla_timers_start(*, case: Case, now: datetime | None = None) -> list[SlaTime
             for metric in (Metric.FIRST_RESPONSE, Metric.NEXT_UPDATE, Metric.RESOLUTION)
         )
     history: list[tuple[datetime, str]] = [(case.created_at, CaseStatus.OPEN)]
-    timers = [t for metric in STARTED_WITH_CASE if (t := _new_timer(case, metric, case.created_at, now))]
+    targets = sla_targets_for(company=case.company, priority=case.priority, metrics=STARTED_WITH_CASE)
+    timers = [
+        t
+        for metric in STARTED_WITH_CASE
+        if (t := _timer_for(case, metric, targets.get(metric), case.created_at, now))
+    ]
     for timer in timers:
         _refresh(timer, case, history, now)
     return SlaTimer.objects.bulk_create(timers)
@@ -156,7 +174,7 @@ def _locked_timers(case: Case) -> list[SlaTimer]:
     return list(SlaTimer.objects.select_for_update(of=("self",)).filter(case=case).select_related("calendar"))
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def sla_public_reply(*, case: Case, at: datetime) -> None:
     """Support answered publicly: first response is met; the next-update clock starts again."""
     timers = {t.metric: t for t in _locked_timers(case)}
@@ -179,7 +197,7 @@ def sla_public_reply(*, case: Case, at: datetime) -> None:
     _save_timers([t for t in timers.values() if t.pk], _TIMER_FIELDS)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def sla_timers_refresh(*, case: Case, now: datetime | None = None) -> None:
     """Follow a status change: pause, resume with the time left, or stop everything when closed."""
     now = now or timezone.now()

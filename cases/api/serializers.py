@@ -164,12 +164,21 @@ class CaseListOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+class _CatalogueCodeField(serializers.CharField):
+    """``<field>.code``, read from the ``<field>_code`` annotation of ``case_detail_get_for_user`` when
+    present (no join, no query), else from the related row."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        code = getattr(instance, f"{self.field_name}_code", None)
+        return code if code is not None else super().get_attribute(instance)
+
+
 class CaseDetailOutputSerializer(CaseListOutputSerializer):
     product_instance = IdField(source="product_instance_id")
     opened_by = UserBriefOutputSerializer()
     on_behalf_of = UserBriefOutputSerializer(allow_null=True)
-    reason = serializers.CharField(source="reason.code")
-    application_area = serializers.CharField(source="application_area.code")
+    reason = _CatalogueCodeField(source="reason.code")
+    application_area = _CatalogueCodeField(source="application_area.code")
     out_of_scope_reason: serializers.SlugRelatedField[OutOfScopeReason] = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True
     )

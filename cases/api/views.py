@@ -59,6 +59,8 @@ from cases.selectors import (
     attachment_get_for_user,
     attachment_list_for_user,
     available_transitions_for,
+    case_detail_get_for_user,
+    case_following_just_opened,
     case_get_for_user,
     case_list_for_user,
     comment_list_for_user,
@@ -125,8 +127,10 @@ def _case_detail(case: Case, user: User) -> dict[str, Any]:
 class _CaseScopedApi(APIView):
     """Resolves ``case_id`` from the URL through the one visibility check."""
 
-    def get_case(self) -> Case:
-        return case_get_for_user(user=_user(self.request), case_id=self.kwargs["case_id"])
+    def get_case(self, *, preload: bool = True) -> Case:
+        """``preload=False``: the bare row, for sub-resources filtered by the case and services that
+        lock and re-read it."""
+        return case_get_for_user(user=_user(self.request), case_id=self.kwargs["case_id"], preload=preload)
 
 
 @extend_schema_view(
@@ -213,7 +217,11 @@ class CaseListCreateApi(generics.ListAPIView):
         follow_up_id = values.pop("follow_up_of", None)
         product_instance = None
         if instance_id is not None:
-            product_instance = ProductInstance.objects.filter(pk=instance_id, company=company).first()
+            product_instance = (
+                ProductInstance.objects.filter(pk=instance_id, company=company)
+                .select_related("product")
+                .first()
+            )
             if product_instance is None:
                 raise ValidationFailed(
                     "That product instance does not belong to the company.",
@@ -228,7 +236,12 @@ class CaseListCreateApi(generics.ListAPIView):
             idempotency_key=_idempotency_key(request),
             **values,
         )
-        case = case_get_for_user(user=user, case_id=case.pk)
+        if created:
+            # A new case is answered from the service's instance, which holds every relation the
+            # detail shows (the request's own objects): reading it back cost a query and ~3 ms.
+            setattr(case, "following", case_following_just_opened(case=case, user=user))  # noqa: B010
+        else:  # the case the Idempotency-Key first opened, as stored now
+            case = case_detail_get_for_user(user=user, case_id=case.pk)
         return Response(
             _case_detail(case, user), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -248,7 +261,8 @@ class CaseDetailApi(_CaseScopedApi):
         operation_id="cases_retrieve", responses={200: CaseDetailOutputSerializer, 404: ERROR_RESPONSES[404]}
     )
     def get(self, request: Request, case_id: int) -> Response:
-        return Response(_case_detail(self.get_case(), _user(request)))
+        user = _user(request)
+        return Response(_case_detail(case_detail_get_for_user(user=user, case_id=case_id), user))
 
 
 class CaseTransitionApi(_CaseScopedApi):
@@ -291,11 +305,11 @@ class CaseTransitionApi(_CaseScopedApi):
     )
     def post(self, request: Request, case_id: int) -> Response:
         user = _user(request)
-        case = self.get_case()
+        case = self.get_case(preload=False)
         data = CaseTransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         case = case_transition(case=case, actor=user, **data.validated_data)
-        return Response(_case_detail(case_get_for_user(user=user, case_id=case.pk), user))
+        return Response(_case_detail(case_detail_get_for_user(user=user, case_id=case.pk), user))
 
 
 class CaseFollowApi(_CaseScopedApi):
@@ -371,7 +385,7 @@ class CaseCommentListCreateApi(_CaseScopedApi, generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Comment]:
         if getattr(self, "swagger_fake_view", False):
             return Comment.objects.none()
-        return comment_list_for_user(user=_user(self.request), case=self.get_case())
+        return comment_list_for_user(user=_user(self.request), case=self.get_case(preload=False))
 
     @extend_schema(
         operation_id="cases_comments_create",
@@ -382,7 +396,7 @@ class CaseCommentListCreateApi(_CaseScopedApi, generics.ListAPIView):
     )
     def post(self, request: Request, case_id: int) -> Response:
         user = _user(request)
-        case = self.get_case()
+        case = self.get_case(preload=False)
         data = CommentCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         comment, created = comment_create(
@@ -459,7 +473,7 @@ class CaseEventListApi(_CaseScopedApi, generics.ListAPIView):
     def get_queryset(self) -> QuerySet[CaseEvent]:
         if getattr(self, "swagger_fake_view", False):
             return CaseEvent.objects.none()
-        return event_list_for_user(user=_user(self.request), case=self.get_case())
+        return event_list_for_user(user=_user(self.request), case=self.get_case(preload=False))
 
 
 @extend_schema_view(get=extend_schema(operation_id="cases_escalations_list"))
@@ -537,7 +551,7 @@ class CasePriorityApi(_CaseScopedApi):
         data = PriorityOverrideInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         case = case_priority_override(case=self.get_case(), actor=user, **data.validated_data)
-        return Response(_case_detail(case_get_for_user(user=user, case_id=case.pk), user))
+        return Response(_case_detail(case_detail_get_for_user(user=user, case_id=case.pk), user))
 
 
 class CaseAssignApi(_CaseScopedApi):
@@ -558,7 +572,7 @@ class CaseAssignApi(_CaseScopedApi):
             if assignee is None:
                 raise ValidationFailed("No such analyst.", code="assignee_not_staff")
         case = case_assign(case=self.get_case(), actor=user, assignee=assignee)
-        return Response(_case_detail(case_get_for_user(user=user, case_id=case.pk), user))
+        return Response(_case_detail(case_detail_get_for_user(user=user, case_id=case.pk), user))
 
 
 def _catalog_view(

@@ -40,8 +40,16 @@ _PUBLIC_ANSWER = {"propose_resolution", "close_out_of_scope"}
 
 
 def _lock(case: Case) -> Case:
-    """Lock the row; refuse when it changed since the caller read it (someone else acted first)."""
-    locked = Case.objects.select_for_update().select_related("company", "product_instance").get(pk=case.pk)
+    """Lock the row; refuse when it changed since the caller read it (someone else acted first).
+
+    Only the case row (``of``): without it FOR UPDATE also locks the joined company and product
+    instance rows, so every transition in a company would queue behind the others.
+    """
+    locked = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("company", "product_instance")
+        .get(pk=case.pk)
+    )
     if locked.status != case.status:
         raise Conflict(
             f"{locked.number} changed while you were acting: it is now '{locked.get_status_display()}'. "

@@ -84,3 +84,27 @@ def test_two_auto_close_sweeps_at_once_close_each_case_once_with_one_notice_each
     assert sorted(closed) == sorted(c.pk for c in cases)  # every case once, split between the two sweeps
     assert CaseEvent.objects.filter(type=CaseEvent.Type.AUTO_CLOSED).count() == 30
     assert Notification.objects.filter(kind="case_closed").count() == 30
+
+
+def test_a_transition_locks_the_case_row_only_not_its_company():
+    """Transitions of one company's cases must not queue behind each other (or an edit of the
+    company): FOR UPDATE OF the case row only, though the company is read in the same query."""
+    from django.db import connection, transaction
+
+    from accounts.models import Company
+
+    case = CaseFactory(status=Case.Status.OPEN)
+    analyst = AnalystFactory()
+
+    def start_within_two_seconds() -> object:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            return case_transition(case=case, actor=analyst, transition="start")
+
+    with transaction.atomic():
+        Company.objects.select_for_update().get(pk=case.company_id)  # held by someone else meanwhile
+        [result] = run_together([start_within_two_seconds])
+
+    assert isinstance(result, Case), result
+    assert result.status == Case.Status.IN_PROGRESS

@@ -344,3 +344,46 @@ def test_auto_close_stops_the_paused_timers_as_met():
     resolution = timer(case, Metric.RESOLUTION)
     assert (resolution.state, resolution.met_at) == ("met", closed_at)
     assert timer(case, Metric.NEXT_UPDATE).state == "met"
+
+
+def test_targets_of_several_metrics_come_from_one_query_best_rank_per_metric(django_assert_num_queries):
+    from sla.selectors import sla_target_for, sla_targets_for
+
+    company = CompanyFactory(plan_tier=TIERS[2])
+    seeded = SlaPolicy.objects.get()
+    business_hours = Calendar.objects.get(kind="business_hours")
+    # A better-ranked policy for this company only, defining resolution but not first response.
+    assert seeded.rank > 0
+    better = SlaPolicy.objects.create(name="Key account", rank=seeded.rank - 1)
+    better.companies.add(company)
+    better_resolution = SlaTarget.objects.create(
+        policy=better,
+        sla_band=2,
+        priority="P2",
+        metric=Metric.RESOLUTION,
+        minutes=90,
+        calendar=business_hours,
+    )
+    # ... and one for another company, which must not apply.
+    other = SlaPolicy.objects.create(name="Someone else's", rank=better.rank + 1000)
+    other.companies.add(CompanyFactory(plan_tier=TIERS[2]))
+    SlaTarget.objects.create(
+        policy=other,
+        sla_band=2,
+        priority="P2",
+        metric=Metric.FIRST_RESPONSE,
+        minutes=1,
+        calendar=business_hours,
+    )
+
+    with django_assert_num_queries(1):
+        found = sla_targets_for(
+            company=company,
+            priority="P2",
+            metrics=[Metric.FIRST_RESPONSE, Metric.RESOLUTION, Metric.NEXT_UPDATE],
+        )
+
+    assert found[Metric.RESOLUTION] == better_resolution
+    assert found[Metric.FIRST_RESPONSE].policy == seeded
+    for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION, Metric.NEXT_UPDATE):
+        assert found.get(metric) == sla_target_for(company=company, priority="P2", metric=metric)
