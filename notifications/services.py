@@ -350,12 +350,14 @@ def notifications_for_auto_closed(*, case_ids: list[int], at: datetime) -> list[
         user__email=""
     )
     to_followers = events.filter(case__followers__in=followers.values("pk"))
+    groups = [(to_opener, "case__opened_by", with_survey)]
+    # Skip the statements a batch has no rows for: each check costs ~1 ms, an empty INSERT … SELECT ~8.
+    if Case.objects.filter(pk__any_of=case_ids, on_behalf_of__isnull=False).exists():
+        groups.append((to_contact, "case__on_behalf_of", with_survey))
+    if CaseFollower.objects.filter(case_id__any_of=case_ids).exists():
+        groups.append((to_followers, "case__followers__user", {**closed, "survey_url": Value("")}))
     ids: list[int] = []
-    for recipients, user, context in (
-        (to_opener, "case__opened_by", with_survey),
-        (to_contact, "case__on_behalf_of", with_survey),
-        (to_followers, "case__followers__user", {**closed, "survey_url": Value("")}),
-    ):
+    for recipients, user, context in groups:
         ids += insert_from_select(
             Notification, recipients, _customer_email_sql(user, kind="case_closed", context=context, at=at)
         )
