@@ -21,7 +21,10 @@ What one run does:
    gunicorn's sync workers close the connection after each response, so the client reconnects):
    A create cases, B list every page (cursor ``next`` links, page_size 25; each thread walks the
    whole set), C single-case GETs, D customer comments, E ``start`` transitions by the analyst (each
-   case once).
+   case once). Extras: C' single-case GETs from one thread (service time without queueing), and
+   C'' GETs / B'' first list pages offered open loop at ``--paced-rate`` req/s, latency counted
+   from each request's due time (the closed-loop phases measure saturation; these, a load the
+   machine carries).
 5. Seeds the cases table to ``--seed-to`` rows with one ``INSERT … SELECT generate_series`` copying a
    case created in phase A (unique ``number`` / ``reply_token`` from the new id, ``created_at`` spread
    over the previous year, all in company 1: the worst case for the company's list), ANALYZE, then
@@ -427,6 +430,40 @@ def phase_get(
     return run_phase(label, [job(i) for i in picks], threads, limit)
 
 
+def phase_paced(
+    client: Client,
+    token: str,
+    paths: list[str],
+    rate: float,
+    threads: int,
+    limit: float,
+    label: str,
+) -> Phase:
+    """Open loop: request i is due ``i / rate`` seconds after the phase starts, whatever the earlier
+    ones took, and its latency counts from that instant (a request the client sends late has been
+    waiting too, so a backlog is not hidden). Shows the latency of a load the machine can carry,
+    where the closed-loop phases show the latency at saturation (concurrency / throughput)."""
+    start = time.perf_counter() + 0.1
+
+    def job(i: int, path: str) -> Callable[[], list[Sample]]:
+        def run() -> list[Sample]:
+            due = start + i / rate
+            time.sleep(max(0.0, due - time.perf_counter()))  # bounded: at most len(paths) / rate
+            late_ms = max(0.0, time.perf_counter() - due) * 1000
+            sample = client.call("GET", path, token)
+            sample.ms += late_ms
+            sample.body = b""
+            return [sample]
+
+        return run
+
+    phase = run_phase(label, [job(i, path) for i, path in enumerate(paths)], threads, limit)
+    phase.note = (
+        f"open loop at {rate:g} req/s offered ({len(paths)} requests); latency from each request's due time."
+    )
+    return phase
+
+
 def phase_comment(
     client: Client, token: str, ids: list[int], n: int, threads: int, limit: float, rng: random.Random
 ) -> Phase:
@@ -567,6 +604,24 @@ def error_summary(phases: list[tuple[str, Phase]]) -> list[str]:
 # --------------------------------------------------------------------------- main
 
 
+def paced_phases(
+    client: Client, token: str, ids: list[int], args: argparse.Namespace, rng: random.Random, scale: str
+) -> list[tuple[str, Phase]]:
+    if not args.paced_rate:
+        return []
+    gets = [f"/api/v1/cases/{rng.choice(ids)}/" for _ in range(args.paced)]
+    lists = ["/api/v1/cases/?page_size=25"] * args.paced
+    done = []
+    for label, paths in (
+        (f"C'' get case, {args.paced_rate:g} req/s open loop (extra)", gets),
+        (f"B'' list first page, {args.paced_rate:g} req/s open loop (extra)", lists),
+    ):
+        phase = phase_paced(client, token, paths, args.paced_rate, args.threads, args.phase_time_limit, label)
+        print(row(phase, scale), flush=True)
+        done.append((scale, phase))
+    return done
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -595,6 +650,13 @@ def main() -> int:
     parser.add_argument(
         "--solo", type=int, default=100, help="extra: GETs from one thread (service time without queueing)"
     )
+    parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=80.0,
+        help="extra: GETs and first list pages offered at this rate, open loop (0: skip)",
+    )
+    parser.add_argument("--paced", type=int, default=400, help="requests per open-loop phase")
     parser.add_argument(
         "--phase-time-limit", type=float, default=240.0, help="seconds; later jobs are skipped"
     )
@@ -664,6 +726,7 @@ def main() -> int:
             )
             results.append((scale, solo))
             print(row(solo, scale), flush=True)
+        results += paced_phases(client, customer, ids, args, rng, scale)
 
         print("== phase D: comment", flush=True)
         commented = phase_comment(client, customer, ids, args.comments, args.threads, limit, rng)
@@ -717,6 +780,7 @@ def main() -> int:
                 )
                 results.append((big, solo2))
                 print(row(solo2, big), flush=True)
+            results += paced_phases(client, customer, all_ids, args, rng, big)
             out = manage(env, "shell", stdin=EXPLAIN_SCRIPT)
             explain = json.loads(next(line for line in out.splitlines() if line.startswith("JSON="))[5:])
     finally:
