@@ -290,4 +290,4 @@ def _customer_may_reopen(case: Case, user: User) -> bool:
     if membership is None or reopen_window_expired(case=case):
         return False
     company = case.company
-    return membership.is_partner or not company.requires_dsu or membership.role != Membership.Role.MEMBER
+    return membership.is_partner or dsu_rule_allows(membership=membership, company=company)

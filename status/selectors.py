@@ -16,7 +16,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership, Product, User
-from accounts.selectors import membership_for
+from accounts.selectors import dsu_rule_allows, membership_for
 from core.errors import NotFound, ValidationFailed
 from status.directory import SupportRegion, region_for_country
 from status.models import Incident, IncidentUpdate, MaintenanceWindow
@@ -315,7 +315,7 @@ def support_caller_for_user(*, user: User) -> SupportCaller | None:
     )
     if not active:
         may, reason, detail = False, "membership_inactive", "Your account is not active."
-    elif company.requires_dsu and not membership.sees_all_company_cases:
+    elif not dsu_rule_allows(membership=membership, company=company):
         may, reason = False, "dsu_required"
         detail = "In the US only designated support users (DSUs) and managers may call support."
     else:

@@ -30,6 +30,7 @@ from accounts.selectors import (
     company_get_for_user,
     company_ids_visible_to,
     company_list_for_user,
+    dsu_rule_allows,
     membership_for,
     membership_list_for_company,
 )
@@ -85,8 +86,8 @@ def me_payload(user: User) -> dict[str, Any]:
         and membership is not None
         and (
             membership.is_partner
-            or not (company and company.requires_dsu)
-            or membership.sees_all_company_cases
+            or company is None
+            or dsu_rule_allows(membership=membership, company=company)
         )
     )
     is_manager = active and membership is not None and membership.is_manager and company is not None
