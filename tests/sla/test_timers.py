@@ -58,6 +58,18 @@ def timer(case, metric=Metric.FIRST_RESPONSE):
     return SlaTimer.objects.get(case=case, metric=metric)
 
 
+def p2_target(metric, minutes, *, policy=None):
+    """A band-2 P2 target of ``metric`` in business hours on ``policy`` (the seeded one by default)."""
+    return SlaTarget.objects.create(
+        policy=policy or SlaPolicy.objects.get(),
+        sla_band=2,
+        priority="P2",
+        metric=metric,
+        minutes=minutes,
+        calendar=Calendar.objects.get(kind="business_hours"),
+    )
+
+
 MONDAY_9_PARIS = datetime(2026, 6, 1, 9, 0, tzinfo=PARIS)
 
 
@@ -171,15 +183,7 @@ def test_deadlines_across_weekends_dst_and_holidays(opened, band, priority, comp
 
 
 def test_clock_pauses_while_it_is_the_customers_move_and_resumes_with_the_time_left():
-    policy = SlaPolicy.objects.get()
-    SlaTarget.objects.create(
-        policy=policy,
-        sla_band=2,
-        priority="P2",
-        metric=Metric.RESOLUTION,
-        minutes=16 * 60,
-        calendar=Calendar.objects.get(kind="business_hours"),
-    )
+    p2_target(Metric.RESOLUTION, 16 * 60)
     analyst = AnalystFactory()
     case = open_case(at=MONDAY_9_PARIS)
     case = case_transition(case=case, actor=analyst, transition="start", now=MONDAY_9_PARIS)
@@ -317,15 +321,7 @@ def test_two_sweeps_at_once_mark_each_timer_once():
 def test_auto_close_stops_the_paused_timers_as_met():
     from cases.services import case_auto_close_due
 
-    policy = SlaPolicy.objects.get()
-    SlaTarget.objects.create(
-        policy=policy,
-        sla_band=2,
-        priority="P2",
-        metric=Metric.RESOLUTION,
-        minutes=16 * 60,
-        calendar=Calendar.objects.get(kind="business_hours"),
-    )
+    p2_target(Metric.RESOLUTION, 16 * 60)
     analyst = AnalystFactory()
     case = open_case(at=MONDAY_9_PARIS)
     case = case_transition(case=case, actor=analyst, transition="start", now=MONDAY_9_PARIS)
@@ -351,30 +347,15 @@ def test_targets_of_several_metrics_come_from_one_query_best_rank_per_metric(dja
 
     company = CompanyFactory(plan_tier=TIERS[2])
     seeded = SlaPolicy.objects.get()
-    business_hours = Calendar.objects.get(kind="business_hours")
     # A better-ranked policy for this company only, defining resolution but not first response.
     assert seeded.rank > 0
     better = SlaPolicy.objects.create(name="Key account", rank=seeded.rank - 1)
     better.companies.add(company)
-    better_resolution = SlaTarget.objects.create(
-        policy=better,
-        sla_band=2,
-        priority="P2",
-        metric=Metric.RESOLUTION,
-        minutes=90,
-        calendar=business_hours,
-    )
+    better_resolution = p2_target(Metric.RESOLUTION, 90, policy=better)
     # ... and one for another company, which must not apply.
     other = SlaPolicy.objects.create(name="Someone else's", rank=better.rank + 1000)
     other.companies.add(CompanyFactory(plan_tier=TIERS[2]))
-    SlaTarget.objects.create(
-        policy=other,
-        sla_band=2,
-        priority="P2",
-        metric=Metric.FIRST_RESPONSE,
-        minutes=1,
-        calendar=business_hours,
-    )
+    p2_target(Metric.FIRST_RESPONSE, 1, policy=other)
 
     with django_assert_num_queries(1):
         found = sla_targets_for(
