@@ -44,11 +44,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from common import recreate_database, table_columns  # noqa: E402  (benchmarks/common.py)
 
 BROKER_DB = "redis://127.0.0.1:56379/5"
 # (company, opener username, production product instance) for the four demo companies.
@@ -60,18 +61,6 @@ out_lines: list[str] = []
 def emit(line: str = "") -> None:
     print(line, flush=True)
     out_lines.append(line)
-
-
-def recreate_database(database_url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        raise SystemExit(f"refusing to drop database {name!r}: its name must contain 'bench'")
-    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def configure(database_url: str) -> None:
@@ -143,14 +132,6 @@ def seed(total: int, now: datetime) -> dict[str, int]:
         templates.append(case.pk)
     clones = max(0, total - len(templates))
     with transaction.atomic(), connection.cursor() as cursor:
-
-        def columns(table: str) -> list[str]:
-            cursor.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position",
-                [table],
-            )
-            return [row[0] for row in cursor.fetchall()]
-
         cursor.execute(
             """
             CREATE TEMP TABLE seed_map ON COMMIT DROP AS
@@ -161,7 +142,7 @@ def seed(total: int, now: datetime) -> dict[str, int]:
             """,
             [clones, templates, len(templates)],
         )
-        case_cols = columns("cases_case")
+        case_cols = table_columns(cursor, "cases_case")
         special = {
             "id": "m.id",
             "number": "'CS-' || lpad(m.id::text, 6, '0')",
@@ -174,7 +155,7 @@ def seed(total: int, now: datetime) -> dict[str, int]:
             "FROM seed_map m JOIN cases_case t ON t.id = m.template_id"
         )
         for table in ("cases_caseevent", "sla_slatimer"):
-            cols = [c for c in columns(table) if c != "id"]
+            cols = [c for c in table_columns(cursor, table) if c != "id"]
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(cols)}) "
                 f"SELECT {', '.join('m.id' if c == 'case_id' else 'x.' + c for c in cols)} "

@@ -60,6 +60,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
+from common import recreate_database, table_columns
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -118,17 +119,6 @@ def manage(env: dict[str, str], *args: str, stdin: str | None = None, timeout: f
     if done.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
-
-
-def recreate_database(database_url: str) -> None:
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        raise SystemExit(f"refusing to drop database {name!r}: its name must contain 'bench'")
-    admin_url = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 TOKENS_SCRIPT = """
@@ -501,13 +491,8 @@ def seed_cases(database_url: str, template_id: int, total: int) -> tuple[int, fl
         have = conn.execute("SELECT count(*) FROM cases_case").fetchone()[0]
         add = max(0, total - have)
         if add:
-            columns = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_name = 'cases_case' ORDER BY ordinal_position"
-                )
-            ]
+            with conn.cursor() as cursor:
+                columns = table_columns(cursor, "cases_case")
             # created_at spread over the previous year (older than every API-created case).
             special = {
                 "id": "ids.id",

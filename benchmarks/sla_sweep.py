@@ -30,7 +30,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from auto_close import ROOT, SqlMeter, configure, flush_broker, machine, recreate_database
+from auto_close import ROOT, SqlMeter, configure, flush_broker, machine
+from common import recreate_database, table_columns
 
 out_lines: list[str] = []
 
@@ -64,14 +65,6 @@ def seed(running: int, extra: int, now: datetime) -> tuple[list[int], tuple[date
             now=now - timedelta(days=30),
         )
     with transaction.atomic(), connection.cursor() as cursor:
-
-        def columns(table: str) -> list[str]:
-            cursor.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position",
-                [table],
-            )
-            return [row[0] for row in cursor.fetchall()]
-
         cursor.execute(
             """
             CREATE TEMP TABLE seed_map ON COMMIT DROP AS
@@ -80,7 +73,7 @@ def seed(running: int, extra: int, now: datetime) -> tuple[list[int], tuple[date
             """,
             [running + extra - 1],
         )
-        case_cols = columns("cases_case")
+        case_cols = table_columns(cursor, "cases_case")
         special = {
             "id": "m.id",
             "number": "'CS-' || lpad(m.id::text, 6, '0')",
@@ -93,7 +86,7 @@ def seed(running: int, extra: int, now: datetime) -> tuple[list[int], tuple[date
             [template.pk],
         )
         for table in ("cases_caseevent", "sla_slatimer"):
-            cols = [c for c in columns(table) if c != "id"]
+            cols = [c for c in table_columns(cursor, table) if c != "id"]
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(cols)}) "
                 f"SELECT {', '.join('m.id' if c == 'case_id' else 'x.' + c for c in cols)} "
