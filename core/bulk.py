@@ -98,9 +98,6 @@ class RandomToken(Func):
 
     output_field = models.CharField()
 
-    def __init__(self) -> None:
-        super().__init__()
-
     def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> _SQL:  # type: ignore[override]
         raise NotSupportedError(f"RandomToken has no SQL for {connection.vendor}")
 
