@@ -20,6 +20,20 @@ class PartnerScope(StrEnum):
 # What membership_for loads with the membership.
 MEMBERSHIP_RELATED = ("company", "establishment__partner")
 
+# What a person shown beside an object needs (accounts.api UserBriefOutputSerializer: id, username,
+# name from first and last name, e-mail); the rest of a user row (password hash, dates, flags) is
+# left unread where users are joined only to be shown.
+USER_BRIEF_COLUMNS = ("id", "username", "first_name", "last_name", "email")
+
+
+def user_brief_deferred(relation: str) -> tuple[str, ...]:
+    """``relation__column`` for every User column a brief does not show, for ``QuerySet.defer``."""
+    return tuple(
+        f"{relation}__{field.name}"
+        for field in User._meta.concrete_fields
+        if field.name not in USER_BRIEF_COLUMNS
+    )
+
 
 def membership_for(user: User) -> Membership | None:
     """The user's membership with its organisation, loaded once per user object."""

@@ -12,11 +12,13 @@ from django_fsm import get_available_user_FIELD_transitions
 
 from accounts.models import DSU_COUNTRIES, Company, Membership, PartnerEstablishment, User
 from accounts.selectors import (
+    USER_BRIEF_COLUMNS,
     PartnerScope,
     active_membership_for,
     case_opening_check,
     company_ids_visible_to,
     dsu_rule_allows,
+    user_brief_deferred,
 )
 from cases.models import (
     ApplicationArea,
@@ -53,6 +55,17 @@ TRANSITION_INPUTS: dict[str, tuple[str, ...]] = {
 # time on every request: with all nine relations it planned for ~13 ms a query that runs in 0.3 ms.
 LIST_RELATED = ("company", "product_instance__product", "assignee")
 DETAIL_RELATED = ("opened_by", "on_behalf_of", "reason", "application_area")
+# The case's people, shown as briefs in the detail.
+PEOPLE_SHOWN = ("assignee", "opened_by", "on_behalf_of")
+# The columns CaseListOutputSerializer reads. A list page loads nothing else: not the case's long
+# texts (up to 20,000 characters each), nor the joined rows' other columns (in process, a page of 25
+# took ~1 ms less to fetch and build).
+LIST_COLUMNS = (
+    *("number", "subject", "priority", "status", "escalation_level", "created_at", "updated_at"),
+    *("company", "company__name"),
+    *("product_instance", "product_instance__environment", "product_instance__product__name"),
+    *("assignee", *(f"assignee__{column}" for column in USER_BRIEF_COLUMNS)),
+)
 
 
 def case_list_for_user(*, user: User, scope: PartnerScope = PartnerScope.ESTABLISHMENT) -> QuerySet[Case]:
@@ -72,6 +85,14 @@ def case_list_for_user(*, user: User, scope: PartnerScope = PartnerScope.ESTABLI
             cases = cases.filter(Q(opened_by=user) | Q(on_behalf_of=user))
         return cases
     return cases.filter(company_id__in=company_ids_visible_to(user, scope=scope).values("pk"))
+
+
+def case_list_page_for_user(
+    *, user: User, scope: PartnerScope = PartnerScope.ESTABLISHMENT
+) -> QuerySet[Case]:
+    """``case_list_for_user`` reading only what the list shows (``LIST_COLUMNS``): for list pages,
+    not for code that goes on to use the cases."""
+    return case_list_for_user(user=user, scope=scope).only(*LIST_COLUMNS)
 
 
 def case_get_for_user(*, user: User, case_id: int, preload: bool = True) -> Case:
@@ -99,6 +120,7 @@ def case_detail_get_for_user(*, user: User, case_id: int) -> Case:
     case = (
         case_list_for_user(user=user, scope=PartnerScope.PARTNER)
         .select_related("opened_by", "on_behalf_of")
+        .defer(*(name for relation in PEOPLE_SHOWN for name in user_brief_deferred(relation)))
         .annotate(
             reason_code=Subquery(CaseReason.objects.filter(pk=OuterRef("reason_id")).values("code")[:1]),
             application_area_code=Subquery(

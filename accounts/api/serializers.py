@@ -10,10 +10,10 @@ from rest_framework import serializers
 
 from accounts.models import AuthorizationRequest, Company, Membership, ProductInstance, User
 from accounts.selectors import PartnerScope
-from core.api.serializers import IdField, InputSerializer, QueryInputSerializer
+from core.api.serializers import IdField, InputSerializer, OutputModelSerializer, QueryInputSerializer
 
 
-class ProductInstanceOutputSerializer(serializers.ModelSerializer):
+class ProductInstanceOutputSerializer(OutputModelSerializer):
     product = serializers.CharField(source="product.name")
     product_code = serializers.CharField(source="product.code")
 
@@ -22,7 +22,7 @@ class ProductInstanceOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "product", "product_code", "environment", "name"]
 
 
-class CompanyOutputSerializer(serializers.ModelSerializer):
+class CompanyOutputSerializer(OutputModelSerializer):
     sla_band = serializers.IntegerField()
     requires_dsu = serializers.BooleanField()
     email_domains: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
@@ -52,7 +52,7 @@ class CompanyOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class UserBriefOutputSerializer(serializers.ModelSerializer):
+class UserBriefOutputSerializer(OutputModelSerializer):
     name = serializers.CharField(source="__str__")
 
     class Meta:
@@ -60,7 +60,7 @@ class UserBriefOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "name", "email"]
 
 
-class MembershipOutputSerializer(serializers.ModelSerializer):
+class MembershipOutputSerializer(OutputModelSerializer):
     user = UserBriefOutputSerializer()
 
     class Meta:
@@ -110,7 +110,7 @@ class MeOutputSerializer(serializers.Serializer):
     )
 
 
-class AuthorizationRequestOutputSerializer(serializers.ModelSerializer):
+class AuthorizationRequestOutputSerializer(OutputModelSerializer):
     subject_user = UserBriefOutputSerializer()
     requested_by = UserBriefOutputSerializer()
     decided_by = UserBriefOutputSerializer(allow_null=True)

@@ -24,7 +24,7 @@ from cases.models import (
     WhoseMove,
 )
 from cases.selectors import TRANSITION_INPUTS
-from core.api.serializers import CodeRelatedField, IdField, InputSerializer
+from core.api.serializers import CodeRelatedField, IdField, InputSerializer, OutputModelSerializer
 
 # --- input ----------------------------------------------------------------------------------------
 
@@ -102,7 +102,7 @@ class OutOfScopeReasonOutputSerializer(CatalogEntryOutputSerializer):
     referral = serializers.CharField()
 
 
-class ProductOutputSerializer(serializers.ModelSerializer):
+class ProductOutputSerializer(OutputModelSerializer):
     class Meta:
         model = Product
         fields = ["code", "name"]
@@ -131,7 +131,7 @@ class SlaTimerOutputSerializer(serializers.Serializer):
     breached_at = serializers.DateTimeField(allow_null=True)
 
 
-class CaseListOutputSerializer(serializers.ModelSerializer):
+class CaseListOutputSerializer(OutputModelSerializer):
     company = serializers.CharField(source="company.name")
     company_id = serializers.IntegerField()
     product = serializers.CharField(source="product_instance.product.name")
@@ -243,7 +243,7 @@ class CaseFollowOutputSerializer(serializers.Serializer):
         return True
 
 
-class AttachmentOutputSerializer(serializers.ModelSerializer):
+class AttachmentOutputSerializer(OutputModelSerializer):
     uploaded_by = UserBriefOutputSerializer()
     comment = IdField(source="comment_id", allow_null=True)
 
@@ -252,7 +252,7 @@ class AttachmentOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "filename", "content_type", "size", "comment", "uploaded_by", "created_at"]
 
 
-class CommentOutputSerializer(serializers.ModelSerializer):
+class CommentOutputSerializer(OutputModelSerializer):
     author = UserBriefOutputSerializer()
     author_is_support = serializers.BooleanField(source="author.is_staff")
     attachments = AttachmentOutputSerializer(many=True)
@@ -272,7 +272,7 @@ class CommentOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class CaseEventOutputSerializer(serializers.ModelSerializer):
+class CaseEventOutputSerializer(OutputModelSerializer):
     actor = UserBriefOutputSerializer(allow_null=True, help_text="Null: the system.")
 
     class Meta:
@@ -290,7 +290,7 @@ class CaseEventOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class EscalationOutputSerializer(serializers.ModelSerializer):
+class EscalationOutputSerializer(OutputModelSerializer):
     requested_by = UserBriefOutputSerializer()
     decided_by = UserBriefOutputSerializer(allow_null=True)
     message = serializers.CharField(source="comment.body")

@@ -62,7 +62,7 @@ from cases.selectors import (
     case_detail_get_for_user,
     case_following_just_opened,
     case_get_for_user,
-    case_list_for_user,
+    case_list_page_for_user,
     comment_list_for_user,
     escalation_get_for_user,
     escalation_list_for_user,
@@ -162,7 +162,7 @@ class CaseListCreateApi(generics.ListAPIView):
         blank = sorted(name for name, value in self.request.query_params.items() if value == "")
         if blank:  # an empty filter is a client bug, not "no filter"
             raise ValidationFailed(f"Empty query parameters: {', '.join(blank)}.", code="invalid")
-        return case_list_for_user(user=_user(self.request), scope=partner_scope_from(self.request))
+        return case_list_page_for_user(user=_user(self.request), scope=partner_scope_from(self.request))
 
     @extend_schema(
         operation_id="cases_create",

@@ -7,6 +7,7 @@ multipart bodies (all strings) keep DRF's usual parsing.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -103,3 +104,21 @@ class CodeRelatedField(serializers.SlugRelatedField):
         if not isinstance(data, str) or not _SLUG.match(data):
             self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:60])
         return super().to_internal_value(data)
+
+
+# Base of every output serializer over a model: DRF's ModelSerializer, with fields built once per
+# class instead of once per instance. ModelSerializer.get_fields introspects the model and builds
+# every field anew on each instantiation (a case's detail: ~0.5 ms of every GET); the result depends
+# only on the class (Meta and the declared fields), so it is built on first use and deep-copied
+# afterwards, as DRF already copies declared fields: each instance still binds fields of its own.
+# (A comment, not a docstring: drf-spectacular would publish a docstring as every subclass's
+# description.)
+class OutputModelSerializer(serializers.ModelSerializer):
+    _fields_built: dict[type, dict[str, serializers.Field]] = {}
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        cls = type(self)
+        built = OutputModelSerializer._fields_built.get(cls)
+        if built is None:
+            built = OutputModelSerializer._fields_built[cls] = super().get_fields()
+        return copy.deepcopy(built)

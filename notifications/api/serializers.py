@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from cases.models import CaseEvent
-from core.api.serializers import IdField, InputSerializer
+from core.api.serializers import IdField, InputSerializer, OutputModelSerializer
 from notifications.models import SatisfactionSurvey, WebhookEndpoint
 
 
@@ -13,7 +13,7 @@ class WebhookCreateInputSerializer(InputSerializer):
     company = IdField(required=False, help_text="Staff only; managers register for their company.")
 
 
-class WebhookOutputSerializer(serializers.ModelSerializer):
+class WebhookOutputSerializer(OutputModelSerializer):
     class Meta:
         model = WebhookEndpoint
         fields = ["id", "company", "url", "event_types", "is_active", "created_at"]
@@ -31,7 +31,7 @@ class SurveyAnswerInputSerializer(InputSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class SurveyOutputSerializer(serializers.ModelSerializer):
+class SurveyOutputSerializer(OutputModelSerializer):
     case_number = serializers.CharField(source="case.number")
 
     class Meta:

@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from core.api.serializers import OutputModelSerializer
 from sla.models import SlaPolicy, SlaTarget
 
 
-class SlaTargetOutputSerializer(serializers.ModelSerializer):
+class SlaTargetOutputSerializer(OutputModelSerializer):
     calendar = serializers.CharField(source="calendar.name")
     calendar_kind = serializers.CharField(source="calendar.kind")
 
@@ -12,7 +13,7 @@ class SlaTargetOutputSerializer(serializers.ModelSerializer):
         fields = ["metric", "sla_band", "priority", "minutes", "calendar", "calendar_kind"]
 
 
-class SlaPolicyOutputSerializer(serializers.ModelSerializer):
+class SlaPolicyOutputSerializer(OutputModelSerializer):
     targets = SlaTargetOutputSerializer(many=True)
 
     class Meta:

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from core.api.serializers import QueryInputSerializer
+from core.api.serializers import OutputModelSerializer, QueryInputSerializer
 from status.models import Incident, IncidentUpdate, MaintenanceWindow
 from status.selectors import ProductStatus, ProductStatusSummary
 
@@ -67,7 +67,7 @@ def _incident_status_field() -> NamedChoiceField:
     return NamedChoiceField(choices=Incident.Status.choices, component_name="IncidentStatusEnum")
 
 
-class IncidentUpdateOutputSerializer(serializers.ModelSerializer):
+class IncidentUpdateOutputSerializer(OutputModelSerializer):
     status = _incident_status_field()
 
     class Meta:
@@ -75,7 +75,7 @@ class IncidentUpdateOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "message", "created_at"]
 
 
-class IncidentOutputSerializer(serializers.ModelSerializer):
+class IncidentOutputSerializer(OutputModelSerializer):
     status = _incident_status_field()
     impact = NamedChoiceField(choices=Incident.Impact.choices, component_name="IncidentImpactEnum")
     updates = IncidentUpdateOutputSerializer(source="update_list", many=True, help_text="Newest first.")
