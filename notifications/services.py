@@ -7,6 +7,7 @@ update, so two workers never send the same row, and sends outside any transactio
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -59,10 +60,11 @@ def _contacts_of(case: Case) -> list[User]:
     return [case.opened_by] + ([case.on_behalf_of] if case.on_behalf_of else [])
 
 
-def _customers_of(case: Case) -> list[User]:
+def _customers_of(case: Case, *, with_followers: bool = True) -> list[User]:
     """The people entitled to follow the case from the customer side: its opener and contact, and
-    the followers still entitled to it (one query), each once. Never anyone of another company."""
-    people = _contacts_of(case) + case_followers_to_notify(case=case)
+    the followers still entitled to it (one query; ``with_followers=False`` for a case being opened,
+    which nobody can follow yet), each once. Never anyone of another company."""
+    people = _contacts_of(case) + (case_followers_to_notify(case=case) if with_followers else [])
     return [person for person in dict.fromkeys(people) if person.is_active and not person.is_staff]
 
 
@@ -166,18 +168,37 @@ _CUSTOMER_KINDS_BY_STATUS = {
 }
 
 
-def notifications_for_case_event(*, event: CaseEvent) -> list[Notification]:
-    """Write the outbox rows a case event calls for (e-mails and webhooks), in the caller's transaction."""
-    case = Case.objects.select_related("company", "opened_by", "on_behalf_of", "assignee").get(
-        pk=event.case_id
-    )
+# What the notices read of a case beside its own columns. Services that lock a case before writing
+# an event load these with it, so the notices need not read the case again.
+NOTICE_RELATED = ("company", "opened_by", "on_behalf_of", "assignee")
+
+
+def _case_for_notices(event: CaseEvent, case: Case | None) -> Case:
+    """The caller's case when it holds every relation the notices read, else the case read anew."""
+    if case is not None and case.pk == event.case_id:
+        fields = [Case._meta.get_field(name) for name in NOTICE_RELATED]
+        if all(field.is_cached(case) or getattr(case, field.attname) is None for field in fields):  # type: ignore[union-attr]
+            return case
+    return Case.objects.select_related(*NOTICE_RELATED).get(pk=event.case_id)
+
+
+def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) -> list[Notification]:
+    """Write the outbox rows a case event calls for (e-mails and webhooks), in the caller's transaction.
+    ``case``: the event's case as the caller holds it (current within the transaction), if it has it."""
+    case = _case_for_notices(event, case)
     now = event.created_at
     key = f"case_event:{event.pk}"
     context = _case_context(case, event)
-    customers = _customers_of(case)
+    Type = CaseEvent.Type
     rows: list[Notification] = []
 
-    def to_customers(kind: str, people: list[User] = customers, **extra: Any) -> None:
+    # Read when an event mails the customer side, not for internal notes, SLA notices or the
+    # customer's own comments; a case being opened has no followers yet.
+    @functools.cache
+    def customers() -> list[User]:
+        return _customers_of(case, with_followers=event.type != Type.CREATED)
+
+    def to_customers(kind: str, people: list[User] | None = None, **extra: Any) -> None:
         rows.extend(
             _email(
                 key=key,
@@ -188,7 +209,7 @@ def notifications_for_case_event(*, event: CaseEvent) -> list[Notification]:
                 context={**context, **extra},
                 now=now,
             )
-            for u in people
+            for u in (customers() if people is None else people)
             if u.email
         )
 
@@ -207,7 +228,6 @@ def notifications_for_case_event(*, event: CaseEvent) -> list[Notification]:
             if u.email
         )
 
-    Type = CaseEvent.Type
     if event.type == Type.CREATED:
         from sla.models import Metric, SlaTimer
 
@@ -234,12 +254,12 @@ def notifications_for_case_event(*, event: CaseEvent) -> list[Notification]:
     elif event.type == Type.AUTO_CLOSE_REMINDER:
         to_customers("auto_close_reminder", auto_close_date=_local(case.auto_close_at, case.company))
     elif event.to_status == CaseStatus.CLOSED:
-        survey_url = _survey_for(case, now) if case.opened_by in customers else ""
+        survey_url = _survey_for(case, now) if case.opened_by in customers() else ""
         automatic = event.type == Type.AUTO_CLOSED
-        contacts = [u for u in customers if u in _contacts_of(case)]
+        contacts = [u for u in customers() if u in _contacts_of(case)]
         to_customers("case_closed", contacts, automatic=automatic, survey_url=survey_url)
         # The survey asks the opener, and an answer replaces the last one: followers get no link.
-        followers = [u for u in customers if u not in contacts]
+        followers = [u for u in customers() if u not in contacts]
         to_customers("case_closed", followers, automatic=automatic, survey_url="")
     elif event.type == Type.REOPENED:
         to_customers("reopened")
@@ -248,7 +268,7 @@ def notifications_for_case_event(*, event: CaseEvent) -> list[Notification]:
         to_staff("escalation_review", support_managers())
     elif event.type in (Type.ESCALATION_ACCEPTED, Type.ESCALATION_DECLINED):
         outcome = "accepted" if event.type == Type.ESCALATION_ACCEPTED else "declined"
-        for user in customers:
+        for user in customers():
             if user.email:
                 decision = DECISIONS[outcome][_language(user, case.company)]
                 rows.append(

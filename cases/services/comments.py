@@ -10,6 +10,7 @@ from cases.models import Case, CaseEvent, CaseStatus, Comment
 from cases.services.events import case_event_record
 from core.errors import Conflict, PermissionRefused
 from core.idempotency import create_once
+from notifications.services import NOTICE_RELATED
 from sla.services import sla_public_reply
 
 
@@ -67,7 +68,8 @@ def comment_create(
     The case row is locked first: the status check sees the latest state, and comments on one case
     get their timestamps in the order they are stored.
     """
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    # Only the case row is locked; the relations come along for the notices.
+    case = Case.objects.select_for_update(of=("self",)).select_related(*NOTICE_RELATED).get(pk=case.pk)
     now = now or timezone.now()
     if is_internal and not author.is_staff:
         raise PermissionRefused("Only support writes internal notes.", code="internal_comment_forbidden")

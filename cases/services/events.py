@@ -37,5 +37,5 @@ def case_event_record(
         is_internal=is_internal,
         created_at=at,
     )
-    notifications_for_case_event(event=event)
+    notifications_for_case_event(event=event, case=case)
     return event

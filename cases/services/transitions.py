@@ -16,7 +16,7 @@ from cases.services.comments import comment_add
 from cases.services.events import case_event_record
 from core.bulk import insert_from_select
 from core.errors import Conflict, PermissionRefused, ValidationFailed
-from notifications.services import notifications_for_auto_closed
+from notifications.services import NOTICE_RELATED, notifications_for_auto_closed
 from sla.services import sla_public_reply, sla_timers_refresh, sla_timers_stop_closed
 
 # Fields a transition may set on the row; saved together with the status.
@@ -47,7 +47,7 @@ def _lock(case: Case) -> Case:
     """
     locked = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("company", "product_instance")
+        .select_related("product_instance", *NOTICE_RELATED)
         .get(pk=case.pk)
     )
     if locked.status != case.status:

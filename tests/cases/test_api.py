@@ -437,10 +437,10 @@ def test_case_create_query_count(
     payload = _seeded_payload(instance)
 
     # reason, area, membership, product instance; [SAVEPOINT] priority rule, the case INSERT and its
-    # number, the SLA targets (one query for all metrics), the timers (one INSERT), the event, the case for
-    # the notices, its followers, the notice's due time, webhooks, SAVEPOINT / INSERT / RELEASE of the outbox row,
-    # [RELEASE]; the timers for the answer (drawn from the new case in memory: no re-read).
-    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(20):
+    # number, the SLA targets (one query for all metrics), the timers (one INSERT), the event (the notices
+    # use the new case in memory; no followers yet), the notice's due time, webhooks, SAVEPOINT / INSERT /
+    # RELEASE of the outbox row, [RELEASE]; the timers for the answer (from the new case: no re-read).
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(18):
         response = api_client.post(reverse("case-list"), payload, format="json")
 
     assert response.status_code == 201
@@ -486,10 +486,10 @@ def test_a_follow_up_and_an_idempotent_repeat_answer_what_a_get_answers(api_clie
 def test_comment_create_query_count(api_client, seeded, django_assert_num_queries):
     case_id, _ = _production_case_as_dsu(api_client)
 
-    # membership, the case (visibility only); [SAVEPOINT] its lock, the comment, the event, the case
-    # for the notices, its followers, webhooks, the case's activity stamp [RELEASE]; the comment re-read,
-    # attachments.
-    with django_assert_num_queries(13):
+    # membership, the case (visibility only); [SAVEPOINT] its lock (with what the notices read), the
+    # comment, the event (a customer's comment mails no customer: followers not read), webhooks, the
+    # case's activity stamp [RELEASE]; the comment re-read, attachments.
+    with django_assert_num_queries(11):
         response = api_client.post(
             reverse("case-comments", args=[case_id]), {"body": "More logs"}, format="json"
         )
@@ -501,10 +501,10 @@ def test_transition_query_count(api_client, seeded, django_assert_num_queries):
     case_id, _ = _production_case_as_dsu(api_client)
     api_client.force_authenticate(AnalystFactory())
 
-    # the case (visibility only); [SAVEPOINT] its lock, the UPDATE, the event, the case for the
-    # notices, its followers, webhooks, the timers locked, the status history, one UPDATE per timer
-    # [RELEASE]; the case re-read and its timers.
-    with django_assert_num_queries(14):
+    # the case (visibility only); [SAVEPOINT] its lock (with what the notices read), the UPDATE, the
+    # event (starting work mails no customer: followers not read), webhooks, the timers locked, the
+    # status history, one UPDATE per timer [RELEASE]; the case re-read and its timers.
+    with django_assert_num_queries(12):
         response = api_client.post(
             reverse("case-transition", args=[case_id]), {"transition": "start"}, format="json"
         )

@@ -177,3 +177,23 @@ def test_followers_are_read_in_one_query_whatever_their_number():
         return len([q for q in queries.captured_queries if "cases_casefollower" in q["sql"]])
 
     assert queries_for(1) == queries_for(5) == 1
+
+
+@pytest.mark.parametrize(
+    ("event_type", "reads_followers"),
+    [
+        (CaseEvent.Type.REOPENED, True),  # mails the customer side
+        (CaseEvent.Type.CREATED, False),  # nobody can follow a case being opened
+        (CaseEvent.Type.COMMENTED, False),  # a customer's own comment mails no customer
+        (CaseEvent.Type.SLA_WARNING, False),  # for support only
+    ],
+)
+def test_followers_are_read_only_for_events_that_mail_the_customer_side(
+    followed_case, event_type, reads_followers
+):
+    case, _ = followed_case
+    event = CaseEvent.objects.create(case=case, type=event_type, actor=case.opened_by, created_at=NOW)
+    with CaptureQueriesContext(connection) as queries:
+        notifications_for_case_event(event=event)
+    read = [q for q in queries.captured_queries if "cases_casefollower" in q["sql"]]
+    assert len(read) == (1 if reads_followers else 0)
