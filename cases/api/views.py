@@ -5,7 +5,6 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -80,6 +79,7 @@ from cases.services import (
     escalation_decide,
     escalation_request,
 )
+from core.api.filters import FilterBackend
 from core.errors import NotFound, ValidationFailed
 from core.idempotency import MAX_KEY_LENGTH
 from core.pagination import CursorPagination, LimitOffsetPagination
@@ -151,7 +151,7 @@ class CaseListCreateApi(generics.ListAPIView):
 
     serializer_class = CaseListOutputSerializer
     pagination_class = CursorPagination
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, OrderingFilter]
     filterset_class = CaseFilter
     ordering_fields = ["created_at", "updated_at", "priority", "status_changed_at"]
     ordering = ["-created_at", "-id"]
