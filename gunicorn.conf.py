@@ -2,11 +2,11 @@
 the Dockerfile, docker-compose, ``scripts/contract_fuzz.sh`` and ``benchmarks/load.py`` all start
 gunicorn from the repository root, so they all get these. Command-line flags still win.
 
-Only the garbage collector is tuned here. A worker holds ~150,000 long-lived objects once Django,
-DRF and the app are imported; CPython's full collection walks all of them (~90 ms on the benchmark
-machine, every few hundred requests) and that pause lands on whichever request triggered it and on
-every request queued behind it. Freezing what exists once the worker is ready moves those objects
-out of the collector's sight for good (they are modules, classes and settings: never garbage).
+Only the garbage collector is tuned here. A worker holds ~136,000 long-lived objects once Django,
+DRF and the app are imported; CPython's full collection walks all of them (74-89 ms on the
+benchmark machine, about every 600 requests) and that pause lands on whichever request triggered it
+and on every request queued behind it. Freezing what exists once the worker is ready moves those
+objects out of the collector's sight for good (they are modules, classes and settings: never garbage).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from __future__ import annotations
 import gc
 from typing import Any
 
-# Young-generation threshold: CPython's default (700) runs a collection every few dozen SQL rows; a
-# request allocates tens of thousands of short-lived objects, most freed by reference counting.
-# 2,000 cut the collector's share of request time from ~7 % to ~3 % in benchmarks/ (BENCHMARKS.md)
-# without the longer single pauses a much larger threshold brings.
+# Young-generation threshold: CPython's default collects every 700 net new container objects; one
+# request allocates tens of thousands of short-lived ones, nearly all freed by reference counting.
+# With freezing, 2,000 cut the collector's share of request time from 4.0 % to 2.2 % and the slowest
+# request from ~85 ms to ~20 ms (benchmarks/gc_pauses.py, BENCHMARKS.md); a much larger threshold
+# brings longer single young collections instead.
 GC_YOUNG_THRESHOLD = 2000
 
 
