@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Concat, JSONObject, NullIf, Trim
+from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, NullIf, Trim
 from django.utils import timezone
 
 from accounts.models import AuthorizationRequest, Company, User
@@ -375,7 +375,9 @@ def notifications_for_auto_closed(*, case_ids: list[int], at: datetime) -> list[
     if Case.objects.filter(pk__any_of=case_ids, on_behalf_of__isnull=False).exists():
         groups.append((to_contact, "case__on_behalf_of", with_survey))
     if CaseFollower.objects.filter(case_id__any_of=case_ids).exists():
-        groups.append((to_followers, "case__followers__user", {**closed, "survey_url": Value("")}))
+        # Typed: with server-side binding PostgreSQL cannot infer a bare string parameter's type here.
+        no_survey = Cast(Value(""), output_field=CharField())
+        groups.append((to_followers, "case__followers__user", {**closed, "survey_url": no_survey}))
     ids: list[int] = []
     for recipients, user, context in groups:
         ids += insert_from_select(
