@@ -132,18 +132,20 @@ for name, username in {"CUSTOMER": "us.dsu", "ANALYST": "analyst"}.items():
 EXPLAIN_SCRIPT = """
 import json
 from django.db import connection
+from psycopg import ClientCursor
 from accounts.models import User
-from cases.selectors import case_list_for_user
+from cases.selectors import case_list_page_for_user
 user = User.objects.get(username="us.dsu")
-qs = case_list_for_user(user=user).order_by("-created_at", "-id")
+qs = case_list_page_for_user(user=user).order_by("-created_at", "-id")
 first = qs[:26]
-cutoff = qs.values_list("created_at", flat=True)[975]
+cutoff = qs.values_list("created_at", flat=True)[min(975, qs.count() - 1)]
 later = qs.filter(created_at__lt=cutoff)[:26]
 out = {}
-for label, query in (("first page", first), ("page 40 (created_at < cursor)", later)):
+for label, query in (("first page", first), ("page 40, or the last (created_at < cursor)", later)):
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
-        text = cursor.mogrify(sql, params)
+        connection.ensure_connection()
+        text = ClientCursor(connection.connection).mogrify(sql, params)  # the SQL as sent, for reading
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
         out[label] = {"sql": text, "plan": [row[0] for row in cursor.fetchall()]}
 print("JSON=" + json.dumps(out))
