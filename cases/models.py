@@ -231,6 +231,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.number or 'CS-?'} {self.subject}"
 
+    @property
+    def state_fields(self) -> tuple[FSMField, ...]:
+        """The FSM fields ConcurrentTransitionMixin records on every instantiation, named: django-fsm
+        finds them by testing every field of the model each time (~15 µs a case, 25 a list page)."""
+        return (self._meta.get_field("status"),)  # type: ignore[return-value]
+
     # --- cheap derived values ---------------------------------------------------------------------
 
     @property

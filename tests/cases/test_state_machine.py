@@ -86,3 +86,11 @@ def test_transition_table(status, name, role):
         case.refresh_from_db()
         assert case.status == status
         assert not CaseEvent.objects.filter(case=case).exists()
+
+
+def test_the_case_names_its_fsm_fields_exactly_as_django_fsm_would_find_them():
+    """Case.state_fields is a shortcut for ConcurrentTransitionMixin's scan of every field."""
+    from django_fsm import FSMFieldMixin
+
+    found = [field for field in Case._meta.fields if isinstance(field, FSMFieldMixin)]
+    assert list(Case().state_fields) == found
