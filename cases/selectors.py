@@ -186,7 +186,12 @@ def _following(user: User) -> Value | SqlCase:
 def case_following_just_opened(*, case: Case, user: User) -> bool:
     """``following`` (as ``_following`` annotates it) of a case ``user`` has just opened: nobody
     follows it yet, so it is whether the caller is its opener or contact."""
-    return not user.is_staff and user.pk in (case.opened_by_id, case.on_behalf_of_id)
+    return not user.is_staff and _is_contact(case=case, user=user)
+
+
+def _is_contact(*, case: Case, user: User) -> bool:
+    """``user`` opened ``case`` or it was opened for them (``_following``'s first clause, in Python)."""
+    return user.pk in (case.opened_by_id, case.on_behalf_of_id)
 
 
 def case_follow_check(*, case: Case, user: User) -> None:
@@ -213,7 +218,7 @@ def case_follow_check(*, case: Case, user: User) -> None:
 def case_contacts_check(*, case: Case, user: User) -> None:
     """Raise when ``user`` opened ``case`` or it was opened for them: they always get its notices, so
     there is nothing to follow or unfollow."""
-    if user.pk in (case.opened_by_id, case.on_behalf_of_id):
+    if _is_contact(case=case, user=user):
         raise Conflict(
             f"{case.number} was opened by you or for you: you get its notices already, and always will.",
             code="always_notified",

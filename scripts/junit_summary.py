@@ -1,7 +1,7 @@
 """Print a JUnit report's totals as one plain closing line: `LABEL: N passed, N failed, N skipped`.
 
-CI ends with this line so that whoever reads the end of the log sees the suite's count, not the
-last tool that happened to run. Exits non-zero when the report is missing or counts no test.
+`.ci/run` prints it for the contract fuzzing's reports, whose own output ends with warnings, not
+a count. Exits non-zero when a report is missing, counts no test or has failures.
 """
 
 import sys
