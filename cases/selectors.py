@@ -103,10 +103,7 @@ def case_get_for_user(*, user: User, case_id: int, preload: bool = True) -> Case
     """
     cases = case_list_for_user(user=user, scope=PartnerScope.PARTNER)
     cases = cases.select_related(*DETAIL_RELATED) if preload else cases.select_related(None)
-    case = cases.filter(pk=case_id).first()
-    if case is None:
-        raise NotFound("Case not found.")
-    return case
+    return _the_case(cases, case_id)
 
 
 def case_detail_get_for_user(*, user: User, case_id: int) -> Case:
@@ -117,7 +114,7 @@ def case_detail_get_for_user(*, user: User, case_id: int) -> Case:
     ~3 ms for a query that runs in 0.1 ms (planning grows with every joined relation); the subqueries
     are planned on their own, and the whole query plans in under 1 ms.
     """
-    case = (
+    cases = (
         case_list_for_user(user=user, scope=PartnerScope.PARTNER)
         .select_related("opened_by", "on_behalf_of")
         .defer(*(name for relation in PEOPLE_SHOWN for name in user_brief_deferred(relation)))
@@ -127,12 +124,18 @@ def case_detail_get_for_user(*, user: User, case_id: int) -> Case:
                 ApplicationArea.objects.filter(pk=OuterRef("application_area_id")).values("code")[:1]
             ),
         )
-        .filter(pk=case_id)
-        .first()
     )
-    if case is None:
-        raise NotFound("Case not found.")
-    return case
+    return _the_case(cases, case_id)
+
+
+def _the_case(cases: QuerySet[Case], case_id: int) -> Case:
+    # get(), not first(): first() orders by the cases' default ordering, and compiling an ORDER BY
+    # hashes every selected expression (the ``following`` CASE, the subqueries): ~0.5 ms a request
+    # for a query that can only find one row. get() drops the ordering.
+    try:
+        return cases.get(pk=case_id)
+    except Case.DoesNotExist:
+        raise NotFound("Case not found.") from None
 
 
 # --- followers ------------------------------------------------------------------------------------
