@@ -15,7 +15,7 @@ from typing import Any
 from django.http import QueryDict
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
-from rest_framework.relations import RelatedField
+from rest_framework.relations import ManyRelatedField, RelatedField
 
 _STRINGS = (
     serializers.CharField,
@@ -109,10 +109,9 @@ class CodeRelatedField(serializers.SlugRelatedField):
 # Base of every output serializer over a model: DRF's ModelSerializer, with fields built once per
 # class instead of once per instance. ModelSerializer.get_fields introspects the model and builds
 # every field anew on each instantiation (a case's detail: ~0.5 ms of every GET); the result depends
-# only on the class (Meta and the declared fields), so it is built on first use and deep-copied
-# afterwards, as DRF already copies declared fields: each instance still binds fields of its own.
-# (A comment, not a docstring: drf-spectacular would publish a docstring as every subclass's
-# description.)
+# only on the class (Meta and the declared fields), so it is built on first use and copied
+# afterwards: each instance still binds fields of its own (``_unbound_copy``). (A comment, not a
+# docstring: drf-spectacular would publish a docstring as every subclass's description.)
 class OutputModelSerializer(serializers.ModelSerializer):
     _fields_built: dict[type, dict[str, serializers.Field]] = {}
 
@@ -121,4 +120,21 @@ class OutputModelSerializer(serializers.ModelSerializer):
         built = OutputModelSerializer._fields_built.get(cls)
         if built is None:
             built = OutputModelSerializer._fields_built[cls] = super().get_fields()
-        return copy.deepcopy(built)
+        return {name: _unbound_copy(field) for name, field in built.items()}
+
+
+# Fields that hold fields of their own (nested serializers, list and dict children, many-relations)
+# bind those children to themselves when built, so only a deep copy (DRF's, which builds the field
+# anew from its arguments) gives them children bound to the copy. Any other field keeps nothing
+# per instance until bind() sets its name and parent, so a shallow copy of the unbound field is a
+# field of its own: the detail's 41 fields copy in 0.13 ms instead of 0.37 ms.
+_FIELDS_WITH_CHILDREN = (
+    serializers.BaseSerializer,
+    serializers.ListField,
+    serializers.DictField,
+    ManyRelatedField,
+)
+
+
+def _unbound_copy(field: serializers.Field) -> serializers.Field:
+    return copy.deepcopy(field) if isinstance(field, _FIELDS_WITH_CHILDREN) else copy.copy(field)
