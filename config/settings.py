@@ -148,6 +148,10 @@ else:
             "prepare_threshold": env_int("DB_PREPARE_THRESHOLD", 5),  # psycopg's own default
         }
 
+# core.precompiled: compile each cached query afresh too and fail if the SQL differs (the test suite
+# and the contract-fuzzing server turn it on; it costs what the cache saves).
+PRECOMPILED_QUERIES_CHECK = env_bool("PRECOMPILED_QUERIES_CHECK", False)
+
 # Benchmarks: add X-Query-Count (SQL queries run) to every response.
 QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER", False)
 

@@ -17,7 +17,8 @@ mkdir -p "$REPORT_DIR"
 export DEBUG=0 SECRET_KEY=${SECRET_KEY:-contract-fuzzing-only} ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 \
   SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 THROTTLE_ANON_RATE=1000000/min THROTTLE_USER_RATE=1000000/min \
   EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend WHITENOISE_USE_FINDERS=1 \
-  INBOUND_EMAIL_SECRET=fuzz-inbound-secret MEDIA_ROOT="$REPORT_DIR/media"
+  INBOUND_EMAIL_SECRET=fuzz-inbound-secret MEDIA_ROOT="$REPORT_DIR/media" \
+  PRECOMPILED_QUERIES_CHECK=1
 
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py demo_load -v0

@@ -54,6 +54,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def _test_settings(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     settings.SECURE_SSL_REDIRECT = False  # type: ignore[attr-defined]  # the test client speaks plain HTTP
+    settings.PRECOMPILED_QUERIES_CHECK = True  # type: ignore[attr-defined]  # every cached query compared
     # Production serves hashed files after collectstatic; tests serve them straight from the apps.
     settings.STORAGES = {  # type: ignore[attr-defined]
         **settings.STORAGES,  # type: ignore[attr-defined]

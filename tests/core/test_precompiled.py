@@ -1,0 +1,155 @@
+"""``core.precompiled``: SQL compiled once per key, run with each call's values, checked in tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db.models import Count, QuerySet
+
+from accounts.models import Membership, User
+from accounts.selectors import membership_for, visibility_inputs
+from cases.models import Case
+from cases.selectors import case_detail_get_for_user, case_list_for_user
+from core.precompiled import PlaceholderNotFound, PrecompiledQuery, StalePrecompiledQuery
+from tests.factories import CaseFactory, CompanyFactory, member
+
+pytestmark = pytest.mark.django_db
+
+
+class _CountingBuilder:
+    """A queryset builder that counts its calls: a template compiles it twice (two sets of
+    placeholders), and check mode once more on every call."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:
+        self.build = build
+        self.calls = 0
+
+    def __call__(self, **values: Any) -> QuerySet[Any]:
+        self.calls += 1
+        return self.build(**values)
+
+
+def _cases_with_people(case_id: int) -> QuerySet[Case]:
+    return (
+        Case.objects.select_related("company", "opened_by")
+        .defer("problem_summary", "opened_by__password")
+        .annotate(comment_count=Count("comments"))
+        .filter(pk=case_id)
+        .order_by()
+    )
+
+
+def test_rows_come_back_as_the_queryset_would_load_them(settings: Any) -> None:
+    settings.PRECOMPILED_QUERIES_CHECK = False
+    first, second = CaseFactory(), CaseFactory()
+    query = PrecompiledQuery("test: case with people")
+    build = _CountingBuilder(_cases_with_people)
+
+    for case in (first, second, first):
+        [loaded] = query.fetch(key="everyone", build=build, case_id=case.pk)
+        [expected] = _cases_with_people(case.pk)
+        assert (loaded.pk, loaded.subject, loaded.comment_count) == (expected.pk, expected.subject, 0)
+        assert loaded.company.name == case.company.name  # joined, not queried
+        assert loaded.opened_by.username == case.opened_by.username
+        assert loaded.get_deferred_fields() == expected.get_deferred_fields() == {"problem_summary"}
+
+    assert build.calls == 2  # one template, compiled with two sets of placeholders
+    assert query.fetch(key="everyone", build=build, case_id=second.pk + 1000) == []
+
+
+def test_a_cached_query_runs_one_statement_and_builds_nothing(
+    settings: Any, django_assert_num_queries: Any
+) -> None:
+    settings.PRECOMPILED_QUERIES_CHECK = False
+    case = CaseFactory()
+    query = PrecompiledQuery("test: one statement")
+    build = _CountingBuilder(_cases_with_people)
+    query.fetch(key="everyone", build=build, case_id=case.pk)
+
+    with django_assert_num_queries(1):
+        [loaded] = query.fetch(key="everyone", build=build, case_id=case.pk)
+        assert loaded.company.pk == case.company_id
+    assert build.calls == 2
+
+
+def test_check_mode_catches_a_key_that_misses_an_input(settings: Any) -> None:
+    settings.PRECOMPILED_QUERIES_CHECK = True
+    mine, theirs = CaseFactory(), CaseFactory()
+    query = PrecompiledQuery("test: key without the company")
+
+    def cases_of(company_id: int) -> Callable[..., QuerySet[Case]]:
+        return lambda case_id: Case.objects.filter(company_id=company_id, pk=case_id).order_by()
+
+    assert query.fetch(key="forgot the company", build=cases_of(mine.company_id), case_id=mine.pk) == [mine]
+    # Served from the cache, the SQL would still say the first company: check mode refuses it.
+    with pytest.raises(StalePrecompiledQuery):
+        query.fetch(key="forgot the company", build=cases_of(theirs.company_id), case_id=theirs.pk)
+    # With the company in the key there is nothing to catch.
+    assert query.fetch(key=theirs.company_id, build=cases_of(theirs.company_id), case_id=theirs.pk) == [
+        theirs
+    ]
+
+
+def test_a_value_that_does_not_reach_the_sql_as_a_parameter_is_refused() -> None:
+    query = PrecompiledQuery("test: search")
+    with pytest.raises(PlaceholderNotFound):
+        query.fetch(key="x", build=lambda text: Case.objects.filter(subject__icontains=text), text="journal")
+    with pytest.raises(PlaceholderNotFound):  # a slice bound is written into the SQL
+        query.fetch(key="x", build=lambda limit: Case.objects.all()[:limit], limit=5)
+
+
+def test_a_query_that_can_match_nothing_answers_nothing_without_sql(django_assert_num_queries: Any) -> None:
+    query = PrecompiledQuery("test: none")
+    for _ in range(2):
+        with django_assert_num_queries(0):
+            assert (
+                query.fetch(key="x", build=lambda case_id: Case.objects.none().filter(pk=case_id), case_id=1)
+                == []
+            )
+
+
+def test_templates_beyond_the_bound_are_dropped_least_recently_used_first(settings: Any) -> None:
+    settings.PRECOMPILED_QUERIES_CHECK = False
+    case = CaseFactory()
+    query = PrecompiledQuery("test: bound", max_entries=2)
+    build = _CountingBuilder(lambda case_id: Case.objects.filter(pk=case_id).order_by())
+    for key in ("a", "b", "a", "c", "a", "b"):  # "c" pushes out "b" (least recently used), not "a"
+        query.fetch(key=key, build=build, case_id=case.pk)
+    assert build.calls == 2 * 4  # templates for a, b, c, and b again
+
+
+def test_visibility_inputs_change_with_anything_the_rules_read() -> None:
+    company = CompanyFactory()
+    user = member(company, role=Membership.Role.MEMBER)
+
+    def inputs() -> tuple[object, ...]:
+        fresh = User.objects.get(pk=user.pk)
+        membership_for(fresh)
+        return visibility_inputs(fresh)
+
+    before = inputs()
+    assert inputs() == before
+    Membership.objects.filter(user=user).update(role=Membership.Role.DSU)
+    after_role = inputs()
+    assert after_role != before
+    company.case_visibility = "own" if company.case_visibility != "own" else "company"
+    company.save(update_fields=["case_visibility"])
+    assert inputs() != after_role
+
+
+def test_the_case_detail_is_compiled_once_per_reader_and_answers_each_case() -> None:
+    """The real use, in check mode: a DSU reads two cases of the company, a member of another
+    company finds neither (the same cache, another key)."""
+    first = CaseFactory()
+    second = CaseFactory(company=first.company)
+    reader = User.objects.get(pk=first.opened_by_id)
+    outsider = member(CompanyFactory(), role=Membership.Role.DSU)
+
+    assert case_detail_get_for_user(user=reader, case_id=first.pk).pk == first.pk
+    assert case_detail_get_for_user(user=reader, case_id=second.pk).following is False
+    assert case_list_for_user(user=reader).filter(pk=second.pk).exists()
+    for case in (first, second):
+        with pytest.raises(Exception, match="Case not found"):
+            case_detail_get_for_user(user=outsider, case_id=case.pk)
