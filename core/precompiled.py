@@ -28,6 +28,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
@@ -42,6 +43,7 @@ from django.db.models.sql.compiler import SQLCompiler
 # only one inside every integer column's range (Django answers "no rows" for a lookup beyond it).
 _INT_PLACEHOLDERS = (1_000_000_001, 1_000_000_501)
 _STR_PLACEHOLDER = "\x00casedesk placeholder {} {}\x00"
+_DATETIME_PLACEHOLDERS = (datetime(2001, 1, 1, tzinfo=UTC), datetime(2002, 2, 2, tzinfo=UTC))
 
 
 class StalePrecompiledQuery(AssertionError):
@@ -57,12 +59,14 @@ class _Template:
     compiler: SQLCompiler | None  # None: the query can match nothing (``.none()``), no SQL to run
     sql: str
     params: tuple[Any, ...]
-    slots: tuple[tuple[int, str], ...]  # (position in params, parameter name)
+    # (position in params, parameter name, whether the backend adapts it: SQLite passes datetimes as text)
+    slots: tuple[tuple[int, str, bool], ...]
 
-    def params_for(self, values: dict[str, Any]) -> tuple[Any, ...]:
+    def params_for(self, values: dict[str, Any], using: str) -> tuple[Any, ...]:
         params = list(self.params)
-        for position, name in self.slots:
-            params[position] = values[name]
+        for position, name, adapted in self.slots:
+            value = values[name]
+            params[position] = connections[using].ops.adapt_datetimefield_value(value) if adapted else value
         return tuple(params)
 
 
@@ -122,7 +126,7 @@ class PrecompiledQuery:
         runner = copy.copy(template.compiler)
         assert runner is not None
         runner.connection = connections[using]  # this thread's connection
-        sql, params = template.sql, template.params_for(values)
+        sql, params = template.sql, template.params_for(values, using)
         runner.as_sql = lambda *args, **kwargs: (sql, params)  # type: ignore[method-assign]
         return runner
 
@@ -142,14 +146,20 @@ class PrecompiledQuery:
             raise PlaceholderNotFound(
                 f"{self.name}: {sorted(values)} changed the SQL itself, not its parameters"
             )
-        names = {(placeholders[0][name], placeholders[1][name]): name for name in values}
-        slots: list[tuple[int, str]] = []
+        adapt = connections[using].ops.adapt_datetimefield_value
+        names: dict[tuple[Any, Any], tuple[str, bool]] = {}
+        for name in values:
+            first, second = placeholders[0][name], placeholders[1][name]
+            names[(first, second)] = (name, False)
+            if isinstance(first, datetime) and isinstance(second, datetime):
+                names[(adapt(first), adapt(second))] = (name, True)
+        slots: list[tuple[int, str, bool]] = []
         for position, pair in enumerate(zip(params, other_params, strict=True)):
             if pair[0] != pair[1] or type(pair[0]) is not type(pair[1]):
                 if pair not in names:
                     raise PlaceholderNotFound(f"{self.name}: parameter {position} is derived from a value")
-                slots.append((position, names[pair]))
-        missing = set(values) - {name for _, name in slots}
+                slots.append((position, *names[pair]))
+        missing = set(values) - {name for _, name, _ in slots}
         if missing:
             raise PlaceholderNotFound(f"{self.name}: {sorted(missing)} did not reach the SQL as parameters")
         return _Template(compiler=compiler, sql=sql, params=params, slots=tuple(slots))
@@ -175,16 +185,20 @@ class PrecompiledQuery:
             fresh = build(**values).query.get_compiler(using=using).as_sql()
         except EmptyResultSet:
             fresh = ("", ())
-        cached = (template.sql, template.params_for(values)) if template.compiler is not None else ("", ())
+        cached = (
+            (template.sql, template.params_for(values, using)) if template.compiler is not None else ("", ())
+        )
         if (fresh[0], tuple(fresh[1])) != cached:
             raise StalePrecompiledQuery(f"{self.name}: cached {cached!r}, compiled now {fresh!r}")
 
 
-def _placeholder(name: str, index: int, value: Any, variant: int) -> int | str:
+def _placeholder(name: str, index: int, value: Any, variant: int) -> int | str | datetime:
     if type(value) is int:
         return _INT_PLACEHOLDERS[variant] + index
     if type(value) is str:
         return _STR_PLACEHOLDER.format(name, variant)
+    if type(value) is datetime and value.tzinfo is not None:  # Django would make a naive one aware, and warn
+        return _DATETIME_PLACEHOLDERS[variant] + timedelta(minutes=index)
     raise TypeError(
-        f"parameter {name!r}: only int and str values can be precompiled, not {type(value).__name__}"
+        f"parameter {name!r}: only int, str and aware datetime values can be precompiled, not {value!r}"
     )
