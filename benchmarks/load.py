@@ -19,7 +19,8 @@ What one run does:
    still 2 worker processes, each serving N requests at a time and keeping connections alive).
 4. Load from 8 client threads (``ThreadPoolExecutor``, one ``http.client.HTTPConnection`` per thread;
    gunicorn's sync workers close the connection after each response, so the client reconnects):
-   A create cases, B list every page (cursor ``next`` links, page_size 25; each thread walks the
+   A create cases (then ``VACUUM ANALYZE`` and ``CHECKPOINT``, unless ``--no-settle``, so that the
+   maintenance 2,000 inserts set off does not run during B), B list every page (cursor ``next`` links, page_size 25; each thread walks the
    whole set), C single-case GETs, D customer comments, E ``start`` transitions by the analyst (each
    case once). Extras: C' single-case GETs from one thread (service time without queueing), and
    C'' GETs / B'' first list pages offered open loop at ``--paced-rate`` req/s, latency counted
@@ -27,7 +28,8 @@ What one run does:
    machine carries).
 5. Seeds the cases table to ``--seed-to`` rows with one ``INSERT … SELECT generate_series`` copying a
    case created in phase A (unique ``number`` / ``reply_token`` from the new id, ``created_at`` spread
-   over the previous year, all in company 1: the worst case for the company's list), ANALYZE, then
+   over the previous year, all in company 1: the worst case for the company's list), VACUUM ANALYZE
+   and CHECKPOINT, then
    repeats B (first ``--pages-after-seed`` pages per thread) and C (ids drawn from every case).
 6. Prints and writes the table (requests, req/s, p50/p95/p99 ms, mean/max ``X-Query-Count``, errors:
    any non-2xx or failed request), EXPLAIN (ANALYZE, BUFFERS) of the list page query at full size,
@@ -519,9 +521,19 @@ def seed_cases(database_url: str, template_id: int, total: int) -> tuple[int, fl
                 (add, template_id),
             )
         conn.commit()
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE cases_case")
+    settle(database_url)
     return add, time.perf_counter() - started
+
+
+def settle(database_url: str) -> float:
+    """VACUUM ANALYZE and CHECKPOINT after a phase that wrote thousands of rows, so the reads that
+    follow are measured on their own: not beside the autovacuum and checkpoint those writes set off
+    (they shared the two cores with list phase B, ~10 ms on its p99)."""
+    started = time.perf_counter()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")
+    return time.perf_counter() - started
 
 
 # --------------------------------------------------------------------------- report
@@ -624,6 +636,12 @@ def main() -> int:
         "--seed-to", type=int, default=100_000, help="cases in the table for the second round (0: skip)"
     )
     parser.add_argument(
+        "--settle",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="VACUUM ANALYZE and CHECKPOINT between phase A and B (--no-settle: as before 2026-11-23)",
+    )
+    parser.add_argument(
         "--pages-after-seed", type=int, default=40, help="list pages per walker in the second round"
     )
     parser.add_argument("--threads", type=int, default=8, help="client threads")
@@ -695,6 +713,8 @@ def main() -> int:
         if not ids:
             raise RuntimeError("no case was created; see the errors")
         print(row(created, scale), flush=True)
+        if args.settle:
+            print(f"   settled (VACUUM ANALYZE, CHECKPOINT) in {settle(args.database_url):.1f}s", flush=True)
 
         print("== phase B: list", flush=True)
         listed = phase_list(client, customer, args.threads, 10_000, args.threads, limit, expect=len(ids))
@@ -807,11 +827,16 @@ def main() -> int:
     for s, p in results:
         if p.note.strip():
             lines.append(f"- {s} / {p.name}: {p.note.strip()}")
+    lines.append(
+        "- Between A and B: VACUUM ANALYZE + CHECKPOINT (the maintenance A's inserts set off, done before B)."
+        if args.settle
+        else "- Between A and B: nothing (--no-settle): autovacuum and checkpoints may run during B."
+    )
     if args.seed_to:
         lines.append(
             f"- Seeding: {seeded[0]:,} rows added by one INSERT … SELECT generate_series (copies of case "
             f"{max(ids) if ids else '?'}, company 1, created_at 1 day to ~{seeded[0] * 5 / 1440:.0f} days ago) "
-            f"+ VACUUM ANALYZE in {seeded[1]:.1f} s. The list's first {args.pages_after_seed} pages are therefore "
+            f"+ VACUUM ANALYZE + CHECKPOINT in {seeded[1]:.1f} s. The list's first {args.pages_after_seed} pages are therefore "
             "the newest (API-created) cases; the plans below show the query does not depend on the table size."
         )
     lines += ["", "Errors:", "", *error_summary(results), ""]
