@@ -8,9 +8,11 @@ GET. Django has no statement cache, so this is one, kept small and strict:
 - The caller names what the SQL depends on. ``key`` holds everything the builder reads from Python
   objects (for a user's visibility: ``accounts.selectors.visibility_inputs``); the values that
   change from call to call are named parameters, passed to the builder as placeholders when the
-  template is compiled and put in their places in the SQL's parameters afterwards. A placeholder
-  must reach the SQL as a parameter exactly as given (an ``=`` or ``IN`` lookup, not ``icontains``
-  nor a slice bound); anything else is refused when the template is compiled.
+  template is compiled and put in their places in the SQL's parameters afterwards. A value must
+  reach the SQL as a parameter of its own (an ``=`` or ``<`` lookup; a datetime as the backend
+  adapts it), not folded into another (``icontains``) nor written into the SQL (a slice bound).
+  A new template is compiled with two sets of placeholders (the parameters that differ are the
+  slots) and then with the real values, and refused unless all three agree.
 - Rows are turned into model instances by Django's own ``ModelIterable`` from the compiler's
   column map, so ``select_related``, ``only``/``defer`` and annotations behave as in the queryset.
 - With ``settings.PRECOMPILED_QUERIES_CHECK`` (the test suite, the contract-fuzzing server) every
@@ -39,9 +41,10 @@ from django.db.models.query import ModelIterable
 from django.db.models.sql.compiler import SQLCompiler
 
 # Placeholder values. The template is compiled twice, with two sets of them, and the parameters that
-# differ between the two are the slots: so a placeholder needs no value that could never be an id,
-# only one inside every integer column's range (Django answers "no rows" for a lookup beyond it).
-_INT_PLACEHOLDERS = (1_000_000_001, 1_000_000_501)
+# differ between the two are the slots: a placeholder may equal a value the builder wrote in itself.
+# Integers stay inside a small integer column's range (Django compiles a lookup beyond a column's
+# range to "no rows", which the compilation with the real values would then refuse).
+_INT_PLACEHOLDERS = (10_001, 20_001)
 _STR_PLACEHOLDER = "\x00casedesk placeholder {} {}\x00"
 _DATETIME_PLACEHOLDERS = (datetime(2001, 1, 1, tzinfo=UTC), datetime(2002, 2, 2, tzinfo=UTC))
 
@@ -97,8 +100,10 @@ class PrecompiledQuery:
     def fetch[M: Model](
         self, *, key: Hashable, build: Callable[..., QuerySet[M]], using: str = "default", **values: Any
     ) -> list[M]:
-        """The instances ``build(**values)`` would load. ``build`` is called only to compile (with
-        placeholders for ``values``) and, in check mode, to compare."""
+        """The instances ``build(**values)`` would load. ``build`` is called for a new template
+        (three times: two sets of placeholders, then the real values to compare) and, in check
+        mode, once more on every later call."""
+        values = {name: _plain(name, value) for name, value in values.items()}
         full_key = (key, using, tuple((name, type(value)) for name, value in sorted(values.items())))
         with self._lock:
             template = self._templates.get(full_key)
@@ -106,11 +111,19 @@ class PrecompiledQuery:
                 self._templates.move_to_end(full_key)
         if template is None:
             template = self._compile(build, using, values)
+            # Once with the real values, whatever the mode: a query whose shape depends on a value
+            # (a Python branch on it, a column range) must fail here, not answer for other values.
+            try:
+                self._check(template, build, using, values)
+            except StalePrecompiledQuery as difference:
+                raise PlaceholderNotFound(
+                    f"the SQL depends on the values, not only their places: {difference}"
+                ) from difference
             with self._lock:
                 self._templates[full_key] = template
                 while len(self._templates) > self.max_entries:
                     self._templates.popitem(last=False)
-        if getattr(settings, "PRECOMPILED_QUERIES_CHECK", False):
+        elif getattr(settings, "PRECOMPILED_QUERIES_CHECK", False):
             self._check(template, build, using, values)
         if template.compiler is None:
             return []
@@ -192,13 +205,25 @@ class PrecompiledQuery:
             raise StalePrecompiledQuery(f"{self.name}: cached {cached!r}, compiled now {fresh!r}")
 
 
-def _placeholder(name: str, index: int, value: Any, variant: int) -> int | str | datetime:
-    if type(value) is int:
-        return _INT_PLACEHOLDERS[variant] + index
-    if type(value) is str:
-        return _STR_PLACEHOLDER.format(name, variant)
-    if type(value) is datetime and value.tzinfo is not None:  # Django would make a naive one aware, and warn
-        return _DATETIME_PLACEHOLDERS[variant] + timedelta(minutes=index)
+def _plain(name: str, value: Any) -> int | str | datetime:
+    """``value`` as the plain int, str or aware datetime a placeholder can stand for (choices such as
+    ``Priority.P1`` are their value)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str):
+        return str(value)
+    if (
+        isinstance(value, datetime) and value.tzinfo is not None
+    ):  # Django would make a naive one aware, and warn
+        return value
     raise TypeError(
         f"parameter {name!r}: only int, str and aware datetime values can be precompiled, not {value!r}"
     )
+
+
+def _placeholder(name: str, index: int, value: int | str | datetime, variant: int) -> int | str | datetime:
+    if isinstance(value, int):
+        return _INT_PLACEHOLDERS[variant] + index
+    if isinstance(value, str):
+        return _STR_PLACEHOLDER.format(name, variant)
+    return _DATETIME_PLACEHOLDERS[variant] + timedelta(minutes=index)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db.models import Count, QuerySet
 
 from accounts.models import Membership, User
@@ -13,14 +14,15 @@ from accounts.selectors import membership_for, visibility_inputs
 from cases.models import Case
 from cases.selectors import case_detail_get_for_user, case_list_for_user
 from core.precompiled import PlaceholderNotFound, PrecompiledQuery, StalePrecompiledQuery
+from sla.models import SlaTarget
 from tests.factories import CaseFactory, CompanyFactory, member
 
 pytestmark = pytest.mark.django_db
 
 
 class _CountingBuilder:
-    """A queryset builder that counts its calls: a template compiles it twice (two sets of
-    placeholders), and check mode once more on every call."""
+    """A queryset builder that counts its calls: a new template builds it three times (two sets of
+    placeholders, then the real values), and check mode once more on every later call."""
 
     def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:
         self.build = build
@@ -55,7 +57,7 @@ def test_rows_come_back_as_the_queryset_would_load_them(settings: Any) -> None:
         assert loaded.opened_by.username == case.opened_by.username
         assert loaded.get_deferred_fields() == expected.get_deferred_fields() == {"problem_summary"}
 
-    assert build.calls == 2  # one template, compiled with two sets of placeholders
+    assert build.calls == 3  # one template
     assert query.fetch(key="everyone", build=build, case_id=second.pk + 1000) == []
 
 
@@ -71,7 +73,7 @@ def test_a_cached_query_runs_one_statement_and_builds_nothing(
     with django_assert_num_queries(1):
         [loaded] = query.fetch(key="everyone", build=build, case_id=case.pk)
         assert loaded.company.pk == case.company_id
-    assert build.calls == 2
+    assert build.calls == 3
 
 
 def test_check_mode_catches_a_key_that_misses_an_input(settings: Any) -> None:
@@ -100,6 +102,38 @@ def test_a_value_that_does_not_reach_the_sql_as_a_parameter_is_refused() -> None
         query.fetch(key="x", build=lambda limit: Case.objects.all()[:limit], limit=5)
 
 
+def test_a_query_whose_shape_depends_on_a_value_is_refused_when_compiled(settings: Any) -> None:
+    settings.PRECOMPILED_QUERIES_CHECK = False  # refused whatever the mode
+    query = PrecompiledQuery("test: a branch on the value")
+
+    def recent_or_all(case_id: int) -> QuerySet[Case]:
+        cases = Case.objects.filter(pk__gte=case_id).order_by()
+        return cases.filter(priority="P1") if case_id < 10_000 else cases
+
+    with pytest.raises(PlaceholderNotFound):
+        query.fetch(key="x", build=recent_or_all, case_id=5)
+
+
+def test_placeholders_fit_small_integer_columns(settings: Any) -> None:
+    """``SlaTarget.sla_band`` is a small integer: on PostgreSQL a placeholder beyond its range
+    compiles to "no rows" (Django's overflow rule; SQLite has no such ranges), which would hold for
+    every later value."""
+    settings.PRECOMPILED_QUERIES_CHECK = False
+    call_command("demo_load", verbosity=0)  # the seeded policy: targets in every band
+    query = PrecompiledQuery("test: band")
+    assert SlaTarget.objects.filter(sla_band=1).exists()
+    for band in (1, 2, 3):
+        expected = list(SlaTarget.objects.filter(sla_band=band).order_by("pk"))
+        assert (
+            query.fetch(
+                key="x",
+                build=lambda sla_band: SlaTarget.objects.filter(sla_band=sla_band).order_by("pk"),
+                sla_band=band,
+            )
+            == expected
+        )
+
+
 def test_a_query_that_can_match_nothing_answers_nothing_without_sql(django_assert_num_queries: Any) -> None:
     query = PrecompiledQuery("test: none")
     for _ in range(2):
@@ -117,7 +151,7 @@ def test_templates_beyond_the_bound_are_dropped_least_recently_used_first(settin
     build = _CountingBuilder(lambda case_id: Case.objects.filter(pk=case_id).order_by())
     for key in ("a", "b", "a", "c", "a", "b"):  # "c" pushes out "b" (least recently used), not "a"
         query.fetch(key=key, build=build, case_id=case.pk)
-    assert build.calls == 2 * 4  # templates for a, b, c, and b again
+    assert build.calls == 3 * 4  # templates for a, b, c, and b again
 
 
 def test_visibility_inputs_change_with_anything_the_rules_read() -> None:
