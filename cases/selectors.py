@@ -72,7 +72,11 @@ LIST_COLUMNS = (
 
 
 def case_list_for_user(*, user: User, scope: PartnerScope = PartnerScope.ESTABLISHMENT) -> QuerySet[Case]:
-    """Cases ``user`` may see, preloaded for the list serializer (no per-row queries)."""
+    """Cases ``user`` may see, preloaded for the list serializer (no per-row queries).
+
+    Its SQL is compiled once per reader (``CASE_DETAIL``, ``CASE_LIST_PAGE``), keyed by
+    ``visibility_inputs(user)``: what it reads in Python must come from the user, the membership and
+    its company, establishment and partner as loaded; anything else belongs in the SQL."""
     cases = Case.objects.select_related(*LIST_RELATED).annotate(following=_following(user))
     if user.is_staff:
         return cases
@@ -98,9 +102,9 @@ def case_list_page_for_user(
     return case_list_for_user(user=user, scope=scope).only(*LIST_COLUMNS)
 
 
-# A template holds ~80 KiB (the compiled query's expression trees): 256 readers' page shapes, ~20 MB a
-# worker. A reader's list uses two shapes: the first page and the pages after a cursor position.
-CASE_LIST_PAGE = PrecompiledQuery("case list page", max_entries=256)
+# A template holds ~80 KiB (the compiled query's expression trees): at most ~10 MB a worker. A reader's
+# list uses two shapes: the first page and the pages after a cursor position.
+CASE_LIST_PAGE = PrecompiledQuery("case list page", max_entries=128)
 
 
 def case_list_page_rows(
@@ -159,8 +163,8 @@ def case_detail_get_for_user(*, user: User, case_id: int) -> Case:
     return cases[0]
 
 
-# A template holds ~80 KiB (the compiled query's expression trees): 256 readers, ~20 MB a worker.
-CASE_DETAIL = PrecompiledQuery("case detail", max_entries=256)
+# A template holds ~80 KiB (the compiled query's expression trees): at most ~10 MB a worker.
+CASE_DETAIL = PrecompiledQuery("case detail", max_entries=128)
 
 
 def _case_detail_queryset(user: User) -> QuerySet[Case]:
@@ -219,7 +223,8 @@ def _following(user: User) -> Value | SqlCase:
     still entitled to them. Staff never follow (they hear as assignees and support managers).
 
     ``case_follower_entitled`` for this one user, mostly decided here: the membership is loaded
-    already, and its joins would cost every case read ~1 ms of PostgreSQL planning."""
+    already, and its joins would cost every case read ~1 ms of PostgreSQL planning. Part of the
+    compiled case reads: the same rule as ``case_list_for_user`` on what it may read in Python."""
     membership = active_membership_for(user)
     if user.is_staff or membership is None:
         return Value(False)
