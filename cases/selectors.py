@@ -335,10 +335,26 @@ def escalation_get_for_user(*, user: User, case: Case, escalation_id: int) -> Es
 
 def priority_for(*, environment: str, business_impact_scope: str, business_impact: str) -> str:
     """The priority matrix cell (data in PriorityRule, seeded by fixtures); P3 when a cell is missing."""
-    rule = PriorityRule.objects.filter(
+    rules = PRIORITY_RULE.fetch(
+        key="cell",
+        build=_priority_rule,
+        environment=environment,
+        business_impact_scope=business_impact_scope,
+        business_impact=business_impact,
+    )
+    return rules[0].priority if rules else Priority.P3
+
+
+PRIORITY_RULE = PrecompiledQuery("priority rule", max_entries=1)  # every case opened asks
+
+
+def _priority_rule(
+    environment: str, business_impact_scope: str, business_impact: str
+) -> QuerySet[PriorityRule]:
+    cell = PriorityRule.objects.filter(
         environment=environment, business_impact_scope=business_impact_scope, business_impact=business_impact
-    ).first()
-    return rule.priority if rule is not None else Priority.P3
+    )
+    return cell.order_by("pk")[:1]
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from accounts.selectors import company_managers
 from cases.models import Case, CaseEvent, CaseFollower, CaseStatus, Comment
 from cases.selectors import case_follower_entitled, case_followers_to_notify
 from core.bulk import JSONBool, RandomToken, insert_from_select
+from core.precompiled import PrecompiledQuery
 from notifications.messages import DECISIONS, REQUEST_KINDS
 from notifications.models import Notification, SatisfactionSurvey, WebhookEndpoint
 from notifications.rendering import render_email
@@ -414,11 +415,18 @@ def _survey_for(case: Case, now: datetime) -> str:
     return _survey_url(survey)
 
 
+ACTIVE_WEBHOOKS = PrecompiledQuery("active webhooks of a company", max_entries=1)  # every event asks
+
+
+def _active_webhooks(company_id: int) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(company_id=company_id, is_active=True)
+
+
 def _webhook_rows(
     case: Case, event: CaseEvent, key: str, now: datetime, endpoints: list[WebhookEndpoint] | None = None
 ) -> list[Notification]:
     if endpoints is None:
-        endpoints = list(WebhookEndpoint.objects.filter(company_id=case.company_id, is_active=True))
+        endpoints = ACTIVE_WEBHOOKS.fetch(key="company", build=_active_webhooks, company_id=case.company_id)
     payload = {
         "event": event.type,
         "event_id": event.pk,
