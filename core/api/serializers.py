@@ -17,6 +17,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.relations import ManyRelatedField, RelatedField
 
+from core.precompiled import PrecompiledQuery
+
 _STRINGS = (
     serializers.CharField,
     serializers.ChoiceField,
@@ -94,7 +96,10 @@ class IdField(serializers.IntegerField):
 
 
 class CodeRelatedField(serializers.SlugRelatedField):
-    """A catalog value by its code; only slug characters can match, so nothing else reaches the database."""
+    """A catalog value by its code; only slug characters can match, so nothing else reaches the database.
+
+    The lookup is compiled once per declaring serializer and field (``CATALOGUE_CODE``): the field's
+    queryset is the one its declaration names."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("slug_field", "code")
@@ -103,7 +108,19 @@ class CodeRelatedField(serializers.SlugRelatedField):
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str) or not _SLUG.match(data):
             self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:60])
-        return super().to_internal_value(data)
+        queryset = self.get_queryset()
+        assert queryset is not None  # a writable related field always has one
+        found = CATALOGUE_CODE.fetch(
+            key=(type(self.parent), self.field_name),
+            build=lambda code: queryset.filter(**{self.slug_field: code}).order_by()[:1],
+            code=data,
+        )
+        if not found:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return found[0]
+
+
+CATALOGUE_CODE = PrecompiledQuery("catalogue value by code", max_entries=64)
 
 
 # Base of every output serializer over a model: DRF's ModelSerializer, with fields built once per

@@ -532,3 +532,35 @@ def test_priority_override_is_support_only(api_client):
 
     assert (response.status_code, response.json()["code"]) == (403, "support_only")
     assert not CaseEvent.objects.filter(case=case, type=CaseEvent.Type.PRIORITY_CHANGED).exists()
+
+
+def test_catalogue_codes_are_looked_up_by_field_and_an_unknown_one_is_a_clear_400(api_client):
+    """``reason`` and ``application_area`` are compiled lookups of their own (core.api.serializers
+    CodeRelatedField): a reason's code is no application area, and a code nobody defined is named."""
+    company = CompanyFactory()
+    instance = ProductInstanceFactory(company=company)
+    api_client.force_authenticate(member(company, role=Membership.Role.DSU))
+    reason, area = CaseReasonFactory(code="slow-posting"), ApplicationAreaFactory(code="general-ledger")
+
+    created = api_client.post(
+        reverse("case-list"),
+        _create_payload(instance, reason=reason.code, application_area=area.code),
+        format="json",
+    )
+    swapped = api_client.post(
+        reverse("case-list"),
+        _create_payload(instance, reason=area.code, application_area=reason.code),
+        format="json",
+    )
+
+    assert created.status_code == 201, created.json()
+    assert (created.json()["reason"], created.json()["application_area"]) == (
+        "slow-posting",
+        "general-ledger",
+    )
+    assert swapped.status_code == 400
+    body = swapped.json()
+    assert body["code"] == "invalid"
+    assert body["errors"]["reason"][0]["code"] == "does_not_exist"
+    assert body["errors"]["reason"][0]["message"] == "Object with code=general-ledger does not exist."
+    assert body["errors"]["application_area"][0]["code"] == "does_not_exist"
