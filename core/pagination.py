@@ -59,7 +59,8 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 class CursorPagination(pagination.CursorPagination):
     """DRF's cursor pagination, with the read of a page's rows a step of its own (``page_rows``) that
     a view's paginator can answer another way (``cases.api.views.CaseCursorPagination`` runs the
-    case list's compiled query). ``paginate_queryset`` does what DRF 3.18's does, step for step."""
+    case list's compiled query). ``paginate_queryset`` does what DRF 3.18's does, step for step,
+    but for checking the cursor's position against the ordering field (``_position_value``)."""
 
     page_size = 25
     page_size_query_param = "page_size"

@@ -212,9 +212,8 @@ def _plain(name: str, value: Any) -> int | str | datetime:
         return int(value)
     if isinstance(value, str):
         return str(value)
-    if (
-        isinstance(value, datetime) and value.tzinfo is not None
-    ):  # Django would make a naive one aware, and warn
+    # A naive datetime is left out: Django would make it aware (and warn), a value of another kind.
+    if isinstance(value, datetime) and value.tzinfo is not None:
         return value
     raise TypeError(
         f"parameter {name!r}: only int, str and aware datetime values can be precompiled, not {value!r}"

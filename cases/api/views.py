@@ -138,6 +138,7 @@ class CaseCursorPagination(CursorPagination):
     """The case list's pages: with no filter named, read through the compiled page query
     (``case_list_page_rows``: ~1.5 ms of building and compiling less a page); otherwise as any list."""
 
+    # The paginator's own parameters, and the two that shape the page's compiled query (its key has them).
     UNFILTERED = frozenset({"cursor", "page_size", "ordering", "scope"})
 
     def page_rows(
