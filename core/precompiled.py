@@ -123,7 +123,7 @@ class PrecompiledQuery:
                 self._templates[full_key] = template
                 while len(self._templates) > self.max_entries:
                     self._templates.popitem(last=False)
-        elif getattr(settings, "PRECOMPILED_QUERIES_CHECK", False):
+        elif settings.PRECOMPILED_QUERIES_CHECK:
             self._check(template, build, using, values)
         if template.compiler is None:
             return []

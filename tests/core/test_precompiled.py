@@ -12,7 +12,7 @@ from django.db.models import Count, QuerySet
 from accounts.models import Membership, User
 from accounts.selectors import membership_for, visibility_inputs
 from cases.models import Case
-from cases.selectors import case_detail_get_for_user, case_list_for_user
+from cases.selectors import CASE_DETAIL, case_detail_get_for_user, case_list_for_user
 from core.precompiled import PlaceholderNotFound, PrecompiledQuery, StalePrecompiledQuery
 from sla.models import SlaTarget
 from tests.factories import CaseFactory, CompanyFactory, member
@@ -180,6 +180,7 @@ def test_the_case_detail_is_compiled_once_per_reader_and_answers_each_case() -> 
     second = CaseFactory(company=first.company)
     reader = User.objects.get(pk=first.opened_by_id)
     outsider = member(CompanyFactory(), role=Membership.Role.DSU)
+    CASE_DETAIL.clear()
 
     assert case_detail_get_for_user(user=reader, case_id=first.pk).pk == first.pk
     assert case_detail_get_for_user(user=reader, case_id=second.pk).following is False
@@ -187,3 +188,4 @@ def test_the_case_detail_is_compiled_once_per_reader_and_answers_each_case() -> 
     for case in (first, second):
         with pytest.raises(Exception, match="Case not found"):
             case_detail_get_for_user(user=outsider, case_id=case.pk)
+    assert len(CASE_DETAIL._templates) == 2  # one per reader, whatever the case
