@@ -10,6 +10,7 @@ from accounts.selectors import (
     acting_for_company_filter,
     acting_for_company_refusal,
     company_ids_visible_to,
+    membership_for,
 )
 from cases.models import CaseFollower
 from core.errors import ApplicationError
@@ -125,6 +126,21 @@ def test_the_rule_in_sql_is_the_rule_in_python(world):
         }
         assert by_sql == by_python, key
         assert by_python  # the comparison is not between two empty sets
+
+
+def test_the_rule_reads_a_members_loaded_membership_and_asks_once_for_a_partner(
+    world, django_assert_num_queries
+):
+    """Hot paths (every comment, every move) pay nothing for a company member: the membership is
+    loaded with the user (token authentication); a partner's serving relation is one query."""
+    dsu, partner = _actor(world, "member:us/dsu/active"), _actor(world, "partner:serving")
+    for user in (dsu, partner):
+        membership_for(user)
+
+    with django_assert_num_queries(0):
+        assert acting_for_company_refusal(user=dsu, company=world["us"]) is None
+    with django_assert_num_queries(1):
+        assert acting_for_company_refusal(user=partner, company=world["us"]) is None
 
 
 @pytest.mark.parametrize(
