@@ -196,7 +196,9 @@ class AuthorizationRequestListApi(generics.ListAPIView):
         request=AuthorizationRequestCreateInputSerializer,
         responses={201: AuthorizationRequestOutputSerializer},
         description="Ask the company to authorise a new DSU, a role change or a password reset. Refusals: "
-        "`not_company_member`, `subject_not_in_company`, `already_dsu`, `role_unchanged`, `duplicate_request`.",
+        "`not_company_member`, `subject_not_in_company`, `already_dsu`, `role_unchanged`, `duplicate_request`; "
+        "raised from a `case` (a public comment on it), also those of acting for the company: `dsu_required`, "
+        "`partner_not_serving_company`, `case_closed`.",
     )
     def post(self, request: Request) -> Response:
         user = _user(request)
