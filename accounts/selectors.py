@@ -14,7 +14,7 @@ from accounts.models import (
     PartnerEstablishment,
     User,
 )
-from core.errors import NotFound, PermissionRefused
+from core.errors import ApplicationError, NotFound, PermissionRefused
 
 
 class PartnerScope(StrEnum):
@@ -189,25 +189,22 @@ def acting_for_company_check(*, user: User, company: Company, action: str = "con
     """Raise unless ``user`` may act for ``company`` (``acting_for_company_refusal``); ``action`` says
     what they tried, in the refusal's words ("open a case", "comment on a case", ...)."""
     refusal = acting_for_company_refusal(user=user, company=company)
-    if refusal is None:
-        return
-    if refusal == ActingRefusal.OTHER_COMPANY:
-        raise NotFound("Company not found.")
-    raise acting_refusal_error(refusal, user=user, company=company, action=action)
+    if refusal is not None:
+        raise acting_refusal_error(refusal, user=user, company=company, action=action)
 
 
 def acting_refusal_error(
-    refusal: ActingRefusal, *, user: User, company: Company, action: str
-) -> PermissionRefused:
-    """The 403 that explains ``refusal`` to ``user``, naming who can change it where someone can."""
+    refusal: ActingRefusal, *, user: User, company: Company, action: str, missing: str = "Company not found."
+) -> ApplicationError:
+    """The error that explains ``refusal`` to ``user``: a 403 naming who can change it where someone
+    can, or for another company's object the 404 ``missing`` (never a 403: it is not theirs to see)."""
+    if refusal == ActingRefusal.OTHER_COMPANY:
+        return NotFound(missing)
     if refusal == ActingRefusal.MEMBERSHIP_INACTIVE:
         membership = membership_for(user)
         if membership is not None and membership.company_id == company.pk and user.is_active:
-            state = (
-                "is waiting for validation"
-                if membership.status == Membership.Status.PENDING
-                else "is disabled"
-            )
+            pending = membership.status == Membership.Status.PENDING
+            state = "is waiting for validation" if pending else "is disabled"
             detail = f"Your account {state}, so you may not {action}. " + _managers_phrase(company)
         else:
             detail = f"Your account is not active, so you may not {action}."
@@ -216,10 +213,9 @@ def acting_refusal_error(
             f"Your establishment does not serve {company.name}: only an establishment serving it may "
             f"{action} for it."
         )
-    else:
-        detail = f"In the United States only a designated support user may {action}. " + _managers_phrase(
-            company
-        )
+    else:  # DSU_REQUIRED
+        managers = _managers_phrase(company)
+        detail = f"In the United States only a designated support user may {action}. {managers}"
     return PermissionRefused(detail, code=str(refusal))
 
 

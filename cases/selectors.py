@@ -14,7 +14,6 @@ from django_fsm import get_available_user_FIELD_transitions
 from accounts.models import Company, Membership, User
 from accounts.selectors import (
     USER_BRIEF_COLUMNS,
-    ActingRefusal,
     PartnerScope,
     acting_for_company_filter,
     acting_for_company_refusal,
@@ -202,11 +201,10 @@ def case_acting_check(*, case: Case, user: User, action: str) -> None:
     Every customer-side write calls it at the moment of use; staff pass, governed by their own
     checks. ``case`` comes through ``case_get_for_user``: seeing it is that selector's business."""
     refusal = acting_for_company_refusal(user=user, company=case.company)
-    if refusal is None:
-        return
-    if refusal == ActingRefusal.OTHER_COMPANY:
-        raise NotFound("Case not found.")
-    raise acting_refusal_error(refusal, user=user, company=case.company, action=action)
+    if refusal is not None:
+        raise acting_refusal_error(
+            refusal, user=user, company=case.company, action=action, missing="Case not found."
+        )
 
 
 # --- followers ------------------------------------------------------------------------------------
