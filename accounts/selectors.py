@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet
 
-from accounts.models import AuthorizationRequest, Company, Membership, PartnerEstablishment, User
-from core.errors import NotFound, PermissionRefused
+from accounts.models import (
+    DSU_COUNTRIES,
+    AuthorizationRequest,
+    Company,
+    Membership,
+    PartnerEstablishment,
+    User,
+)
+from core.errors import ApplicationError, NotFound, PermissionRefused
 
 
 class PartnerScope(StrEnum):
@@ -139,39 +146,96 @@ def _managers_phrase(company: Company) -> str:
     return f"{company.name}'s managers can authorise it: {', '.join(names)}."
 
 
-def dsu_rule_allows(*, membership: Membership, company: Company) -> bool:
-    """The DSU rule for a member of ``company``: in the US only designated support users and
-    managers may open its cases."""
-    return not company.requires_dsu or membership.sees_all_company_cases
+class ActingRefusal(StrEnum):
+    """Why someone may not act for a company; each is the refusal's stable ``code``."""
+
+    MEMBERSHIP_INACTIVE = "membership_inactive"
+    PARTNER_NOT_SERVING = "partner_not_serving_company"
+    OTHER_COMPANY = "not_found"
+    DSU_REQUIRED = "dsu_required"
 
 
-def case_opening_check(*, user: User, company: Company) -> None:
-    """Raise unless ``user`` may open a case for ``company`` (the DSU rule and partner relations)."""
+def acting_for_company_refusal(*, user: User, company: Company) -> ActingRefusal | None:
+    """*The* rule for acting for ``company``, that is contacting its support in any way: opening a
+    case, a public comment, an upload, an escalation request, a customer move of a case (respond,
+    confirm or reject a resolution, reopen), following a case, raising a request from a case, calling.
+    None when ``user`` may; otherwise why not.
+
+    Only people the company authorised act for it (003): an active member of the company, in the US
+    only a designated support user or manager; or a user of a partner establishment that serves the
+    company (its sibling establishments read its cases with ``?scope=partner`` but do not act).
+    Reading is ``company_ids_visible_to``'s and the case list's business, not this. Staff are left
+    to their own checks (``None``). Free of queries except for partner users (one EXISTS), so hot
+    paths call it on the membership ``membership_for`` already holds; ``acting_for_company_filter``
+    is the same rule in SQL, for many rows at once."""
     if user.is_staff:
-        return
+        return None
     membership = membership_for(user)
-    if membership is None or membership.status != Membership.Status.ACTIVE:
-        raise PermissionRefused(
-            "Your account is not validated for opening cases yet. " + _managers_phrase(company)
-            if membership is not None and membership.company_id == company.pk
-            else "Your account is not active.",
-            code="membership_inactive",
-        )
+    if membership is None or not membership.is_active or not user.is_active:
+        return ActingRefusal.MEMBERSHIP_INACTIVE
     if membership.is_partner:
-        serves = PartnerEstablishment.objects.filter(memberships=membership, clients=company).exists()
-        if not serves:
-            raise PermissionRefused(
-                f"Your establishment does not serve {company.name}.", code="partner_not_serving_company"
-            )
-        return
+        establishment = membership.establishment
+        assert establishment is not None  # the membership constraint: a company or an establishment
+        serves = establishment.clients.filter(pk=company.pk).exists()
+        return None if serves else ActingRefusal.PARTNER_NOT_SERVING
     if membership.company_id != company.pk:
-        raise NotFound("Company not found.")
-    if not dsu_rule_allows(membership=membership, company=company):
-        raise PermissionRefused(
-            "In the United States only a designated support user may open a case. "
-            + _managers_phrase(company),
-            code="dsu_required",
+        return ActingRefusal.OTHER_COMPANY
+    if company.requires_dsu and not membership.sees_all_company_cases:
+        return ActingRefusal.DSU_REQUIRED
+    return None
+
+
+def acting_for_company_check(*, user: User, company: Company, action: str = "contact support") -> None:
+    """Raise unless ``user`` may act for ``company`` (``acting_for_company_refusal``); ``action`` says
+    what they tried, in the refusal's words ("open a case", "comment on a case", ...)."""
+    refusal = acting_for_company_refusal(user=user, company=company)
+    if refusal is not None:
+        raise acting_refusal_error(refusal, user=user, company=company, action=action)
+
+
+def acting_refusal_error(
+    refusal: ActingRefusal, *, user: User, company: Company, action: str, missing: str = "Company not found."
+) -> ApplicationError:
+    """The error that explains ``refusal`` to ``user``: a 403 naming who can change it where someone
+    can, or for another company's object the 404 ``missing`` (never a 403: it is not theirs to see)."""
+    if refusal == ActingRefusal.OTHER_COMPANY:
+        return NotFound(missing)
+    if refusal == ActingRefusal.MEMBERSHIP_INACTIVE:
+        membership = membership_for(user)
+        if membership is not None and membership.company_id == company.pk and user.is_active:
+            pending = membership.status == Membership.Status.PENDING
+            state = "is waiting for validation" if pending else "is disabled"
+            detail = f"Your account {state}, so you may not {action}. " + _managers_phrase(company)
+        else:
+            detail = f"Your account is not active, so you may not {action}."
+    elif refusal == ActingRefusal.PARTNER_NOT_SERVING:
+        detail = (
+            f"Your establishment does not serve {company.name}: only an establishment serving it may "
+            f"{action} for it."
         )
+    else:  # DSU_REQUIRED
+        managers = _managers_phrase(company)
+        detail = f"In the United States only a designated support user may {action}. {managers}"
+    return PermissionRefused(detail, code=str(refusal))
+
+
+def acting_for_company_filter(*, user: str, company: str) -> Q:
+    """``acting_for_company_refusal`` in SQL: rows whose ``user`` (a lookup path to a User) may act
+    for ``company`` (a lookup path to a Company). Staff have no membership and never pass: callers
+    that let staff through say so. ``tests/accounts/test_policies.py`` holds it equal to the rule."""
+    membership = f"{user}__membership"
+    member_of_the_company = Q(**{f"{membership}__company": F(company)}) & (
+        Q(**{f"{membership}__role__in": Membership.DSU_ROLES})
+        | ~Q(**{f"{company}__country__in": DSU_COUNTRIES})
+    )
+    serving_partner = Exists(
+        PartnerEstablishment.objects.filter(
+            pk=OuterRef(f"{membership}__establishment"), clients=OuterRef(company)
+        )
+    )
+    return Q(**{f"{user}__is_active": True, f"{membership}__status": Membership.Status.ACTIVE}) & (
+        member_of_the_company | Q(serving_partner)
+    )
 
 
 def company_manager_check(*, user: User, company: Company) -> None:

@@ -6,19 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models import Case as SqlCase
 from django.utils import timezone
 from django_fsm import get_available_user_FIELD_transitions
 
-from accounts.models import DSU_COUNTRIES, Company, Membership, PartnerEstablishment, User
+from accounts.models import Company, Membership, User
 from accounts.selectors import (
     USER_BRIEF_COLUMNS,
     PartnerScope,
+    acting_for_company_filter,
+    acting_for_company_refusal,
+    acting_refusal_error,
     active_membership_for,
-    case_opening_check,
     company_ids_visible_to,
-    dsu_rule_allows,
     user_brief_deferred,
     visibility_inputs,
 )
@@ -191,31 +192,41 @@ def _the_case(cases: QuerySet[Case], case_id: int) -> Case:
         raise NotFound("Case not found.") from None
 
 
+# --- acting on a case -----------------------------------------------------------------------------
+
+
+def case_acting_check(*, case: Case, user: User, action: str) -> None:
+    """Raise unless ``user`` may act on ``case`` for its company (``acting_for_company_refusal``:
+    in the US only DSUs and managers; partner users only for clients their establishment serves).
+    Every customer-side write calls it at the moment of use; staff pass, governed by their own
+    checks. ``case`` comes through ``case_get_for_user``: seeing it is that selector's business."""
+    refusal = acting_for_company_refusal(user=user, company=case.company)
+    if refusal is not None:
+        raise acting_refusal_error(
+            refusal, user=user, company=case.company, action=action, missing="Case not found."
+        )
+
+
 # --- followers ------------------------------------------------------------------------------------
 
 
 def case_follower_entitled() -> Q:
     """``case_follow_check`` as a filter on CaseFollower rows, for any number of cases in one query:
-    the user is active, not staff, and may still see the case and open cases for its company, being
-    either a member of that company with a DSU role (outside the DSU countries, any active member
-    of a company that shows members every case) or a user of a partner establishment serving it.
-    Opener and contact are never rows, so "sees only their own cases" needs no clause here.
+    the user is not staff, may act for the case's company (``acting_for_company_filter``: the same
+    rule as every other customer-side write) and may still see the case: a partner user, a DSU or
+    manager, or any member of a company that shows members every case. Opener and contact are never
+    rows, so "sees only their own cases" needs no clause here.
     ``tests/cases/test_followers.py`` holds this equal to ``case_follow_check`` actor by actor."""
-    member_of_the_company = Q(user__membership__company=F("case__company")) & (
-        Q(user__membership__role__in=Membership.DSU_ROLES)
-        | (
-            Q(case__company__case_visibility=Company.CaseVisibility.COMPANY)
-            & ~Q(case__company__country__in=DSU_COUNTRIES)
-        )
+    sees_every_case_of_the_company = (
+        Q(user__membership__establishment__isnull=False)
+        | Q(user__membership__role__in=Membership.DSU_ROLES)
+        | Q(case__company__case_visibility=Company.CaseVisibility.COMPANY)
     )
-    serving_partner = Exists(
-        PartnerEstablishment.objects.filter(
-            pk=OuterRef("user__membership__establishment"), clients=OuterRef("case__company")
-        )
+    return (
+        Q(user__is_staff=False)
+        & acting_for_company_filter(user="user", company="case__company")
+        & sees_every_case_of_the_company
     )
-    return Q(
-        user__is_active=True, user__is_staff=False, user__membership__status=Membership.Status.ACTIVE
-    ) & (member_of_the_company | Q(serving_partner))
 
 
 def _following(user: User) -> Value | SqlCase:
@@ -230,10 +241,10 @@ def _following(user: User) -> Value | SqlCase:
         return Value(False)
     told = Q(opened_by=user) | Q(on_behalf_of=user)
     follows = Q(Exists(CaseFollower.objects.filter(case=OuterRef("pk"), user=user)))
-    if membership.is_partner:  # only for the clients its own establishment serves
+    if membership.is_partner:  # only for the clients its own establishment serves: the rule, in SQL
         told |= follows & Q(company__in=company_ids_visible_to(user, scope=PartnerScope.ESTABLISHMENT))
-    elif membership.company is not None and dsu_rule_allows(
-        membership=membership, company=membership.company
+    elif membership.company is not None and (
+        acting_for_company_refusal(user=user, company=membership.company) is None
     ):
         told |= follows  # members see only their company's cases
     # CASE, not a bare OR: "on_behalf_of = user" is NULL on cases without a contact.
@@ -253,8 +264,8 @@ def _is_contact(*, case: Case, user: User) -> bool:
 
 def case_follow_check(*, case: Case, user: User) -> None:
     """Raise unless ``user``, who can see ``case`` (``case_get_for_user``), may follow it: not staff,
-    not already told as its opener or contact, and allowed to open cases for its company (the DSU
-    rule and partner relations of ``case_opening_check``)."""
+    not already told as its opener or contact, and allowed to act for its company
+    (``acting_for_company_refusal``, as for every customer-side write)."""
     if user.is_staff:
         raise PermissionRefused(
             "Support staff do not follow cases: they hear about them as assignees and support managers.",
@@ -263,10 +274,10 @@ def case_follow_check(*, case: Case, user: User) -> None:
         )
     case_contacts_check(case=case, user=user)
     try:
-        case_opening_check(user=user, company=case.company)
+        case_acting_check(case=case, user=user, action="follow a case")
     except PermissionRefused as refused:
         raise PermissionRefused(
-            f"Only people who may open {case.company.name}'s cases may follow them. {refused.detail}",
+            f"Only people who may act for {case.company.name} may follow its cases. {refused.detail}",
             code="follow_not_allowed",
             extra={"reason": refused.code},
         ) from refused
@@ -365,9 +376,11 @@ class AvailableTransition:
 
 
 def available_transitions_for(*, case: Case, user: User) -> list[AvailableTransition]:
-    """The transitions ``user`` may make now, with what each needs (used by the API and the admin)."""
-    if not user.is_staff and case.status == CaseStatus.CLOSED and not _customer_may_reopen(case, user):
-        return []
+    """The transitions ``user`` may make now, with what each needs (used by the API and the admin).
+
+    A customer-side user who may not act for the case's company (``case_acting_check``) has none: a
+    US member reads the case but does not move it. Asked only when the status offers the customer a
+    move, so readers of cases on support's side pay nothing (a partner's check is one query)."""
     found = []
     for transition in get_available_user_FIELD_transitions(case, user, Case._meta.get_field("status")):
         if transition.name not in TRANSITION_INPUTS:
@@ -376,18 +389,14 @@ def available_transitions_for(*, case: Case, user: User) -> list[AvailableTransi
         if transition.name == "reopen" and user.is_staff and reopen_window_expired(case=case):
             required = ("reason",)
         found.append(AvailableTransition(transition.name, str(transition.target), required))
-    return found
+    if not found or user.is_staff:
+        return found
+    if case.status == CaseStatus.CLOSED and reopen_window_expired(case=case):
+        return []
+    return found if acting_for_company_refusal(user=user, company=case.company) is None else []
 
 
 def reopen_window_expired(*, case: Case, now: datetime | None = None) -> bool:
     """Closed more than 3 days ago (exactly 3 days after closing is still inside the window)."""
     until = case.reopen_until
     return until is not None and (now or timezone.now()) > until
-
-
-def _customer_may_reopen(case: Case, user: User) -> bool:
-    membership = active_membership_for(user)
-    if membership is None or reopen_window_expired(case=case):
-        return False
-    company = case.company
-    return membership.is_partner or dsu_rule_allows(membership=membership, company=company)

@@ -16,7 +16,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership, Product, User
-from accounts.selectors import dsu_rule_allows, membership_for
+from accounts.selectors import ActingRefusal, acting_for_company_refusal, membership_for
 from core.errors import NotFound, ValidationFailed
 from status.directory import SupportRegion, region_for_country
 from status.models import Incident, IncidentUpdate, MaintenanceWindow
@@ -313,10 +313,11 @@ def support_caller_for_user(*, user: User) -> SupportCaller | None:
         if region is not None
         else f"No dedicated number serves {company.country}; call the nearest region or open a P1 case."
     )
-    if not active:
-        may, reason, detail = False, "membership_inactive", "Your account is not active."
-    elif not dsu_rule_allows(membership=membership, company=company):
-        may, reason = False, "dsu_required"
+    refusal = acting_for_company_refusal(user=user, company=company)  # calling is acting for it
+    if refusal == ActingRefusal.MEMBERSHIP_INACTIVE:
+        may, reason, detail = False, str(refusal), "Your account is not active."
+    elif refusal is not None:
+        may, reason = False, str(refusal)
         detail = "In the US only designated support users (DSUs) and managers may call support."
     else:
         may, reason = True, "dsu_or_manager" if membership.sees_all_company_cases else "member"

@@ -25,12 +25,12 @@ from accounts.api.serializers import (
 from accounts.models import AuthorizationRequest, Company, Membership, User
 from accounts.selectors import (
     PartnerScope,
+    acting_for_company_refusal,
     authorization_request_get_for_user,
     authorization_request_list_for_user,
     company_get_for_user,
     company_ids_visible_to,
     company_list_for_user,
-    dsu_rule_allows,
     membership_for,
     membership_list_for_company,
 )
@@ -81,20 +81,17 @@ def me_payload(user: User) -> dict[str, Any]:
             }
     active = membership is not None and membership.is_active
     company = membership.company if membership is not None else None
-    can_open = user.is_staff or (
-        active
-        and membership is not None
-        and (
-            membership.is_partner
-            or company is None
-            or dsu_rule_allows(membership=membership, company=company)
-        )
-    )
     is_manager = active and membership is not None and membership.is_manager and company is not None
     clients = (
         list(company_ids_visible_to(user).values_list("pk", flat=True))
         if membership is not None and membership.is_partner
         else []
+    )
+    # The rule every customer-side write applies: for the own company, or for some served client.
+    can_open = user.is_staff or (
+        acting_for_company_refusal(user=user, company=company) is None
+        if company is not None
+        else active and bool(clients)
     )
     return {
         "id": user.pk,
@@ -199,7 +196,9 @@ class AuthorizationRequestListApi(generics.ListAPIView):
         request=AuthorizationRequestCreateInputSerializer,
         responses={201: AuthorizationRequestOutputSerializer},
         description="Ask the company to authorise a new DSU, a role change or a password reset. Refusals: "
-        "`not_company_member`, `subject_not_in_company`, `already_dsu`, `role_unchanged`, `duplicate_request`.",
+        "`not_company_member`, `subject_not_in_company`, `already_dsu`, `role_unchanged`, `duplicate_request`; "
+        "raised from a `case` (a public comment on it), also those of acting for the company: `dsu_required`, "
+        "`partner_not_serving_company`, `case_closed`.",
     )
     def post(self, request: Request) -> Response:
         user = _user(request)

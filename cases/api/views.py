@@ -95,7 +95,10 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 ERROR_RESPONSES = {
     400: OpenApiResponse(description="`invalid` and per-rule codes, with `detail`."),
-    403: OpenApiResponse(description="`permission_denied`, `dsu_required`, …"),
+    403: OpenApiResponse(
+        description="`permission_denied`; who may act for the company: `dsu_required`, "
+        "`partner_not_serving_company`, `membership_inactive`; …"
+    ),
     404: OpenApiResponse(description="`not_found`: missing, or not yours to see."),
     409: OpenApiResponse(description="`conflict`, `invalid_transition`, `reopen_window_expired`, …"),
 }
@@ -330,7 +333,8 @@ class CaseTransitionApi(_CaseScopedApi):
             ),
         ],
         description="Move the case. `available_transitions` on the case lists what the caller may do and "
-        "which fields each needs. Refusals: `invalid_transition`, `transition_not_allowed`, `field_required`, "
+        "which fields each needs. Refusals: `dsu_required`, `partner_not_serving_company`, `membership_inactive` "
+        "(who may act for the company), `invalid_transition`, `transition_not_allowed`, `field_required`, "
         "`conflict`, `reopen_window_expired` (with `follow_up_of` to open a follow-up case).",
     )
     def post(self, request: Request, case_id: int) -> Response:
@@ -362,8 +366,8 @@ class CaseFollowApi(_CaseScopedApi):
                 status_codes=["403"],
                 value={
                     "code": "follow_not_allowed",
-                    "detail": "Only people who may open Acme Corp's cases may follow them. In the United "
-                    "States only a designated support user may open a case. ...",
+                    "detail": "Only people who may act for Acme Corp may follow its cases. In the United "
+                    "States only a designated support user may follow a case. ...",
                     "reason": "dsu_required",
                 },
             ),
@@ -379,12 +383,12 @@ class CaseFollowApi(_CaseScopedApi):
             ),
         ],
         description="Get the case's customer notices (replies, pending customer, verify resolution, "
-        "closed, reopened, escalations) as its opener does. Who may: whoever may open cases for the "
-        "case's company (in the US designated support users and managers; elsewhere any active "
-        "member; partner users whose establishment serves it). Answers 201, or 200 when already "
+        "closed, reopened, escalations) as its opener does. Who may: whoever may act for the case's "
+        "company (in the US designated support users and managers; elsewhere any active member; "
+        "partner users whose own establishment serves it). Answers 201, or 200 when already "
         "following. Refusals: 403 `follow_not_allowed` (with `reason`: `dsu_required`, "
-        "`partner_not_serving_company`, `support_staff`), 409 `always_notified` (the opener and the "
-        "contact a case was opened for).",
+        "`partner_not_serving_company`, `membership_inactive`, `support_staff`), 409 `always_notified` "
+        "(the opener and the contact a case was opened for).",
     )
     def post(self, request: Request, case_id: int) -> Response:
         follower, created = case_follow(case=self.get_case(), user=_user(request))
@@ -422,7 +426,10 @@ class CaseCommentListCreateApi(_CaseScopedApi, generics.ListAPIView):
         request=CommentCreateInputSerializer,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: CommentOutputSerializer, 200: CommentOutputSerializer, **ERROR_RESPONSES},
-        description="Comment. A customer comment on a `pending_customer` case moves it back to `in_progress`.",
+        description="Comment. A customer comment on a `pending_customer` case moves it back to `in_progress`. "
+        "A public comment contacts support: refused with `dsu_required`, `partner_not_serving_company` or "
+        "`membership_inactive` to people who may not act for the company; internal notes are support's "
+        "(`internal_comment_forbidden`).",
     )
     def post(self, request: Request, case_id: int) -> Response:
         user = _user(request)
@@ -520,7 +527,9 @@ class CaseEscalationListCreateApi(_CaseScopedApi, generics.ListAPIView):
         operation_id="cases_escalations_create",
         request=EscalationCreateInputSerializer,
         responses={201: EscalationOutputSerializer, **ERROR_RESPONSES},
-        description="Ask for escalation (customers). Refusals: `escalation_already_pending`, `case_closed`.",
+        description="Ask for escalation (customers who may act for the company). Refusals: `dsu_required`, "
+        "`partner_not_serving_company`, `membership_inactive`, `customer_only`, `escalation_already_pending`, "
+        "`case_closed`.",
     )
     def post(self, request: Request, case_id: int) -> Response:
         data = EscalationCreateInputSerializer(data=request.data)

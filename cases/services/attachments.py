@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cases.models import Attachment, Case, CaseEvent, CaseStatus, Comment
+from cases.selectors import case_acting_check
 from cases.services.events import case_event_record
 from core.errors import Conflict, PayloadTooLarge, UnsupportedMediaType
 
@@ -68,8 +69,10 @@ def attachment_add(
     comment: Comment | None = None,
     now: datetime | None = None,
 ) -> Attachment:
-    """Store an upload on a case (or one of its comments) through Django's storage API."""
+    """Store an upload on a case (or one of its comments) through Django's storage API. Customer-side
+    uploaders must be allowed to act for the case's company (``case_acting_check``)."""
     now = now or timezone.now()
+    case_acting_check(case=case, user=uploaded_by, action="add attachments to a case")
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size is None or upload.size > limit:
         raise PayloadTooLarge(

@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import AuthorizationRequest, User
 from accounts.services import authorization_request_create
 from cases.models import Case, CaseStatus
+from cases.selectors import case_acting_check
 from cases.services.comments import comment_add
 from core.errors import Conflict
 
@@ -24,8 +25,10 @@ def case_authorization_request_raise(
     now: datetime | None = None,
 ) -> AuthorizationRequest:
     """Raise an authorisation request from an open case: the same request as through the API, recorded
-    with the case-comment channel, and a public comment on the case that names it."""
+    with the case-comment channel, and a public comment on the case that names it. The comment
+    contacts support: only people who may act for the case's company raise one (``case_acting_check``)."""
     now = now or timezone.now()
+    case_acting_check(case=case, user=requested_by, action="raise a request from a case")
     if case.status == CaseStatus.CLOSED:
         raise Conflict(f"{case.number} is closed: raise the request from an open case.", code="case_closed")
     request = authorization_request_create(

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cases.models import Case, CaseEvent, CaseStatus, Comment
+from cases.selectors import case_acting_check
 from cases.services.events import case_event_record
 from core.errors import Conflict, PermissionRefused
 from core.idempotency import create_once
@@ -63,7 +64,10 @@ def comment_create(
     now: datetime | None = None,
 ) -> tuple[Comment, bool]:
     """Comment on a case. A customer's comment on a Pending Customer Action case hands it back to
-    support (→ In Progress). Answers (comment, created); see ``create_once`` for the key.
+    support (→ In Progress). Answers (comment, created); see ``create_once`` for the key. A public
+    comment contacts support: only people who may act for the case's company write one
+    (``case_acting_check``: 403 ``dsu_required``, ``partner_not_serving_company``, …), whatever the
+    channel (the API, a reply by e-mail).
 
     The case row is locked first: the status check sees the latest state, and comments on one case
     get their timestamps in the order they are stored.
@@ -73,6 +77,8 @@ def comment_create(
     now = now or timezone.now()
     if is_internal and not author.is_staff:
         raise PermissionRefused("Only support writes internal notes.", code="internal_comment_forbidden")
+    if not is_internal:
+        case_acting_check(case=case, user=author, action="comment on a case")
     if case.status == CaseStatus.CLOSED and not (author.is_staff and is_internal):
         raise Conflict(
             f"{case.number} is closed: reopen it (within 3 days of closing) or open a follow-up case.",

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Company, ProductInstance, User
-from accounts.selectors import case_opening_check
+from accounts.selectors import acting_for_company_check
 from cases.models import ApplicationArea, Case, CaseEvent, CaseReason, CaseStatus
 from cases.selectors import case_get_for_user, priority_for
 from cases.services.events import case_event_record
@@ -46,7 +46,7 @@ def case_create(
     With ``idempotency_key``, a repeat from the same user within 24 hours answers the first case.
     """
     now = now or timezone.now()
-    case_opening_check(user=opened_by, company=company)
+    acting_for_company_check(user=opened_by, company=company, action="open a case")
     if follow_up_of is not None:
         follow_up_of = _follow_up_source(user=opened_by, case=follow_up_of, company=company)
         product_instance = product_instance or follow_up_of.product_instance

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cases.models import Case, CaseEvent, CaseStatus, EscalationRequest
+from cases.selectors import case_acting_check
 from cases.services.comments import comment_add
 from cases.services.events import case_event_record
 from core.errors import Conflict, PermissionRefused
@@ -16,11 +17,14 @@ from core.errors import Conflict, PermissionRefused
 def escalation_request(
     *, case: Case, requested_by: User, message: str, now: datetime | None = None
 ) -> EscalationRequest:
-    """A customer asks for escalation with a comment; one pending request per case at a time."""
+    """A customer asks for escalation with a comment; one pending request per case at a time. Only
+    people who may act for the case's company ask (``case_acting_check``)."""
     now = now or timezone.now()
     if requested_by.is_staff:
         raise PermissionRefused("Escalation is asked for by the customer.", code="customer_only")
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    # Only the case row is locked; its company comes along for the check.
+    case = Case.objects.select_for_update(of=("self",)).select_related("company").get(pk=case.pk)
+    case_acting_check(case=case, user=requested_by, action="ask for an escalation")
     if case.status == CaseStatus.CLOSED:
         raise Conflict(f"{case.number} is closed: reopen it or open a follow-up.", code="case_closed")
     if EscalationRequest.objects.filter(case=case, status=EscalationRequest.Status.PENDING).exists():

@@ -9,9 +9,8 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from accounts.models import User
-from accounts.selectors import case_opening_check
 from cases.models import Case, CaseEvent, CaseStatus, Comment, OutOfScopeReason
-from cases.selectors import TRANSITION_INPUTS, reopen_window_expired
+from cases.selectors import TRANSITION_INPUTS, case_acting_check, reopen_window_expired
 from cases.services.comments import comment_add
 from cases.services.events import case_event_record
 from core.bulk import insert_from_select
@@ -33,6 +32,13 @@ _STATE_FIELDS = [
     "assignee",
 ]
 
+# How a refusal names each customer move ("only a designated support user may ...").
+_CUSTOMER_ACTIONS = {
+    "respond": "answer support on a case",
+    "confirm_resolution": "confirm a resolution",
+    "reject_resolution": "reject a resolution",
+    "reopen": "reopen a case",
+}
 # Transitions whose message is posted as a public comment by the actor.
 _MESSAGE_AS_COMMENT = {"request_customer_action", "respond", "reject_resolution"}
 # Support moves that answer the customer publicly without a comment (the SLA counts them as replies).
@@ -79,8 +85,6 @@ def _refuse_unavailable(case: Case, actor: User, name: str) -> None:
 
 def _check_reopen(case: Case, actor: User, reason: str, now: datetime) -> None:
     if not reopen_window_expired(case=case, now=now):
-        if not actor.is_staff:
-            case_opening_check(user=actor, company=case.company)
         return
     if actor.is_staff and actor.is_support_manager:
         if not reason:
@@ -115,9 +119,12 @@ def case_transition(
     """Move ``case`` through ``transition`` for ``actor``: lock, check, apply, save, record the event.
 
     ``case`` is the row as the caller saw it; if its status moved meanwhile the answer is 409 ``conflict``.
+    A customer-side actor must be allowed to act for the case's company (``case_acting_check``)
+    before anything else is said about the move.
     """
     now = now or timezone.now()
     case = _lock(case)
+    case_acting_check(case=case, user=actor, action=_CUSTOMER_ACTIONS.get(transition, "move a case"))
     _refuse_unavailable(case, actor, transition)
     message, resolution = message.strip(), resolution.strip()
     given: dict[str, object] = {

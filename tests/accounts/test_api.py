@@ -324,14 +324,15 @@ def test_request_raised_from_an_open_case_is_recorded_there_and_decided_as_usual
     from tests.factories import CaseFactory
 
     company = USCompanyFactory(domain="acme2.test")
-    asker = member(company)
+    asker = member(company, role=Role.DSU)  # a case comment contacts support: in the US, a DSU's
+    colleague = member(company)
     manager = member(company, role=Role.MANAGER)
     case = CaseFactory(company=company, opened_by=asker)
     api_client.force_authenticate(asker)
 
     created = api_client.post(
         reverse("authorization-request-list"),
-        {"kind": "new_dsu", "subject_user": asker.pk, "case": case.pk, "reason": "I own our ledger"},
+        {"kind": "new_dsu", "subject_user": colleague.pk, "case": case.pk, "reason": "She owns our ledger"},
         format="json",
     )
     api_client.force_authenticate(manager)
@@ -341,4 +342,4 @@ def test_request_raised_from_an_open_case_is_recorded_there_and_decided_as_usual
     assert created.json()["request_channel"] == "case_comment"
     assert f"Authorisation request #{created.json()['id']}" in case.comments.get().body
     assert approved.json()["status"] == "approved"
-    assert Membership.objects.get(user=asker).role == Role.DSU
+    assert Membership.objects.get(user=colleague).role == Role.DSU

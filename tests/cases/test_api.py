@@ -497,6 +497,23 @@ def test_comment_create_query_count(api_client, seeded, django_assert_num_querie
     assert response.status_code == 201
 
 
+def test_a_partner_comment_costs_one_query_more_the_serving_check(
+    api_client, seeded, django_assert_num_queries
+):
+    case_id, instance = _production_case_as_dsu(api_client)
+    partner = partner_user(PartnerEstablishmentFactory(clients=[instance.company]))
+    api_client.force_authenticate(partner)
+
+    # test_comment_create_query_count's eleven, and whether the partner's establishment serves the
+    # case's company, asked inside the transaction (a company member's rule needs no query).
+    with django_assert_num_queries(12):
+        response = api_client.post(
+            reverse("case-comments", args=[case_id]), {"body": "More logs"}, format="json"
+        )
+
+    assert response.status_code == 201
+
+
 def test_transition_query_count(api_client, seeded, django_assert_num_queries):
     case_id, _ = _production_case_as_dsu(api_client)
     api_client.force_authenticate(AnalystFactory())
