@@ -59,9 +59,16 @@ class WebhookListCreateApi(generics.ListAPIView):
         request=WebhookCreateInputSerializer,
         responses={
             201: WebhookCreatedOutputSerializer,
-            400: OpenApiResponse(description="`webhook_https_required`"),
+            400: OpenApiResponse(
+                description="`webhook_https_required`, `webhook_credentials_forbidden`, `webhook_url_invalid`, "
+                "`webhook_host_unresolvable`, `webhook_url_forbidden` (with `reason`: loopback, private, "
+                "link-local, multicast, reserved, unspecified, site-local, shared address space, "
+                "non-standard IP address)"
+            ),
         },
-        description="Register an HTTPS endpoint for case events. Each delivery is a JSON POST with "
+        description="Register an HTTPS endpoint for case events. The URL must carry no credentials, and "
+        "its host must resolve only to public internet addresses (checked now and before every "
+        "delivery); redirects are never followed. Each delivery is a JSON POST with "
         "`X-Casedesk-Timestamp` and `X-Casedesk-Signature: sha256=HMAC(secret, timestamp + '.' + body)`. "
         "The secret is returned once.",
     )
