@@ -297,7 +297,8 @@ def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) 
 DELIVERY_CHUNK = 50
 
 
-_SURVEY_PATH = ("/api/v1/surveys/", "/answer/?rating=good")
+# The survey page (notifications/views.py); the e-mail adds ?rating=good or ?rating=bad to it.
+_SURVEY_PATH = ("/surveys/", "/")
 
 
 def _survey_url(survey: SatisfactionSurvey) -> str:
