@@ -6,6 +6,7 @@ production sets ``DATABASE_URL``, ``CELERY_BROKER_URL``, ``SECRET_KEY`` and frie
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -310,6 +311,15 @@ INBOUND_EMAIL_DOMAIN = env_str("INBOUND_EMAIL_DOMAIN", "inbound.casedesk.localho
 INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET", "")
 # Webhook endpoints must be https://, except on these hosts (tests and local receivers).
 WEBHOOK_ALLOW_HTTP_HOSTS = env_list("WEBHOOK_ALLOW_HTTP_HOSTS", [])
+# Webhooks never reach loopback, private, link-local, multicast or reserved addresses
+# (notifications/outbound.py), except inside these networks (CIDR, comma-separated). For tests only:
+# a system check refuses it with DEBUG off.
+WEBHOOK_ALLOWED_PRIVATE_NETWORKS = env_list("WEBHOOK_ALLOWED_PRIVATE_NETWORKS", [])
+for _network in WEBHOOK_ALLOWED_PRIVATE_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_PRIVATE_NETWORKS: {_exc}") from _exc
 
 # --- Casedesk -----------------------------------------------------------------------------------
 # Largest accepted case attachment (bytes); larger uploads get 413 file_too_large.

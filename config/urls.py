@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", HealthApi.as_view(), name="health"),
     path("api/v1/", include(api_v1)),
     path("status/", include("status.urls")),
+    path("surveys/", include("notifications.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from core.admin import ReadOnlyAdmin
+from core.errors import ValidationFailed
 from notifications.models import InboundEmail, Notification, SatisfactionSurvey, WebhookEndpoint
-from notifications.services import notification_retry
+from notifications.services import notification_retry, webhook_url_check
 
 
 @admin.register(Notification)
@@ -43,8 +45,27 @@ class NotificationAdmin(ReadOnlyAdmin):
         return obj is None and bool(request.user.is_staff)  # the changelist and its retry action
 
 
+class WebhookEndpointForm(forms.ModelForm):
+    """Staff registering or editing an endpoint meet the API's URL rules (sending checks again)."""
+
+    url = forms.URLField(max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["company", "url", "event_types", "is_active", "created_by", "created_at"]
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"]
+        try:
+            webhook_url_check(url)
+        except ValidationFailed as exc:
+            raise forms.ValidationError(exc.detail, code=exc.code) from exc
+        return url
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointForm
     list_display = ["company", "url", "is_active", "created_at"]
     list_select_related = ["company"]
     exclude = ["secret"]

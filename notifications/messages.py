@@ -89,19 +89,22 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "[{{ case_number }}] Your case is closed",
             "Hello {{ name }},\n\n{{ case_number }} is closed{% if automatic %} automatically, 9 days after we "
             "proposed a resolution{% endif %}. You can reopen it within 3 days.\n\n"
-            "{% if survey_url %}How did we do? One click: {{ survey_url }}{% endif %}",
+            "{% if survey_url %}How did we do? Good: {{ survey_url }}?rating=good\n"
+            "Not good: {{ survey_url }}?rating=bad{% endif %}",
         ),
         "fr": (
             "[{{ case_number }}] Votre cas est fermé",
             "Bonjour {{ name }},\n\n{{ case_number }} est fermé{% if automatic %} automatiquement, 9 jours après "
             "la résolution proposée{% endif %}. Vous pouvez le rouvrir pendant 3 jours.\n\n"
-            "{% if survey_url %}Votre avis en un clic : {{ survey_url }}{% endif %}",
+            "{% if survey_url %}Votre avis ? Satisfait : {{ survey_url }}?rating=good\n"
+            "Pas satisfait : {{ survey_url }}?rating=bad{% endif %}",
         ),
         "es": (
             "[{{ case_number }}] Su caso está cerrado",
             "Hola {{ name }}:\n\n{{ case_number }} está cerrado{% if automatic %} automáticamente, 9 días después "
             "de proponer la resolución{% endif %}. Puede reabrirlo durante 3 días.\n\n"
-            "{% if survey_url %}¿Qué tal lo hicimos? Un clic: {{ survey_url }}{% endif %}",
+            "{% if survey_url %}¿Qué tal lo hicimos? Bien: {{ survey_url }}?rating=good\n"
+            "Mal: {{ survey_url }}?rating=bad{% endif %}",
         ),
     },
     "reopened": {
@@ -256,4 +259,48 @@ FOOTER = {
     "en": "Casedesk support. Reply to this e-mail to add a comment to the case.",
     "fr": "Support Casedesk. Répondez à ce message pour ajouter un commentaire au cas.",
     "es": "Soporte Casedesk. Responda a este correo para añadir un comentario al caso.",
+}
+
+# The satisfaction survey: the two links in the "closed" e-mail, and the page they open. Opening a
+# link only shows the page (mail scanners open links); the answer is recorded by its button (POST).
+SURVEY_PAGE: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "How did we do?",
+        "case": "Your case {number}: {subject}",
+        "good": "Good",
+        "bad": "Not good",
+        "comment": "Anything to add? (optional)",
+        "submit": "Send my answer",
+        "choose": "Choose an answer.",
+        "thanks": "Thank you: your answer is recorded.",
+        "answered": "Your answer: {rating}. You can change it below.",
+        "not_found_title": "Survey not found",
+        "not_found": "This survey link is not valid.",
+    },
+    "fr": {
+        "title": "Votre avis",
+        "case": "Votre cas {number} : {subject}",
+        "good": "Satisfait",
+        "bad": "Pas satisfait",
+        "comment": "Un commentaire ? (facultatif)",
+        "submit": "Envoyer ma réponse",
+        "choose": "Choisissez une réponse.",
+        "thanks": "Merci : votre réponse est enregistrée.",
+        "answered": "Votre réponse : {rating}. Vous pouvez la modifier ci-dessous.",
+        "not_found_title": "Enquête introuvable",
+        "not_found": "Ce lien d'enquête n'est pas valide.",
+    },
+    "es": {
+        "title": "¿Qué tal lo hicimos?",
+        "case": "Su caso {number}: {subject}",
+        "good": "Bien",
+        "bad": "Mal",
+        "comment": "¿Algo que añadir? (opcional)",
+        "submit": "Enviar mi respuesta",
+        "choose": "Elija una respuesta.",
+        "thanks": "Gracias: su respuesta ha quedado registrada.",
+        "answered": "Su respuesta: {rating}. Puede cambiarla a continuación.",
+        "not_found_title": "Encuesta no encontrada",
+        "not_found": "Este enlace de encuesta no es válido.",
+    },
 }

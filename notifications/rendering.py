@@ -8,7 +8,7 @@ from typing import Any
 from django.template import Context, Engine
 from django.template.loader import render_to_string
 
-from notifications.messages import FOOTER, MESSAGES
+from notifications.messages import FOOTER, MESSAGES, SURVEY_PAGE
 
 _ENGINE = Engine(autoescape=False)
 
@@ -32,6 +32,7 @@ def render_email(*, kind: str, language: str, context: dict[str, Any]) -> Render
         "body": body,
         "paragraphs": [p for p in body.split("\n\n") if p.strip()],
         "footer": FOOTER.get(language, FOOTER["en"]),
+        "survey": SURVEY_PAGE.get(language, SURVEY_PAGE["en"]),
         "language": language,
     }
     return RenderedEmail(

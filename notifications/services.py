@@ -13,12 +13,10 @@ import hmac
 import json
 import logging
 import time
-import urllib.request
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -33,7 +31,9 @@ from accounts.selectors import company_managers
 from cases.models import Case, CaseEvent, CaseFollower, CaseStatus, Comment
 from cases.selectors import case_follower_entitled, case_followers_to_notify
 from core.bulk import JSONBool, RandomToken, insert_from_select
+from core.errors import ValidationFailed
 from core.precompiled import PrecompiledQuery
+from notifications import outbound
 from notifications.messages import DECISIONS, REQUEST_KINDS
 from notifications.models import Notification, SatisfactionSurvey, WebhookEndpoint
 from notifications.rendering import render_email
@@ -297,7 +297,8 @@ def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) 
 DELIVERY_CHUNK = 50
 
 
-_SURVEY_PATH = ("/api/v1/surveys/", "/answer/?rating=good")
+# The survey page (notifications/views.py); the e-mail adds ?rating=good or ?rating=bad to it.
+_SURVEY_PATH = ("/surveys/", "/")
 
 
 def _survey_url(survey: SatisfactionSurvey) -> str:
@@ -545,15 +546,17 @@ def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
 
 
 def _send_webhook(notification: Notification) -> None:
+    """POST the signed event to the endpoint, checked again now (its host may resolve elsewhere than
+    at registration): a refused URL raises OutboundRefused before any connection, a redirect is a
+    failure like any other non-2xx answer."""
     endpoint = notification.webhook
     if endpoint is None or not endpoint.is_active:
         return
     body = json.dumps(notification.context, separators=(",", ":"), sort_keys=True).encode()
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(
+    status = outbound.post(
         endpoint.url,
-        data=body,
-        method="POST",
+        body=body,
         headers={
             "Content-Type": "application/json",
             "User-Agent": "Casedesk-Webhooks/1",
@@ -562,10 +565,12 @@ def _send_webhook(notification: Notification) -> None:
             "X-Casedesk-Timestamp": timestamp,
             "X-Casedesk-Signature": webhook_signature(secret=endpoint.secret, timestamp=timestamp, body=body),
         },
+        timeout=WEBHOOK_TIMEOUT_SECONDS,
     )
-    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
-        if response.status >= 300:
-            raise DeliveryError(f"HTTP {response.status}")
+    if 300 <= status < 400:
+        raise DeliveryError(f"HTTP {status}: redirect refused (webhooks are never redirected)")
+    if status >= 300:
+        raise DeliveryError(f"HTTP {status}")
 
 
 def notification_deliver(*, notification_id: int, now: datetime | None = None) -> bool:
@@ -631,25 +636,26 @@ def notification_retry(*, notification: Notification, now: datetime | None = Non
 
 
 def webhook_url_check(url: str) -> None:
-    """Webhooks go to HTTPS endpoints (plain HTTP only for hosts listed in WEBHOOK_ALLOW_HTTP_HOSTS)."""
-    from core.errors import ValidationFailed
+    """Refuse a webhook URL that could reach anything but a public HTTPS endpoint: credentials in it,
+    plain http (except WEBHOOK_ALLOW_HTTP_HOSTS), an address or a host resolving to an address that
+    is not public (notifications/outbound.py). A host that does not resolve is refused too: the
+    manager learns of a typo now rather than from failed deliveries. Sending checks again."""
+    try:
+        outbound.url_check(url)
+    except outbound.OutboundRefused as exc:
+        raise ValidationFailed(
+            exc.detail, code=exc.code, extra={"reason": exc.reason} if exc.reason else None
+        ) from exc
 
-    parts = urlsplit(url)
-    if parts.scheme == "https" or (
-        parts.scheme == "http" and parts.hostname in settings.WEBHOOK_ALLOW_HTTP_HOSTS
-    ):
-        return
-    raise ValidationFailed("Webhook URLs must use https://.", code="webhook_https_required")
 
-
-@transaction.atomic
 def webhook_register(
     *, actor: User, company: Company, url: str, event_types: list[str], now: datetime | None = None
 ) -> WebhookEndpoint:
-    """A company manager (or support manager) registers an endpoint; the secret is shown once."""
+    """A company manager (or support manager) registers an endpoint; the secret is shown once.
+    Not one transaction: the URL check resolves a host name (network I/O), and the write is one row."""
     from accounts.selectors import company_manager_check
 
-    company_manager_check(user=actor, company=company)
+    company_manager_check(user=actor, company=company)  # before the lookup: strangers learn nothing
     webhook_url_check(url)
     return WebhookEndpoint.objects.create(
         company=company, url=url, event_types=event_types, created_by=actor, created_at=now or timezone.now()

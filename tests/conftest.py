@@ -18,6 +18,9 @@ from config.celery import app as celery_app
 
 REQUIRE_SERVICES = os.environ.get("CASEDESK_REQUIRE_SERVICES") == "1"
 
+# Fixtures for outbound HTTP tests (fake_dns), usable from every test module.
+pytest_plugins = ["tests.outbound_peers"]
+
 
 def _on_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

@@ -26,6 +26,7 @@ from notifications.api.serializers import (
 )
 from notifications.inbound import inbound_email_process, parse_json, parse_mime
 from notifications.models import SatisfactionSurvey, WebhookEndpoint
+from notifications.selectors import survey_get_by_token
 from notifications.services import survey_answer, webhook_register
 
 
@@ -59,9 +60,16 @@ class WebhookListCreateApi(generics.ListAPIView):
         request=WebhookCreateInputSerializer,
         responses={
             201: WebhookCreatedOutputSerializer,
-            400: OpenApiResponse(description="`webhook_https_required`"),
+            400: OpenApiResponse(
+                description="`webhook_https_required`, `webhook_credentials_forbidden`, `webhook_url_invalid`, "
+                "`webhook_host_unresolvable`, `webhook_url_forbidden` (with `reason`: loopback, private, "
+                "link-local, multicast, reserved, unspecified, site-local, shared address space, "
+                "non-standard IP address)"
+            ),
         },
-        description="Register an HTTPS endpoint for case events. Each delivery is a JSON POST with "
+        description="Register an HTTPS endpoint for case events. The URL must carry no credentials, and "
+        "its host must resolve only to public internet addresses (checked now and before every "
+        "delivery); redirects are never followed. Each delivery is a JSON POST with "
         "`X-Casedesk-Timestamp` and `X-Casedesk-Signature: sha256=HMAC(secret, timestamp + '.' + body)`. "
         "The secret is returned once.",
     )
@@ -84,32 +92,31 @@ class WebhookListCreateApi(generics.ListAPIView):
 
 
 class SurveyAnswerApi(APIView):
-    """Answer the satisfaction survey sent when a case closed (the token in the e-mail is the key)."""
+    """The satisfaction survey sent when a case closed, for programs (the token in the e-mail is the
+    key). People answer on the page the e-mail links to (``/surveys/{token}/``); neither records on GET."""
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
 
     def _survey(self, token: str) -> SatisfactionSurvey:
-        survey = SatisfactionSurvey.objects.select_related("case").filter(token=token).first()
+        survey = survey_get_by_token(token=token)
         if survey is None:
             raise NotFound("Survey not found.")
         return survey
 
     @extend_schema(
-        operation_id="surveys_answer_from_link",
-        parameters=[OpenApiParameter("rating", str, enum=["good", "bad"], required=True)],
-        responses={200: SurveyOutputSerializer},
-        description="The one-click link in the e-mail: records the rating (answering again replaces it).",
+        operation_id="surveys_read",
+        responses={200: SurveyOutputSerializer, 404: OpenApiResponse(description="`not_found`")},
+        description="The survey and its answer so far. Reading records nothing: mail scanners open links.",
     )
     def get(self, request: Request, token: str) -> Response:
-        data = SurveyAnswerInputSerializer(data={"rating": request.query_params.get("rating", "")})
-        data.is_valid(raise_exception=True)
-        return Response(
-            SurveyOutputSerializer(survey_answer(survey=self._survey(token), **data.validated_data)).data
-        )
+        return Response(SurveyOutputSerializer(self._survey(token)).data)
 
     @extend_schema(
-        operation_id="surveys_answer", request=SurveyAnswerInputSerializer, responses=SurveyOutputSerializer
+        operation_id="surveys_answer",
+        request=SurveyAnswerInputSerializer,
+        responses={200: SurveyOutputSerializer, 404: OpenApiResponse(description="`not_found`")},
+        description="Record the rating and an optional comment (answering again replaces the answer).",
     )
     def post(self, request: Request, token: str) -> Response:
         data = SurveyAnswerInputSerializer(data=request.data)

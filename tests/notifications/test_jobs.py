@@ -66,8 +66,8 @@ def test_a_new_stay_in_verify_resolution_gets_a_new_reminder():
     assert case_auto_close_reminders_due(now=NOW + timedelta(days=15)) == [case.pk]
 
 
-def test_auto_close_notifies_and_sends_a_survey_answerable_from_the_link(
-    api_client, django_capture_on_commit_callbacks
+def test_auto_close_notifies_and_sends_a_survey_answered_on_the_page_it_links(
+    api_client, client, django_capture_on_commit_callbacks
 ):
     case = in_verify_resolution(NOW)
     mail.outbox.clear()
@@ -78,16 +78,19 @@ def test_auto_close_notifies_and_sends_a_survey_answerable_from_the_link(
     closing = [m for m in mail.outbox if "closed" in m.subject.lower() or "fermé" in m.subject]
     assert len(closing) == 1 and closing[0].to == [case.opened_by.email]
     survey = SatisfactionSurvey.objects.get(case=case)
-    link = f"/api/v1/surveys/{survey.token}/answer/?rating=good"
-    assert link in closing[0].body
+    page = f"/surveys/{survey.token}/"
+    assert f"{page}?rating=good" in closing[0].body and f"{page}?rating=bad" in closing[0].body
 
-    clicked = api_client.get(link)
+    opened = client.get(f"{page}?rating=good")  # shows the choice; records nothing
+    survey.refresh_from_db()
+    assert opened.status_code == 200 and survey.answered_at is None
+    confirmed = client.post(page, {"rating": "good"})
     changed = api_client.post(
         f"/api/v1/surveys/{survey.token}/answer/", {"rating": "bad", "comment": "Slow"}, format="json"
     )
-    bogus = api_client.get("/api/v1/surveys/nope/answer/?rating=good")
+    bogus = api_client.get("/api/v1/surveys/nope/answer/")
 
-    assert clicked.json()["rating"] == "good"
+    assert confirmed.status_code == 200
     assert (changed.json()["rating"], changed.json()["comment"]) == ("bad", "Slow")
     assert bogus.status_code == 404
 

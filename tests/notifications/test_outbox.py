@@ -254,6 +254,7 @@ def test_webhooks_are_signed_and_sent_from_the_worker(settings, django_capture_o
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     settings.WEBHOOK_ALLOW_HTTP_HOSTS = ["127.0.0.1"]
+    settings.WEBHOOK_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32"]  # the receiver is on loopback
     _Receiver.received = []
     try:
         case = CaseFactory(status=Case.Status.OPEN)
@@ -278,7 +279,8 @@ def test_webhooks_are_signed_and_sent_from_the_worker(settings, django_capture_o
     assert json.loads(body)["to_status"] == "in_progress"
 
 
-def test_webhook_registration_requires_https_and_a_manager(api_client):
+def test_webhook_registration_requires_https_and_a_manager(api_client, fake_dns):
+    fake_dns.answers["example.com"] = ["93.184.215.14"]
     company = CompanyFactory()
     manager = member(company, role=Membership.Role.MANAGER)
     api_client.force_authenticate(manager)
