@@ -222,6 +222,14 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The health endpoint must answer plain HTTP from the load balancer and compose health checks.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# --- Client addresses ---------------------------------------------------------------------------
+# How many proxies we run in front of the application, each appending to X-Forwarded-For: the client
+# is the NUM_PROXIES-th address from the right (core.net.client_ip). 0: the socket's peer, and the
+# header, which any client can write, is ignored. Throttles and login lockout both key on it.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"NUM_PROXIES must be 0 or more, got {NUM_PROXIES}.")
+
 # --- REST framework -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -236,6 +244,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # DRF's own get_ident; our throttles ask core.net.client_ip, which reads the same number.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 # Read on every request by core.throttling, so tests and operators can change them without a restart.
 THROTTLE_RATES = {
