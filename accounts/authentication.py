@@ -120,19 +120,20 @@ def credentials_authenticate(*, request: HttpRequest, username: str, password: s
     return user
 
 
-def lockout_remaining_seconds(request: HttpRequest, username: str | None) -> float | None:
-    """When the lockout ends at the latest: the cool-off after the newest failure counted against
-    the username or the address (failures during a lockout are not counted: it does not grow)."""
+def lockout_remaining_seconds(request: HttpRequest, username: str | None) -> int | None:
+    """Seconds after which the lockout has passed for sure: the cool-off after the newest failure
+    counted against the username or the address (failures during a lockout are not counted, so it
+    does not grow). django-axes counts a failure until the cool-off has fully elapsed, hence the
+    second more."""
     cool_off = get_cool_off(request)
     if cool_off is None:
         return None
     now = timezone.now()
     newest = AccessAttempt.objects.filter(
-        Q(username=username) | Q(ip_address=client_ip(request)), attempt_time__gt=now - cool_off
+        Q(username=username) | Q(ip_address=client_ip(request)), attempt_time__gte=now - cool_off
     ).aggregate(newest=Max("attempt_time"))["newest"]
-    if newest is None:
-        return cool_off.total_seconds()
-    return max((newest + cool_off - now).total_seconds(), 1.0)
+    remaining = ((newest or now) + cool_off - now).total_seconds()
+    return math.floor(remaining) + 1
 
 
 def lockout_response(
@@ -152,5 +153,5 @@ def lockout_response(
     }
     response = render(request, "admin/login_locked.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
     if remaining is not None:
-        response["Retry-After"] = str(math.ceil(remaining))
+        response["Retry-After"] = str(remaining)
     return response
