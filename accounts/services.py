@@ -23,6 +23,16 @@ from core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 Channel = AuthorizationRequest.Channel
 
 
+class SubjectNotInCompany(ValidationFailed):
+    """The user an authorisation request is about is not a member of the company. The same words
+    whether the id names nobody or someone elsewhere: who exists outside one's company is not told."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No such user in this company.", code="subject_not_in_company", extra={"field": "subject_user"}
+        )
+
+
 def _membership_state(membership: Membership) -> dict[str, Any]:
     return {"role": membership.role, "status": membership.status}
 
@@ -161,11 +171,7 @@ def authorization_request_create(
             )
     subject_membership = Membership.objects.filter(user=subject_user, company=company).first()
     if subject_membership is None:
-        raise ValidationFailed(
-            f"{subject_user} is not a member of {company}.",
-            code="subject_not_in_company",
-            extra={"field": "subject_user"},
-        )
+        raise SubjectNotInCompany()
     if kind == AuthorizationRequest.Kind.NEW_DSU:
         requested_role = Membership.Role.DSU
         if (

@@ -40,6 +40,7 @@ from accounts.selectors import (
     membership_list_for_company,
 )
 from accounts.services import (
+    SubjectNotInCompany,
     api_token_create,
     api_token_revoke,
     api_tokens_revoke_all,
@@ -214,9 +215,19 @@ class AuthorizationRequestListApi(generics.ListAPIView):
         data = AuthorizationRequestCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        subject = User.objects.filter(pk=values["subject_user"]).first()
+        case = None
+        if values.get("case") is not None:
+            # Imported here: cases builds on accounts, so accounts' modules cannot import it at load time.
+            from cases.selectors import case_get_for_user
+
+            case = case_get_for_user(user=user, case_id=values["case"])
+            company = case.company
+        else:
+            company = self._company(user, values.get("company"))
+        # Looked for among the company's members only: an id of someone elsewhere answers as one of nobody.
+        subject = User.objects.filter(pk=values["subject_user"], membership__company=company).first()
         if subject is None:
-            raise ValidationFailed("No such user in this company.", code="subject_not_in_company")
+            raise SubjectNotInCompany()
         common: dict[str, Any] = {
             "requested_by": user,
             "kind": values["kind"],
@@ -224,15 +235,11 @@ class AuthorizationRequestListApi(generics.ListAPIView):
             "requested_role": values.get("requested_role", ""),
             "reason": values.get("reason", ""),
         }
-        if values.get("case") is not None:
-            # Imported here: cases builds on accounts, so accounts' modules cannot import it at load time.
-            from cases.selectors import case_get_for_user
+        if case is not None:
             from cases.services import case_authorization_request_raise
 
-            case = case_get_for_user(user=user, case_id=values["case"])
             created = case_authorization_request_raise(case=case, **common)
         else:
-            company = self._company(user, values.get("company"))
             created = authorization_request_create(company=company, **common)
         return Response(AuthorizationRequestOutputSerializer(created).data, status=status.HTTP_201_CREATED)
 
