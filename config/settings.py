@@ -237,7 +237,7 @@ if NUM_PROXIES < 0:
 # or address out for LOGIN_COOLOFF_MINUTES after the last counted failure: refused even with the right
 # password, and failures meanwhile are not counted (an attacker cannot extend it by trying on). The
 # price of the per-username rule: anyone can lock a victim's login for the cool-off (their API tokens
-# keep working). Support managers see and clear attempts in the admin (Axes › Access attempts), or run
+# keep working). Administrators see and clear attempts in the admin (Axes › Access attempts), or run
 # `manage.py axes_reset_username <name>`.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out attempt before the password check
