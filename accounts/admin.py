@@ -4,7 +4,10 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.db import transaction
 from django.db.models import QuerySet
+from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
 from accounts.models import (
@@ -19,7 +22,11 @@ from accounts.models import (
     ProductInstance,
     User,
 )
-from accounts.services import authorization_request_approve, authorization_request_reject
+from accounts.services import (
+    api_tokens_revoke_all,
+    authorization_request_approve,
+    authorization_request_reject,
+)
 from core.admin import ReadOnlyAdmin
 from core.errors import ApplicationError
 
@@ -30,10 +37,42 @@ class MembershipInline(admin.StackedInline):
     extra = 0
 
 
+class PasswordChangeRevokingTokensForm(AdminPasswordChangeForm):
+    """The admin's password form: a new (or no) password also revokes the user's API tokens."""
+
+    def save(self, commit: bool = True) -> Any:
+        with transaction.atomic():
+            user = super().save(commit=commit)
+            if commit:
+                api_tokens_revoke_all(user=user)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("Casedesk", {"fields": ("language",)}))
     inlines = [MembershipInline]
+    change_password_form = PasswordChangeRevokingTokensForm
+
+    # A user deactivated here, or whose membership is disabled here, loses their API tokens as through
+    # the services (the token check refuses an inactive user anyway; a reactivation must not revive them).
+    def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            api_tokens_revoke_all(user=obj)
+
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        super().save_formset(request, form, formset, change)
+        disabled = any(
+            isinstance(inline.instance, Membership)
+            and "status" in inline.changed_data
+            and inline.instance.status == Membership.Status.DISABLED
+            for inline in formset.forms
+        )
+        if disabled:
+            api_tokens_revoke_all(user=form.instance)
 
 
 class EmailDomainInline(admin.TabularInline):

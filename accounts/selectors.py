@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Model, OuterRef, Q, QuerySet
+from django.utils import timezone
+from knox.models import AuthToken
 
 from accounts.models import (
     DSU_COUNTRIES,
@@ -280,3 +282,14 @@ def authorization_request_get_for_user(*, user: User, request_id: int) -> Author
     if found is None:
         raise NotFound("Authorisation request not found.")
     return found
+
+
+def api_token_list_for_user(*, user: User, current: object = None) -> QuerySet[AuthToken]:
+    """``user``'s live API tokens, newest first, each with ``current``: whether it is ``current``
+    (the token the request was made with)."""
+    current_digest = current.digest if isinstance(current, AuthToken) else ""
+    return (
+        AuthToken.objects.filter(user=user, expiry__gt=timezone.now())
+        .annotate(current=ExpressionWrapper(Q(digest=current_digest), output_field=BooleanField()))
+        .order_by("-created", "-digest")
+    )

@@ -14,12 +14,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from knox.models import AuthToken
 
 from accounts.models import AuditRecord, AuthorizationRequest, Company, Membership, User
 from accounts.selectors import active_membership_for, company_manager_check
-from core.errors import Conflict, PermissionRefused, ValidationFailed
+from core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 
 Channel = AuthorizationRequest.Channel
+
+
+class SubjectNotInCompany(ValidationFailed):
+    """The user an authorisation request is about is not a member of the company. The same words
+    whether the id names nobody or someone elsewhere: who exists outside one's company is not told."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No such user in this company.", code="subject_not_in_company", extra={"field": "subject_user"}
+        )
 
 
 def _membership_state(membership: Membership) -> dict[str, Any]:
@@ -106,6 +117,8 @@ def _apply_membership_change(
     if changed:
         membership.save(update_fields=changed)
         AuditRecord.objects.bulk_create(records)
+    if "status" in changed and new_status == Membership.Status.DISABLED:
+        api_tokens_revoke_all(user=membership.user)
     return records
 
 
@@ -119,7 +132,8 @@ def membership_update(
     channel: str = Channel.API,
     now: datetime | None = None,
 ) -> Membership:
-    """A company manager grants or removes roles, validates or disables a colleague. Audited."""
+    """A company manager grants or removes roles, validates or disables a colleague (whose API tokens
+    are then revoked). Audited."""
     now = now or timezone.now()
     if membership.company is None:
         raise ValidationFailed("Partner memberships are managed by the partner.", code="not_a_company_member")
@@ -157,11 +171,7 @@ def authorization_request_create(
             )
     subject_membership = Membership.objects.filter(user=subject_user, company=company).first()
     if subject_membership is None:
-        raise ValidationFailed(
-            f"{subject_user} is not a member of {company}.",
-            code="subject_not_in_company",
-            extra={"field": "subject_user"},
-        )
+        raise SubjectNotInCompany()
     if kind == AuthorizationRequest.Kind.NEW_DSU:
         requested_role = Membership.Role.DSU
         if (
@@ -353,9 +363,11 @@ def authorization_requests_expire(*, now: datetime | None = None, batch_size: in
 
 @transaction.atomic
 def password_reset_confirm(*, user: User, new_password: str) -> None:
-    """Set a new password after a validated reset token (validated by the caller's serializer)."""
+    """Set a new password after a validated reset token (validated by the caller's serializer) and
+    revoke every API token issued under the old one."""
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    api_tokens_revoke_all(user=user)
 
 
 def password_reset_email_send(*, user_id: int) -> bool:
@@ -377,3 +389,34 @@ def password_reset_email_send(*, user_id: int) -> bool:
         recipient_list=[user.email],
     )
     return True
+
+
+@transaction.atomic
+def api_token_create(*, user: User) -> tuple[AuthToken, str]:
+    """Issue an API token: answers the row and the secret (shown once; the row keeps its digest).
+
+    It expires ``API_TOKEN_TTL`` from now. The user's expired tokens are deleted, and of the live
+    ones only the newest ``API_TOKENS_PER_USER`` are kept: the oldest beyond that are revoked."""
+    now = timezone.now()
+    AuthToken.objects.filter(user=user, expiry__lte=now).delete()
+    token, secret = AuthToken.objects.create(user=user, expiry=settings.API_TOKEN_TTL)
+    older = AuthToken.objects.filter(user=user).exclude(digest=token.digest)
+    kept = older.order_by("-created", "-digest")[: settings.API_TOKENS_PER_USER - 1]
+    older.exclude(digest__in=kept.values("digest")).delete()
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: str) -> None:
+    """Revoke one of ``user``'s API tokens, named by its id (``token_key``); another user's is 404."""
+    deleted, _ = AuthToken.objects.filter(user=user, token_key=token_id).delete()
+    if not deleted:
+        raise NotFound("Token not found.")
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Revoke every API token of ``user`` (password reset or change, deactivation, disabled
+    membership, or the user's own request); answers how many there were."""
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return deleted

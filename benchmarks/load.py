@@ -124,11 +124,11 @@ def manage(env: dict[str, str], *args: str, stdin: str | None = None, timeout: f
 
 
 TOKENS_SCRIPT = """
-from rest_framework.authtoken.models import Token
 from accounts.models import User
+from accounts.services import api_token_create
 for name, username in {"CUSTOMER": "us.dsu", "ANALYST": "analyst"}.items():
-    token, _ = Token.objects.get_or_create(user=User.objects.get(username=username))
-    print(f"{name}={token.key}")
+    _, secret = api_token_create(user=User.objects.get(username=username))
+    print(f"{name}={secret}")
 """
 
 EXPLAIN_SCRIPT = """

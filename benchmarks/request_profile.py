@@ -330,14 +330,10 @@ def setup(database_url: str, fresh: bool) -> tuple[str, str]:
     import django
 
     django.setup()
-    from rest_framework.authtoken.models import Token
-
     from accounts.models import User
+    from accounts.services import api_token_create
 
-    tokens = [
-        Token.objects.get_or_create(user=User.objects.get(username=name))[0].key
-        for name in ("us.dsu", "analyst")
-    ]
+    tokens = [api_token_create(user=User.objects.get(username=name))[1] for name in ("us.dsu", "analyst")]
     return tokens[0], tokens[1]
 
 

@@ -77,7 +77,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -102,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # the admin's lockout page; last, as django-axes requires
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -223,10 +225,42 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The health endpoint must answer plain HTTP from the load balancer and compose health checks.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# --- Client addresses ---------------------------------------------------------------------------
+# How many proxies we run in front of the application, each appending to X-Forwarded-For: the client
+# is the NUM_PROXIES-th address from the right (core.net.client_ip). 0: the socket's peer, and the
+# header, which any client can write, is ignored. Throttles and login lockout both key on it.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"NUM_PROXIES must be 0 or more, got {NUM_PROXIES}.")
+
+# --- Login lockout (django-axes): the admin's login form and POST /api/v1/auth/token/ --------------
+# LOGIN_FAILURE_LIMIT failed logins for one username, or from one client address, lock that username
+# or address out for LOGIN_COOLOFF_MINUTES after the last counted failure: refused even with the right
+# password, and failures meanwhile are not counted (an attacker cannot extend it by trying on). The
+# price of the per-username rule: anyone can lock a victim's login for the cool-off (their API tokens
+# keep working). Administrators see and clear attempts in the admin (Axes › Access attempts), or run
+# `manage.py axes_reset_username <name>`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out attempt before the password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
+if AXES_FAILURE_LIMIT < 1 or LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be 1 or more.")
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one trips
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not wipe the counts: it would let an attacker with an account of their own clear
+# their address's failures between guesses at others'.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"  # the one rule, NUM_PROXIES included (not ipware's)
+AXES_LOCKOUT_CALLABLE = "accounts.authentication.lockout_response"
+
 # --- REST framework -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.authentication.TokenAuthentication",  # DRF's, with the membership in the same query
+        "accounts.authentication.TokenAuthentication",  # knox's, with the membership in the same query
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -237,7 +271,24 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # DRF's own get_ident; our throttles ask core.net.client_ip, which reads the same number.
+    "NUM_PROXIES": NUM_PROXIES,
 }
+# API tokens (django-rest-knox, accounts.authentication): stored as SHA-512 digests, expiring
+# API_TOKEN_TTL_HOURS after they are issued; use does not extend them (no auto-refresh: a stolen token
+# dies on schedule however busy it is kept). A user keeps at most API_TOKENS_PER_USER live tokens:
+# a new one revokes the oldest beyond that.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 10)
+API_TOKENS_PER_USER = env_int("API_TOKENS_PER_USER", 10)
+if API_TOKEN_TTL_HOURS < 1 or API_TOKENS_PER_USER < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_HOURS and API_TOKENS_PER_USER must be 1 or more.")
+API_TOKEN_TTL = timedelta(hours=API_TOKEN_TTL_HOURS)
+REST_KNOX = {
+    "TOKEN_TTL": API_TOKEN_TTL,
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",  # the scheme clients already send
+}
+
 # Read on every request by core.throttling, so tests and operators can change them without a restart.
 THROTTLE_RATES = {
     "anon": env_str("THROTTLE_ANON_RATE", "60/min"),

@@ -16,6 +16,7 @@ mkdir -p "$REPORT_DIR"
 
 export DEBUG=0 SECRET_KEY=${SECRET_KEY:-contract-fuzzing-only} ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 \
   SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 THROTTLE_ANON_RATE=1000000/min THROTTLE_USER_RATE=1000000/min \
+  LOGIN_FAILURE_LIMIT=1000000 \
   EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend WHITENOISE_USE_FINDERS=1 \
   INBOUND_EMAIL_SECRET=fuzz-inbound-secret MEDIA_ROOT="$REPORT_DIR/media" \
   PRECOMPILED_QUERIES_CHECK=1
@@ -30,9 +31,14 @@ GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null || true' EXIT
 
 status=0
-for actor in CUSTOMER PARTNER ANALYST; do
+# Revoking tokens would end an actor's own session halfway through its run: those operations are
+# fuzzed by TOKEN_OWNER, a user of their own, and only they.
+REVOKING='^auth_tokens_revoke'
+for actor in CUSTOMER PARTNER ANALYST TOKEN_OWNER; do
+  if [ "$actor" = TOKEN_OWNER ]; then SELECT=(--include-operation-id-regex "$REVOKING");
+  else SELECT=(--exclude-operation-id-regex "$REVOKING"); fi
   echo "== schemathesis as $actor ($EXAMPLES examples per operation)"
-  .venv/bin/schemathesis run "http://127.0.0.1:$PORT/api/schema/" \
+  .venv/bin/schemathesis run "http://127.0.0.1:$PORT/api/schema/" "${SELECT[@]}" \
     --wait-for-schema 30 \
     --checks all \
     --max-examples "$EXAMPLES" \

@@ -7,14 +7,14 @@ Run with ``python manage.py shell < scripts/fuzz_setup.py`` after ``migrate`` an
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from accounts.models import AuthorizationRequest, Company, ProductInstance, User
-from accounts.services import authorization_request_create
+from accounts.services import api_token_create, authorization_request_create
 from cases.models import ApplicationArea, Attachment, CaseReason, EscalationRequest
 from cases.services import attachment_add, case_create, comment_create, escalation_request
 
-actors = {"CUSTOMER": "us.dsu", "PARTNER": "partner.west", "ANALYST": "analyst"}
+# TOKEN_OWNER fuzzes the token-revoking operations, which would end the other actors' sessions.
+actors = {"CUSTOMER": "us.dsu", "PARTNER": "partner.west", "ANALYST": "analyst", "TOKEN_OWNER": "us.manager"}
 customer = User.objects.get(username="us.dsu")
 company = Company.objects.get(pk=1)
 if not company.cases.exists():
@@ -56,5 +56,5 @@ live = {
 for name, value in live.items():
     print(f"{name}={value}")
 for name, username in actors.items():
-    token, _ = Token.objects.get_or_create(user=User.objects.get(username=username))
-    print(f"{name}={token.key}")
+    _, secret = api_token_create(user=User.objects.get(username=username))
+    print(f"{name}={secret}")

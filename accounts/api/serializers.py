@@ -176,3 +176,20 @@ class PasswordResetConfirmInputSerializer(InputSerializer):
             )
         validate_password(attrs["new_password"], user)
         return {"user": user, "new_password": attrs["new_password"]}
+
+
+class TokenObtainInputSerializer(InputSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenObtainOutputSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`. Shown only here.")
+    expiry = serializers.DateTimeField(help_text="The token stops working then (API_TOKEN_TTL_HOURS).")
+
+
+class ApiTokenOutputSerializer(serializers.Serializer):
+    id = serializers.CharField(source="token_key", help_text="The token's first characters: its name here.")
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField()
+    current = serializers.BooleanField(help_text="The token this request was made with.")

@@ -1,8 +1,27 @@
-from django.urls import path
+from django.urls import path, register_converter
+from knox.settings import CONSTANTS
 
 from accounts.api import views
 
+
+class TokenIdConverter:
+    """A token's id: its first characters (knox's ``token_key``), lowercase hex."""
+
+    regex = f"[0-9a-f]{{{CONSTANTS.TOKEN_KEY_LENGTH}}}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(TokenIdConverter, "token_id")
+
 urlpatterns = [
+    path("auth/token/", views.TokenObtainApi.as_view(), name="auth-token"),
+    path("auth/tokens/", views.ApiTokenListApi.as_view(), name="auth-token-list"),
+    path("auth/tokens/<token_id:token_id>/", views.ApiTokenDetailApi.as_view(), name="auth-token-detail"),
     path("me/", views.MeApi.as_view(), name="me"),
     path(
         "auth/password-reset/confirm/", views.PasswordResetConfirmApi.as_view(), name="password-reset-confirm"

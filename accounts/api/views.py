@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import (
+    ApiTokenOutputSerializer,
     AuthorizationRequestCreateInputSerializer,
     AuthorizationRequestDecisionInputSerializer,
     AuthorizationRequestOutputSerializer,
@@ -21,11 +22,15 @@ from accounts.api.serializers import (
     MeOutputSerializer,
     PartnerScopeQuerySerializer,
     PasswordResetConfirmInputSerializer,
+    TokenObtainInputSerializer,
+    TokenObtainOutputSerializer,
 )
+from accounts.authentication import credentials_authenticate
 from accounts.models import AuthorizationRequest, Company, Membership, User
 from accounts.selectors import (
     PartnerScope,
     acting_for_company_refusal,
+    api_token_list_for_user,
     authorization_request_get_for_user,
     authorization_request_list_for_user,
     company_get_for_user,
@@ -35,6 +40,10 @@ from accounts.selectors import (
     membership_list_for_company,
 )
 from accounts.services import (
+    SubjectNotInCompany,
+    api_token_create,
+    api_token_revoke,
+    api_tokens_revoke_all,
     authorization_request_approve,
     authorization_request_create,
     authorization_request_reject,
@@ -205,9 +214,19 @@ class AuthorizationRequestListApi(generics.ListAPIView):
         data = AuthorizationRequestCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        subject = User.objects.filter(pk=values["subject_user"]).first()
+        case = None
+        if values.get("case") is not None:
+            # Imported here: cases builds on accounts, so accounts' modules cannot import it at load time.
+            from cases.selectors import case_get_for_user
+
+            case = case_get_for_user(user=user, case_id=values["case"])
+            company = case.company
+        else:
+            company = self._company(user, values.get("company"))
+        # Looked for among the company's members only: an id of someone elsewhere answers as one of nobody.
+        subject = User.objects.filter(pk=values["subject_user"], membership__company=company).first()
         if subject is None:
-            raise ValidationFailed("No such user in this company.", code="subject_not_in_company")
+            raise SubjectNotInCompany()
         common: dict[str, Any] = {
             "requested_by": user,
             "kind": values["kind"],
@@ -215,15 +234,11 @@ class AuthorizationRequestListApi(generics.ListAPIView):
             "requested_role": values.get("requested_role", ""),
             "reason": values.get("reason", ""),
         }
-        if values.get("case") is not None:
-            # Imported here: cases builds on accounts, so accounts' modules cannot import it at load time.
-            from cases.selectors import case_get_for_user
+        if case is not None:
             from cases.services import case_authorization_request_raise
 
-            case = case_get_for_user(user=user, case_id=values["case"])
             created = case_authorization_request_raise(case=case, **common)
         else:
-            company = self._company(user, values.get("company"))
             created = authorization_request_create(company=company, **common)
         return Response(AuthorizationRequestOutputSerializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -317,4 +332,65 @@ class PasswordResetConfirmApi(APIView):
         password_reset_confirm(
             user=data.validated_data["user"], new_password=data.validated_data["new_password"]
         )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenObtainApi(APIView):
+    """Exchange a username and password for an API token (``Authorization: Token <key>``)."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=TokenObtainInputSerializer,
+        responses={
+            200: TokenObtainOutputSerializer,
+            400: OpenApiResponse(
+                description="`invalid` (`errors.non_field_errors` code `authorization`): wrong username or "
+                "password, or a deactivated account, all alike."
+            ),
+            429: OpenApiResponse(
+                description="`login_locked`: too many failed logins for the username or from the address "
+                "(`LOGIN_FAILURE_LIMIT` within `LOGIN_COOLOFF_MINUTES`), the right password included, "
+                "with `Retry-After`; or `throttled`."
+            ),
+        },
+        description="A new token, valid for `API_TOKEN_TTL_HOURS` (not extended by use). Each call issues "
+        "another; a user keeps the newest `API_TOKENS_PER_USER`.",
+    )
+    def post(self, request: Request) -> Response:
+        data = TokenObtainInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = credentials_authenticate(request=request._request, **data.validated_data)
+        token, secret = api_token_create(user=user)
+        return Response(TokenObtainOutputSerializer({"token": secret, "expiry": token.expiry}).data)
+
+
+class ApiTokenListApi(APIView):
+    """The caller's own API tokens: list them, or revoke them all."""
+
+    @extend_schema(operation_id="auth_tokens_list", responses={200: ApiTokenOutputSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        tokens = api_token_list_for_user(user=_user(request), current=request.auth)
+        return Response(ApiTokenOutputSerializer(tokens, many=True).data)
+
+    @extend_schema(
+        operation_id="auth_tokens_revoke_all",
+        responses={204: None},
+        description="Revoke every token of the caller, the one of this request included.",
+    )
+    def delete(self, request: Request) -> Response:
+        api_tokens_revoke_all(user=_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenDetailApi(APIView):
+    @extend_schema(
+        operation_id="auth_tokens_revoke",
+        responses={204: None, 404: OpenApiResponse(description="`not_found`: no such token of yours.")},
+        description="Revoke one of the caller's tokens, by the `id` the list shows.",
+    )
+    def delete(self, request: Request, token_id: str) -> Response:
+        api_token_revoke(user=_user(request), token_id=token_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -607,9 +607,14 @@ class CaseAssignApi(_CaseScopedApi):
         assignee_id = data.validated_data["assignee"]
         assignee = None
         if assignee_id is not None:
-            assignee = User.objects.filter(pk=assignee_id).first()
-            if assignee is None:
-                raise ValidationFailed("No such analyst.", code="assignee_not_staff")
+            # Only active staff are looked for, and anyone else answers as nobody does: the reply
+            # never tells whether an id names a customer somewhere. Non-staff callers are refused by
+            # the service whatever the id.
+            assignee = User.objects.filter(pk=assignee_id, is_staff=True, is_active=True).first()
+            if assignee is None and user.is_staff:
+                raise ValidationFailed(
+                    "Cases are assigned to active support staff.", code="assignee_not_staff"
+                )
         case = case_assign(case=self.get_case(), actor=user, assignee=assignee)
         return Response(_case_detail(case_detail_get_for_user(user=user, case_id=case.pk), user))
 

@@ -1,8 +1,7 @@
 from django.urls import path
 
-from core.api.views import ApiRootApi, TokenObtainApi
+from core.api.views import ApiRootApi
 
 urlpatterns = [
     path("", ApiRootApi.as_view(), name="api-root"),
-    path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
 ]

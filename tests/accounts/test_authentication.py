@@ -1,11 +1,11 @@
-"""Token authentication: DRF's rules, with the caller's membership read in the same query."""
+"""Token authentication: knox's tokens, with the caller's membership read in the same query."""
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Membership
 from accounts.selectors import membership_for
+from accounts.services import api_token_create
 from tests.factories import (
     AnalystFactory,
     CaseFactory,
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _auth(user):
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=user).key}"}
+    return {"HTTP_AUTHORIZATION": f"Token {api_token_create(user=user)[1]}"}
 
 
 def test_a_customer_request_reads_token_user_and_membership_in_one_query(
@@ -48,7 +48,8 @@ def test_the_preloaded_membership_is_the_one_the_selector_would_read(django_asse
 
     establishment = PartnerEstablishmentFactory()
     for user in (member(CompanyFactory()), partner_user(establishment), AnalystFactory(), UserFactory()):
-        authenticated, _ = TokenAuthentication().authenticate_credentials(Token.objects.create(user=user).key)
+        secret = api_token_create(user=user)[1]
+        authenticated, _ = TokenAuthentication().authenticate_credentials(secret.encode())
         expected = membership_for(type(user).objects.get(pk=user.pk))
 
         with django_assert_num_queries(0):
