@@ -298,7 +298,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, touching beat's liveness file on each pass (core/liveness.py).
+CELERY_BEAT_SCHEDULER = "core.beat_scheduler:LivenessDatabaseScheduler"
+# Worker and beat touch their liveness file this often; scripts/healthcheck.py allows several misses.
+LIVENESS_INTERVAL_SECONDS = env_int("LIVENESS_INTERVAL_SECONDS", 10)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # Absolute base of links in e-mails.
