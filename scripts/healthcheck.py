@@ -64,7 +64,9 @@ def check_liveness(process: str, max_age: float) -> tuple[bool, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("process", choices=["web", "worker", "beat"])
     parser.add_argument("url", nargs="?", default=DEFAULT_URL, help="web only")
     parser.add_argument("--timeout", type=float, default=5.0, help="web: seconds to wait for the answer")
