@@ -394,7 +394,7 @@ def main() -> int:
 
     args.batch_size = args.batch_size or AUTO_CLOSE_BATCH
     call_command("migrate", "--noinput", verbosity=0)
-    call_command("demo_load", verbosity=0)
+    call_command("demo_load", no_cases=True, verbosity=0)
     flush_broker()
 
     emit("# Auto-close of due cases: service vs plain SQL (PostgreSQL)")

@@ -9,7 +9,7 @@ contain "bench"):
 
 What one run does:
 
-1. Drops and creates the database, ``manage.py migrate`` and ``manage.py demo_load`` with the same
+1. Drops and creates the database, ``manage.py migrate`` and ``manage.py demo_load --no-cases`` with the same
    production-like environment as ``scripts/contract_fuzz.sh`` (DEBUG=0, a SECRET_KEY, e-mail to
    locmem, throttling on with very high rates), plus Redis for the broker (db 5, nothing consumes
    it), the result backend (db 6) and the cache holding the throttle counters (db 7), and
@@ -684,12 +684,12 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_term)
 
     print(
-        f"== database {urlsplit(args.database_url).path.lstrip('/')}: drop, create, migrate, demo_load",
+        f"== database {urlsplit(args.database_url).path.lstrip('/')}: drop, create, migrate, demo_load --no-cases",
         flush=True,
     )
     recreate_database(args.database_url)
     manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "demo_load", "-v0")
+    manage(env, "demo_load", "--no-cases", "-v0")
     tokens = dict(
         line.split("=", 1) for line in manage(env, "shell", stdin=TOKENS_SCRIPT).splitlines() if "=" in line
     )

@@ -324,7 +324,7 @@ def setup(database_url: str, fresh: bool) -> tuple[str, str]:
     if fresh:
         load.recreate_database(database_url)
     load.manage(env, "migrate", "--noinput", "-v0")
-    load.manage(env, "demo_load", "-v0")
+    load.manage(env, "demo_load", "--no-cases", "-v0")
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django

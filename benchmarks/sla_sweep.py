@@ -204,7 +204,7 @@ def main() -> int:
     from sla.services import sla_timers_sweep
 
     call_command("migrate", "--noinput", verbosity=0)
-    call_command("demo_load", verbosity=0)
+    call_command("demo_load", no_cases=True, verbosity=0)
     flush_broker()
     now = timezone.now()
     started = time.perf_counter()

@@ -4,11 +4,15 @@ import os
 
 from celery import Celery
 
+from core.liveness import WorkerLiveness
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("casedesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The worker's liveness file for its container health check (core/liveness.py).
+app.steps["consumer"].add(WorkerLiveness)
 
 
 def _ensure_filesystem_broker_folders() -> None:

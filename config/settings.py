@@ -221,6 +221,9 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# Trusted because gunicorn is reachable only through the proxy, which always sets X-Forwarded-Proto
+# itself (deploy/Caddyfile; web publishes no port in docker-compose.yml). Serving gunicorn to clients
+# directly would let any of them claim HTTPS: put another proxy in front only if it overwrites it too.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The health endpoint must answer plain HTTP from the load balancer and compose health checks.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
@@ -350,7 +353,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, touching beat's liveness file on each pass (core/liveness.py).
+CELERY_BEAT_SCHEDULER = "core.beat_scheduler:LivenessDatabaseScheduler"
+# Worker and beat touch their liveness file this often; scripts/healthcheck.py allows several misses.
+LIVENESS_INTERVAL_SECONDS = env_int("LIVENESS_INTERVAL_SECONDS", 10)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # Absolute base of links in e-mails.

@@ -35,3 +35,23 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 4, "Friday"
     SATURDAY = 5, "Saturday"
     SUNDAY = 6, "Sunday"
+
+
+class ReferenceSeed(models.Model):
+    """A reference-data row (``fixtures/reference/``) that ``bootstrap`` has offered to this database.
+
+    Each row is offered once: whatever an operator does to it afterwards (edits, deletes) stands, and a
+    release that ships a new reference row still gets it created on the next ``bootstrap``.
+    """
+
+    class Outcome(models.TextChoices):
+        CREATED = "created", "Created"
+        FOUND = "found", "Already there"  # e.g. loaded by loaddata before this ledger existed
+        SKIPPED = "skipped", "Not created"  # it refers to a row since deleted, or collides with one
+
+    key = models.CharField(max_length=200, unique=True, help_text="<app_label>.<model>:<primary key>")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    seeded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.outcome})"

@@ -179,7 +179,7 @@ def test_manager_marks_an_analyst_available(client, manager):
     [(1, USCompanyFactory, "Hello "), (4, CompanyFactory, "Bonjour "), (7, CompanyFactory, "Hola ")],
 )
 def test_seeded_canned_responses_render_in_each_language(pk, company, greeting):
-    call_command("loaddata", "fixtures/05_canned_responses.json", verbosity=0)
+    call_command("loaddata", "fixtures/reference/05_canned_responses.json", verbosity=0)
     case = CaseFactory(company=company())
 
     text = canned_response_render(canned=CannedResponse.objects.get(pk=pk), case=case)

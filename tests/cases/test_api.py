@@ -406,7 +406,7 @@ def test_case_detail_serializer_reads_the_catalogue_rows_without_the_annotations
 def seeded(db):
     from django.core.management import call_command
 
-    call_command("demo_load", verbosity=0)  # the SLA policy, calendars and priority matrix
+    call_command("bootstrap", verbosity=0)  # the SLA policy, calendars and priority matrix
 
 
 def _production_case_as_dsu(api_client):

@@ -119,7 +119,7 @@ def test_placeholders_fit_small_integer_columns(settings: Any) -> None:
     compiles to "no rows" (Django's overflow rule; SQLite has no such ranges), which would hold for
     every later value."""
     settings.PRECOMPILED_QUERIES_CHECK = False
-    call_command("demo_load", verbosity=0)  # the seeded policy: targets in every band
+    call_command("bootstrap", verbosity=0)  # the seeded policy: targets in every band
     query = PrecompiledQuery("test: band")
     assert SlaTarget.objects.filter(sla_band=1).exists()
     for band in (1, 2, 3):

@@ -55,7 +55,7 @@ class DiesOnThirdBackend(BaseEmailBackend):
 def test_case_creation_writes_and_delivers_a_localised_auto_response(
     api_client, django_capture_on_commit_callbacks
 ):
-    call_command("demo_load", verbosity=0)
+    call_command("bootstrap", verbosity=0)
     company = CompanyFactory(language="fr", time_zone="Europe/Paris")
     from tests.factories import ProductInstanceFactory
 

@@ -31,7 +31,7 @@ IMPACT = {"P1": ("organisation", "high"), "P2": ("organisation", "medium"), "P3"
 
 @pytest.fixture(autouse=True)
 def seeded_policy(db):
-    call_command("demo_load", verbosity=0)  # the seeded policy, calendars and priority matrix
+    call_command("bootstrap", verbosity=0)  # the seeded policy, calendars and priority matrix
 
 
 def open_case(*, at, band=2, priority="P2", company=None, environment="production"):
@@ -307,7 +307,7 @@ def test_policies_endpoint_lists_the_policy_in_force(api_client):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_mark_each_timer_once():
-    call_command("demo_load", verbosity=0)  # the seeded policy, calendars and priority matrix
+    call_command("bootstrap", verbosity=0)  # the seeded policy, calendars and priority matrix
     cases = [open_case(at=MONDAY_9_PARIS, band=3, priority="P2") for _ in range(20)]
     at = datetime(2026, 6, 1, 12, 0, tzinfo=PARIS)  # past every due instant (11:00)
 

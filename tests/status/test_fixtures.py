@@ -9,8 +9,8 @@ from status.selectors import product_status_list
 
 @pytest.mark.django_db
 def test_seeded_windows_load_twice_without_duplicates_and_match_the_spec():
-    call_command("demo_load", verbosity=0)
-    call_command("demo_load", verbosity=0)
+    call_command("bootstrap", verbosity=0)
+    call_command("bootstrap", verbosity=0)
 
     assert MaintenanceWindow.objects.count() == 2
     financials, intelligent_time = MaintenanceWindow.objects.order_by("pk")
