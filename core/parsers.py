@@ -4,8 +4,9 @@ DRF's own parser lets through what later breaks the request with a 500: nesting 
 exhaust the interpreter's stack (``RecursionError``), lone UTF-16 surrogates (``"\\ud800"``: valid
 JSON escapes that no UTF-8 encoder, database or renderer accepts), numbers too large to be finite
 (``1e400`` parses as infinity, which the renderer refuses). This parser refuses those as it parses,
-and also bounds how deep a document may nest (``REQUEST_JSON_MAX_DEPTH``) and how large an integer
-may be (a signed 64-bit value, like every integer column).
+and bounds how deep a document may nest (``REQUEST_JSON_MAX_DEPTH``). Integers too large for a
+column stay well-formed JSON: the input serializers refuse them per field (``core.api.serializers``),
+and Python refuses those of more than 4,300 digits while parsing.
 
 It reads the body itself, at most the view's limit (``core.limits``): DRF hands its own
 ``JSONParser`` (and subclasses) ``request.body``, which Django caps at ``DATA_UPLOAD_MAX_MEMORY_SIZE``
@@ -29,10 +30,6 @@ from core.limits import request_body_max_bytes, request_too_large
 # DRF 3.18's charset check (text encodings only), newer than its type stubs.
 get_encoding: Callable[[Mapping[str, Any]], str] = getattr(parsers, "get_encoding")  # noqa: B009
 
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-# len(str(INT64_MIN)): longer digit strings are out of range without converting them.
-_INT64_DIGITS = 20
-
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
@@ -42,15 +39,6 @@ def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise ValueError(f"the number {text[:40]} is too large")
-    return value
-
-
-def _int64(text: str) -> int:
-    if len(text) > _INT64_DIGITS:
-        raise ValueError(f"the integer {text[:40]}… is out of range")
-    value = int(text)
-    if not INT64_MIN <= value <= INT64_MAX:
-        raise ValueError(f"the integer {text} is out of range")
     return value
 
 
@@ -106,7 +94,6 @@ class JSONParser(BaseParser):
                 raw.decode(encoding),
                 parse_constant=_refuse_constant,
                 parse_float=_finite_float,
-                parse_int=_int64,
             )
         except RecursionError:
             raise ParseError(f"JSON parse error - nested deeper than {max_depth} levels.") from None
