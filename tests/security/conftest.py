@@ -3,6 +3,8 @@ clients are (a token from the token endpoint), and no throttling."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -51,7 +53,7 @@ def assert_json_4xx(response, status: int | None = None) -> dict:
     if status is not None:
         assert response.status_code == status, (response.status_code, response.content[:300])
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
-    body = response.json()
+    body = json.loads(response.content)
     assert isinstance(body.get("code"), str) and body["code"], body
     assert isinstance(body.get("detail"), str) and body["detail"], body
     return body

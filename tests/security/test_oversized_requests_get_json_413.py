@@ -19,11 +19,13 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import encode_multipart
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Case
+from core.views import api_bad_request
 from tests.factories import AnalystFactory, CaseFactory
 from tests.security.conftest import PASSWORD, assert_json_4xx
 
@@ -216,22 +218,50 @@ def test_a_file_just_over_attachment_max_bytes_is_file_too_large(
 # --- The admin: HTML pages, never a 5xx -------------------------------------------------------
 
 
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data; boundary=BoUnDaRy"
+
+
 @pytest.mark.parametrize(
-    ("body", "status"),
+    ("content_type", "body", "status"),
     [
-        (b"username=" + b"a" * LIMIT, 413),  # our limit, before the CSRF check reads the form
-        ("&".join(f"f{i}=1" for i in range(51)).encode(), 400),  # Django's own refusal
+        (FORM, b"username=" + b"a" * LIMIT, 413),  # our limit, before the CSRF check reads the form
+        (FORM, "&".join(f"f{i}=1" for i in range(51)).encode(), 400),  # Django's own refusals
+        (
+            MULTIPART,
+            encode_multipart("BoUnDaRy", {f"f{i}": SimpleUploadedFile(f"{i}.log", b"x") for i in range(4)}),
+            400,
+        ),
+        ("multipart/form-data", b"--x\r\n", 400),  # no boundary
     ],
-    ids=["oversized", "too many fields"],
+    ids=["oversized", "too many fields", "too many files", "malformed multipart"],
 )
 @pytest.mark.parametrize("path", ["/admin/login/", "/admin/cases/case/"])
-def test_the_admin_refuses_oversized_forms_with_a_4xx_page(client, small_limits, path, body, status):
+def test_the_admin_refuses_oversized_forms_with_a_4xx_page(
+    client, small_limits, path, content_type, body, status
+):
     client.force_login(AnalystFactory())
 
-    response = client.generic("POST", path, body, content_type="application/x-www-form-urlencoded")
+    response = client.generic("POST", path, body, content_type=content_type)
 
     assert response.status_code == status
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("exception", "code", "limit"),
+    [
+        (RequestDataTooBig(), "request_too_large", ("max_bytes", LIMIT)),
+        (TooManyFieldsSent(), "too_many_fields", ("max_fields", 50)),
+        (TooManyFilesSent(), "too_many_files", ("max_files", 3)),
+    ],
+)
+def test_djangos_refusals_outside_a_view_are_a_json_413_too(rf, small_limits, exception, code, limit):
+    # Django's handler400 (config.urls) for a refusal raised by middleware reading the request.
+    response = api_bad_request(rf.post("/api/v1/cases/"), exception)
+
+    body = assert_json_4xx(response, 413)
+    assert (body["code"], body[limit[0]]) == (code, limit[1])
 
 
 # --- Through a real server --------------------------------------------------------------------

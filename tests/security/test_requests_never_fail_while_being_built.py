@@ -172,3 +172,10 @@ def test_djangos_own_handler_still_fails_on_these_requests(wsgi, settings):
             query="&".join(f"f{i}=1" for i in range(51)),
             content_type="text/plain; charset=utf-8",
         )
+
+
+def test_a_host_not_allowed_is_a_json_400_on_api_paths(client):
+    response = client.get("/api/v1/status/", HTTP_HOST="evil.example")
+
+    assert (response.status_code, response["Content-Type"]) == (400, "application/json")
+    assert response.json()["code"] == "bad_request"
