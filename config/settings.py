@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "rest_framework",
     "knox",
     "axes",
@@ -93,16 +95,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.QueryCountMiddleware",  # outermost, so the count covers every layer
-    "core.middleware.QueryStringGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Response headers (README: Security headers). Above every middleware that may answer early,
+    # so those answers carry them too.
+    "core.middleware.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.ApiNoStoreMiddleware",
+    # Refusals of requests the API cannot mean, before anything parses them.
+    "core.middleware.QueryStringGuardMiddleware",
+    "core.middleware.RequestBodyLimitMiddleware",  # at process_view: before CsrfViewMiddleware reads a form
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # the admin's lockout page; last, as django-axes requires
 ]
 
@@ -227,6 +235,44 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The health endpoint must answer plain HTTP from the load balancer and compose health checks.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Django's defaults, stated because tests/security/test_security_headers.py holds them.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp; core.middleware.ContentSecurityPolicyMiddleware). HTML pages
+# (admin, API docs) run only their own static scripts and styles, or inline ones carrying the
+# request's nonce; nothing may frame them, embed plugins or rebase their links.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],  # the admin's and Swagger UI's inline SVG icons
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Every other answer (API JSON, schema, feeds, calendars, downloads) loads nothing and is not framed.
+CONTENT_SECURITY_POLICY_NON_HTML = {"DIRECTIVES": {"default-src": [NONE], "frame-ancestors": [NONE]}}
+
+# --- Request limits (core.limits; README: API conventions) ------------------------------------
+# Largest request body of any endpoint that does not declare its own (the attachment upload adds
+# ATTACHMENT_MAX_BYTES); larger ones get 413 request_too_large before the body is read. It is also
+# Django's cap on the non-file part of a form, so the two agree.
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# Form fields (and query parameters) and files per request; more get 413 too_many_fields /
+# too_many_files (400 too_many_parameters for a query string).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("REQUEST_MAX_FIELDS", 1000)
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("REQUEST_MAX_FILES", 10)
+# Uploaded files larger than this are streamed to a temporary file instead of held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# JSON bodies may nest this many objects/arrays deep; deeper ones are a 400 parse_error.
+REQUEST_JSON_MAX_DEPTH = env_int("REQUEST_JSON_MAX_DEPTH", 32)
 
 # --- Client addresses ---------------------------------------------------------------------------
 # How many proxies we run in front of the application, each appending to X-Forwarded-For: the client
@@ -270,6 +316,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["core.throttling.AnonThrottle", "core.throttling.UserThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["core.api.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",  # bounded, and refuses what would break the request later
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "core.exception_handler.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),

@@ -6,12 +6,14 @@ import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousMultipartForm, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ApplicationError
+from core.limits import refusal_for
 
 
 def _field_errors(detail: Any) -> Any:
@@ -38,6 +40,14 @@ def _validation_summary(errors: dict[str, Any] | list[Any]) -> str:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    # Django's refusals while reading a request (it would answer them with its HTML 400 page).
+    if (refusal := refusal_for(exc)) is not None:
+        exc = refusal
+    elif isinstance(exc, SuspiciousMultipartForm):
+        exc = exceptions.ParseError(f"Multipart form parse error - {exc}")
+    elif isinstance(exc, SuspiciousOperation):  # its message may name server paths: not echoed
+        exc = ApplicationError("The request was refused as malformed.", code="bad_request")
+
     if isinstance(exc, ApplicationError):
         body = {"code": exc.code, "detail": exc.detail, **exc.extra}
         return Response(body, status=exc.status_code)

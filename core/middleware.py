@@ -1,14 +1,24 @@
-"""Query counting for benchmarks: with ``QUERY_COUNT_HEADER`` on, every response says how many SQL
-queries it ran (``X-Query-Count``), so load tests can report queries per request from outside."""
+"""The project's middleware: query counting for benchmarks, refusals of requests the API cannot mean
+(query strings, oversized bodies), and the response headers every answer carries (content security
+policy, no storing of what an authenticated caller was told)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.utils.html import escape
+
+from core.limits import request_body_max_bytes
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
 
 
 class QueryCountMiddleware:
@@ -37,23 +47,124 @@ REPEATABLE_QUERY_PARAMETERS = frozenset({"status", "priority"})
 
 class QueryStringGuardMiddleware:
     """API query strings the schema cannot mean are refused up front with the JSON error contract:
-    a NUL character (no database can store it), or a single-valued parameter given several times."""
+    a NUL character (no database can store it), a single-valued parameter given several times, or
+    more parameters than ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` (Django's own refusal is an HTML 400)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith("/api/"):
+        if _is_api(request):
             problem = self._problem(request)
             if problem is not None:
-                return JsonResponse({"code": problem[0], "detail": problem[1]}, status=400)
+                return JsonResponse(problem, status=400)
         return self.get_response(request)
 
     @staticmethod
-    def _problem(request: HttpRequest) -> tuple[str, str] | None:
-        for name, values in request.GET.lists():
+    def _problem(request: HttpRequest) -> dict[str, Any] | None:
+        try:
+            parameters = request.GET.lists()
+        except TooManyFieldsSent:
+            limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+            return {
+                "code": "too_many_parameters",
+                "detail": f"The query string has more than the {limit:,} parameters an endpoint accepts.",
+                "max_parameters": limit,
+            }
+        for name, values in parameters:
             if "\x00" in name or any("\x00" in value for value in values):
-                return "invalid_characters", "Query parameters must not contain NUL characters."
+                return {
+                    "code": "invalid_characters",
+                    "detail": "Query parameters must not contain NUL characters.",
+                }
             if len(values) > 1 and name not in REPEATABLE_QUERY_PARAMETERS:
-                return "repeated_parameter", f"The query parameter '{name}' may be given only once."
+                return {
+                    "code": "repeated_parameter",
+                    "detail": f"The query parameter '{name}' may be given only once.",
+                }
         return None
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # Django reads no body then either
+
+
+class RequestBodyLimitMiddleware:
+    """A request whose declared ``Content-Length`` exceeds its endpoint's limit (``core.limits``) is
+    refused with 413 before any of its body is read: JSON ``request_too_large`` with ``max_bytes`` on
+    API paths, a short HTML page elsewhere (the admin). Under WSGI the body cannot be longer than
+    ``Content-Length`` (Django reads no further), so this bounds every parser, the raw ones included.
+    It runs at ``process_view``, when the endpoint is known, and before ``CsrfViewMiddleware`` reads
+    a form."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        length = _declared_length(request)
+        if length == 0:
+            return None
+        limit = request_body_max_bytes(view_func)
+        if length <= limit:
+            return None
+        detail = f"The request body is larger than the {limit:,} bytes this endpoint accepts."
+        if _is_api(request):
+            return JsonResponse(
+                {"code": "request_too_large", "detail": detail, "max_bytes": limit}, status=413
+            )
+        return HttpResponse(
+            f'<!doctype html><html lang="en"><head><title>Request too large (413)</title></head>'
+            f"<body><h1>Request too large (413)</h1><p>{escape(detail)}</p></body></html>",
+            status=413,
+        )
+
+
+class ApiNoStoreMiddleware:
+    """``Cache-Control: no-store`` on every API answer to a request that presents credentials (a token
+    in ``Authorization``, or the session cookie), errors included: what one caller was told must not
+    be kept by a browser or a shared cache and shown to another. Anonymous answers (the status page,
+    the support directory without a login) keep whatever caching their views chose."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if _is_api(request) and self._presents_credentials(request):
+            response["Cache-Control"] = "no-store"
+        return response
+
+    @staticmethod
+    def _presents_credentials(request: HttpRequest) -> bool:
+        if "HTTP_AUTHORIZATION" in request.META or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return True
+        user = getattr(request, "user", None)  # absent when a middleware above answered first
+        return bool(user is not None and user.is_authenticated)
+
+
+def _is_html(response: HttpResponseBase) -> bool:
+    return response.get("Content-Type", "").split(";")[0].strip().lower() == "text/html"
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware with two policies: HTML documents (the admin, the API docs, error
+    pages) get ``CONTENT_SECURITY_POLICY``; every other answer (API JSON, the schema, feeds,
+    calendars, files) gets ``CONTENT_SECURITY_POLICY_NON_HTML``, which loads nothing and may not be
+    framed, so a response a browser is tricked into rendering can run nothing. A view's own
+    ``csp_update``/``csp_replace`` decorators still apply on top."""
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if not report_only and parts.config is None and not _is_html(response):
+            parts.config = dict(settings.CONTENT_SECURITY_POLICY_NON_HTML["DIRECTIVES"])
+        return parts

@@ -22,7 +22,8 @@ ERROR_SCHEMA = {
 }
 
 _COMMON = {
-    "400": "Invalid input (`invalid` with per-field `errors`, or a rule's own code).",
+    "400": "Invalid input (`invalid` with per-field `errors`, `parse_error` for a body that is not "
+    "well-formed, or a rule's own code).",
     "401": "`not_authenticated` or `authentication_failed`.",
     "403": "`permission_denied` or a rule's code (`dsu_required`, `not_company_manager`, …).",
     "404": "`not_found`: missing, or not yours to see.",
@@ -33,7 +34,11 @@ _COMMON = {
 }
 # Answered by the web server in front of the application, so without the JSON body.
 _SERVER = {"414": "URI too long (refused by the web server)."}
-_WRITES = {"409": "`conflict` or a state rule's code (`invalid_transition`, `reopen_window_expired`, …)."}
+_WRITES = {
+    "409": "`conflict` or a state rule's code (`invalid_transition`, `reopen_window_expired`, …).",
+    "413": "`request_too_large` (with `max_bytes`), `too_many_fields` (`max_fields`), "
+    "`too_many_files` (`max_files`).",
+}
 
 
 def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:

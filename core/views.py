@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.defaults import page_not_found, server_error
+from django.views.defaults import bad_request, page_not_found, server_error
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.health import broker_check, database_check
+from core.limits import refusal_for
 
 
 class HealthApi(APIView):
@@ -49,6 +50,18 @@ class HealthApi(APIView):
 
 def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def api_bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 400 (a ``SuspiciousOperation`` or ``BadRequest`` raised outside a DRF view, e.g. by
+    middleware reading the request): JSON on API paths, oversized requests as 413."""
+    if not _wants_json(request):
+        return bad_request(request, exception or Exception())
+    if (refusal := refusal_for(exception)) is not None:
+        return JsonResponse({"code": refusal.code, "detail": refusal.detail, **refusal.extra}, status=413)
+    return JsonResponse(
+        {"code": "bad_request", "detail": "The request was refused as malformed."}, status=400
+    )
 
 
 def api_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
@@ -15,7 +16,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, status
 from rest_framework.filters import OrderingFilter
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -84,6 +85,7 @@ from core.api.filters import FilterBackend
 from core.errors import NotFound, ValidationFailed
 from core.idempotency import MAX_KEY_LENGTH
 from core.pagination import CursorPagination, LimitOffsetPagination, PagePosition
+from core.parsers import JSONParser
 from sla.selectors import sla_timer_summaries
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -451,6 +453,11 @@ class CaseAttachmentListCreateApi(_CaseScopedApi, generics.ListAPIView):
     serializer_class = AttachmentOutputSerializer
     pagination_class = LimitOffsetPagination
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @staticmethod
+    def request_body_max_bytes() -> int:
+        """One file of up to ATTACHMENT_MAX_BYTES beside ordinary form fields (core.limits)."""
+        return int(settings.ATTACHMENT_MAX_BYTES + settings.REQUEST_BODY_MAX_BYTES)
 
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
