@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.views import HealthApi, api_not_found, api_server_error
+from notifications.api.inbound_providers import anymail_inbound
 
 api_v1 = [
     path("", include("core.api.urls")),
@@ -17,6 +18,9 @@ urlpatterns = [
     path("healthz", HealthApi.as_view(), name="health"),
     path("api/v1/", include(api_v1)),
     path("status/", include("status.urls")),
+    # django-anymail's inbound webhooks (Mailgun posts raw MIME to a URL containing "mime").
+    path("inbound/anymail/<str:provider>/", anymail_inbound, name="anymail-inbound"),
+    path("inbound/anymail/<str:provider>/mime/", anymail_inbound, name="anymail-inbound-mime"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,133 @@
+"""django-anymail's inbound webhooks, one per provider, at ``/inbound/anymail/<provider>/``.
+
+anymail verifies each call (the provider's signature, and/or HTTP basic auth with ANYMAIL's
+WEBHOOK_SECRET) and parses the payload; these views add what Casedesk promises of every endpoint:
+a provider answers only when enabled (INBOUND_EMAIL_PROVIDERS) and configured with its secret,
+the body may carry one attachment of ATTACHMENT_MAX_BYTES, and every refusal is a JSON 4xx with a
+stable code and an ``InboundEmail`` log row, never a 5xx.
+"""
+
+from __future__ import annotations
+
+import functools
+from io import BytesIO
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from anymail.exceptions import AnymailWebhookValidationFailure
+from anymail.utils import get_anymail_setting
+from anymail.webhooks.base import AnymailCoreWebhookView
+from anymail.webhooks.mailgun import MailgunInboundWebhookView
+from anymail.webhooks.mailjet import MailjetInboundWebhookView
+from anymail.webhooks.postmark import PostmarkInboundWebhookView
+from anymail.webhooks.sparkpost import SparkPostInboundWebhookView
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.views.decorators.csrf import csrf_exempt
+
+from core.errors import ApplicationError, NotFound, PayloadTooLarge, PermissionRefused
+from notifications.api.views import _declared_length, _too_large, inbound_body_read
+from notifications.inbound import InboundPayloadInvalid, inbound_body_limit, inbound_refusal_log
+from notifications.inbound.providers import CONVERTED_MESSAGE, message_from_anymail
+
+
+@dataclass(frozen=True)
+class InboundProvider:
+    view: type[AnymailCoreWebhookView]
+    # The anymail setting holding the key the provider signs each call with, when anymail checks one;
+    # providers without one are authenticated by basic auth alone (ANYMAIL_WEBHOOK_SECRET).
+    signing_key_setting: str = ""
+
+    def configured(self) -> bool:
+        """Whether anymail will authenticate every call (a key or secret that is set and not empty)."""
+        name = self.signing_key_setting or "WEBHOOK_SECRET"
+        return bool(get_anymail_setting(name.lower(), default=""))
+
+
+INBOUND_PROVIDERS: dict[str, InboundProvider] = {
+    "mailgun": InboundProvider(MailgunInboundWebhookView, signing_key_setting="MAILGUN_WEBHOOK_SIGNING_KEY"),
+    "mailjet": InboundProvider(MailjetInboundWebhookView),
+    "postmark": InboundProvider(PostmarkInboundWebhookView),
+    "sparkpost": InboundProvider(SparkPostInboundWebhookView),
+}
+
+
+def _refused(error: ApplicationError, source: str) -> JsonResponse:
+    inbound_refusal_log(code=error.code, detail=error.detail, source=source)
+    return JsonResponse({"code": error.code, "detail": error.detail, **error.extra}, status=error.status_code)
+
+
+class _CasedeskInboundMixin(AnymailCoreWebhookView):
+    """Turns anymail's refusals into our errors, and converts the message while still answering for
+    the payload (a message that cannot be read is a 400, not a 200 that changed nothing)."""
+
+    def run_validators(self, request: HttpRequest) -> None:
+        try:
+            super().run_validators(request)
+        except AnymailWebhookValidationFailure as error:
+            raise PermissionRefused(str(error), code="inbound_signature_invalid") from error
+        except RequestDataTooBig as error:  # a form field past DATA_UPLOAD_MAX_MEMORY_SIZE
+            raise PayloadTooLarge(
+                "A form field is larger than this server accepts: send attachments as files, or "
+                "use the provider's JSON or parsed (not raw MIME) format.",
+                code="inbound_message_too_large",
+            ) from error
+        except (SuspiciousOperation, MultiPartParserError, ValueError, KeyError) as error:
+            raise InboundPayloadInvalid(f"Unreadable webhook call ({type(error).__name__}).") from error
+
+    def parse_events(self, request: HttpRequest) -> list[Any]:
+        try:
+            events = list(super().parse_events(request))
+        except Exception as error:  # anymail parsing a hostile payload: whatever breaks is the input's
+            raise InboundPayloadInvalid(f"Unreadable {self.esp_name} payload ({type(error).__name__}).") from error
+        for event in events:
+            setattr(event, CONVERTED_MESSAGE, message_from_anymail(event.message, provider=self.provider))
+        return events
+
+    @property
+    def provider(self) -> str:
+        return str(self.esp_name).lower().replace(" ", "_")
+
+
+@functools.cache
+def _guarded_view(name: str) -> Callable[..., HttpResponse]:
+    base = INBOUND_PROVIDERS[name].view
+    view_class = type(f"Casedesk{base.__name__}", (_CasedeskInboundMixin, base), {})
+    return view_class.as_view()
+
+
+@csrf_exempt
+def anymail_inbound(request: HttpRequest, provider: str) -> HttpResponse:
+    """One provider's inbound webhook (POST; HEAD answers the providers that probe the URL first)."""
+    source = f"anymail:{provider}"[:40]
+    entry = INBOUND_PROVIDERS.get(provider)
+    if entry is None or provider not in settings.INBOUND_EMAIL_PROVIDERS:
+        error: ApplicationError = NotFound("No inbound webhook for this provider.", code="not_found")
+        return JsonResponse({"code": error.code, "detail": error.detail}, status=404)
+    if request.method not in ("POST", "HEAD"):
+        return JsonResponse(
+            {"code": "method_not_allowed", "detail": "Inbound webhooks take POST."},
+            status=405,
+            headers={"Allow": "POST, HEAD"},
+        )
+    if not entry.configured():
+        return _refused(
+            PermissionRefused(
+                f"The {provider} inbound webhook has no secret configured: every call is refused.",
+                code="inbound_provider_not_configured",
+            ),
+            source,
+        )
+    try:
+        if _declared_length(request) > inbound_body_limit():
+            raise _too_large(inbound_body_limit())
+        # Read here, within the inbound limit: anymail reads request.body, which Django caps at
+        # DATA_UPLOAD_MAX_MEMORY_SIZE (the rest of the API's limit); a body already read is not re-checked.
+        request._body = inbound_body_read(request)  # type: ignore[attr-defined]
+        request._stream = BytesIO(request._body)  # type: ignore[attr-defined]
+        return _guarded_view(provider)(request)
+    except ApplicationError as error:
+        return _refused(error, source)
