@@ -121,7 +121,9 @@ class InboundEmail(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     reason = models.TextField(blank=True)
     source = models.CharField(
-        max_length=40, blank=True, help_text="What it arrived through: json, mime, command, anymail:<provider>."
+        max_length=40,
+        blank=True,
+        help_text="What it arrived through: json, mime, command, anymail:<provider>.",
     )
     authentication = models.CharField(
         max_length=500, blank=True, help_text="Why the sender counted as authenticated, or not."

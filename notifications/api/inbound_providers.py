@@ -82,7 +82,9 @@ class _CasedeskInboundMixin(AnymailCoreWebhookView):
         try:
             events = list(super().parse_events(request))
         except Exception as error:  # anymail parsing a hostile payload: whatever breaks is the input's
-            raise InboundPayloadInvalid(f"Unreadable {self.esp_name} payload ({type(error).__name__}).") from error
+            raise InboundPayloadInvalid(
+                f"Unreadable {self.esp_name} payload ({type(error).__name__})."
+            ) from error
         for event in events:
             setattr(event, CONVERTED_MESSAGE, message_from_anymail(event.message, provider=self.provider))
         return events

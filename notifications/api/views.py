@@ -165,7 +165,10 @@ class InboundJsonParser(BaseParser):
     def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
         try:
             return json.loads(inbound_body_read(stream), parse_constant=_no_constant)
-        except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        except (
+            ValueError,
+            RecursionError,
+        ) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             raise InboundPayloadInvalid("The body is not valid JSON.") from error
 
 

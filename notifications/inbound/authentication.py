@@ -109,7 +109,7 @@ def address_domain(raw: object) -> str:
 def domain_aligned(identifier: str, from_domain: str) -> bool:
     """The authenticated domain is the From domain or a parent of it (``acme.com`` for
     ``mail.acme.com``); never a child, a sibling or a bare top-level name."""
-    if not identifier or not from_domain:
+    if "." not in identifier or not from_domain:
         return False
     return identifier == from_domain or from_domain.endswith("." + identifier)
 

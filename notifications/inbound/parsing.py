@@ -202,7 +202,9 @@ def message_from_email(
     if body is not None and body.get_content_type() == "text/html":
         text = html_to_text(text)
     attachments = [
-        InboundAttachment(str(part.get_filename() or "attachment"), part.get_content_type(), _part_bytes(part))
+        InboundAttachment(
+            str(part.get_filename() or "attachment"), part.get_content_type(), _part_bytes(part)
+        )
         for part in message.iter_attachments()
     ]
     if verdicts is None:
@@ -278,7 +280,9 @@ def _attachments(value: object) -> list[InboundAttachment]:
         try:
             data = base64.b64decode("".join(content.split()), validate=True)
         except (binascii.Error, ValueError) as error:
-            raise InboundPayloadInvalid("An attachment's 'content' is not valid base64.", extra=where) from error
+            raise InboundPayloadInvalid(
+                "An attachment's 'content' is not valid base64.", extra=where
+            ) from error
         attachments.append(InboundAttachment(filename or "attachment", content_type or "", data))
     return attachments
 

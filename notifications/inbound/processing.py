@@ -95,7 +95,12 @@ def inbound_refusal_log(
 
 
 def _logged(
-    message: InboundMessage, outcome: str, reason: str, authentication: str, now: datetime, case: Case | None = None
+    message: InboundMessage,
+    outcome: str,
+    reason: str,
+    authentication: str,
+    now: datetime,
+    case: Case | None = None,
 ) -> InboundEmail:
     return InboundEmail.objects.create(
         sender=message.sender[:320],
@@ -143,7 +148,9 @@ def inbound_email_process(*, message: InboundMessage, now: datetime | None = Non
         if match := _CASE_ADDRESS.match(address):
             return _case_reply(message, sender, match["token"], authentication.explanation, now, refuse)
         if match := _AUTHORIZATION_ADDRESS.match(address):
-            return _authorization_answer(message, sender, match["token"], authentication.explanation, now, refuse)
+            return _authorization_answer(
+                message, sender, match["token"], authentication.explanation, now, refuse
+            )
     return refuse("no_inbound_address", "No case or authorisation address among the recipients.")
 
 
@@ -181,12 +188,16 @@ def _authorization_answer(
     message: InboundMessage, sender: User, token: str, authentication: str, now: datetime, refuse: _Refuse
 ) -> InboundEmail:
     address = (
-        AuthorizationReplyAddress.objects.select_related("request__company").filter(token=token.lower()).first()
+        AuthorizationReplyAddress.objects.select_related("request__company")
+        .filter(token=token.lower())
+        .first()
     )
     if address is None or address.expires_at <= now:
         return refuse("reply_address_unknown", "Unknown or expired authorisation reply address.")
     if address.manager_id != sender.pk:
-        return refuse("reply_address_not_yours", "This authorisation reply address was issued to another manager.")
+        return refuse(
+            "reply_address_not_yours", "This authorisation reply address was issued to another manager."
+        )
     words = strip_quoted(message.text).split()
     verdict = words[0].strip(".,!:").lower() if words else ""
     if verdict not in APPROVE_WORDS | REJECT_WORDS:

@@ -80,7 +80,9 @@ def test_unknown_or_spoofed_senders_change_nothing(sender, verdicts, reason):
     case = CaseFactory()
     mail_from = sender or case.opened_by.email
 
-    logged = inbound_email_process(message=inbound(mail_from, reply_to(case), "hi", verdicts=verdicts), now=NOW)
+    logged = inbound_email_process(
+        message=inbound(mail_from, reply_to(case), "hi", verdicts=verdicts), now=NOW
+    )
 
     assert logged.outcome == "refused" and logged.reason.startswith(reason)
     assert not Comment.objects.exists()

@@ -3,7 +3,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from notifications.inbound import InboundPayloadInvalid, inbound_email_process, inbound_refusal_log, parse_mime
+from notifications.inbound import (
+    InboundPayloadInvalid,
+    inbound_email_process,
+    inbound_refusal_log,
+    parse_mime,
+)
 
 
 class Command(BaseCommand):
