@@ -10,9 +10,9 @@ stable code and an ``InboundEmail`` log row, never a 5xx.
 from __future__ import annotations
 
 import functools
-from io import BytesIO
 from collections.abc import Callable
 from dataclasses import dataclass
+from io import BytesIO
 from typing import Any
 
 from anymail.exceptions import AnymailWebhookValidationFailure

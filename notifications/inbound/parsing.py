@@ -95,10 +95,9 @@ class _HtmlText(HTMLParser):
     dropped, and blockquotes (where mail clients put quoted history) prefixed with "> "."""
 
     BLOCKS = frozenset(
-        "address article aside br dd div dl dt footer h1 h2 h3 h4 h5 h6 header hr li ol p pre section "
-        "table tbody td th thead tr ul".split()
+        ["address", "article", "aside", "br", "dd", "div", "dl", "dt", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section", "table", "tbody", "td", "th", "thead", "tr", "ul"]
     )
-    HIDDEN = frozenset("head script style template title noscript".split())
+    HIDDEN = frozenset(["head", "script", "style", "template", "title", "noscript"])
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

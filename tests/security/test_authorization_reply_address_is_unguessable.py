@@ -81,7 +81,7 @@ def test_made_up_tokens_decide_nothing(raised, token):
 
 
 def test_a_managers_address_does_not_work_for_another_manager(raised):
-    request, managers, asker, mails = raised
+    request, managers, _asker, mails = raised
     (first_managers_address,) = mails[managers[0].email].reply_to
 
     logged = inbound_email_process(message=inbound(managers[1].email, first_managers_address, "APPROVE"))
@@ -92,7 +92,7 @@ def test_a_managers_address_does_not_work_for_another_manager(raised):
 
 
 def test_the_address_expires_with_the_request(raised):
-    request, managers, asker, mails = raised
+    request, managers, _asker, mails = raised
     (address,) = mails[managers[0].email].reply_to
 
     with time_machine.travel(request.expires_at + timedelta(seconds=1)):

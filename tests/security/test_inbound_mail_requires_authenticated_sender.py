@@ -295,7 +295,7 @@ def test_the_real_manager_still_approves_by_mail(api_client, inbound_settings):
 def test_the_real_manager_decides_through_our_receiving_servers_header(api_client, inbound_settings):
     company = CompanyFactory(domain="acme.test")
     manager = member(company, role=Membership.Role.MANAGER, email="boss@acme.test")
-    request, subject, address = _request_promoting_a_member(company, manager)
+    request, _subject, address = _request_promoting_a_member(company, manager)
 
     response = api_client.generic(
         "POST",
