@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -95,7 +96,37 @@ class _HtmlText(HTMLParser):
     dropped, and blockquotes (where mail clients put quoted history) prefixed with "> "."""
 
     BLOCKS = frozenset(
-        ["address", "article", "aside", "br", "dd", "div", "dl", "dt", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section", "table", "tbody", "td", "th", "thead", "tr", "ul"]
+        [
+            "address",
+            "article",
+            "aside",
+            "br",
+            "dd",
+            "div",
+            "dl",
+            "dt",
+            "footer",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "header",
+            "hr",
+            "li",
+            "ol",
+            "p",
+            "pre",
+            "section",
+            "table",
+            "tbody",
+            "td",
+            "th",
+            "thead",
+            "tr",
+            "ul",
+        ]
     )
     HIDDEN = frozenset(["head", "script", "style", "template", "title", "noscript"])
 
@@ -157,10 +188,10 @@ def _charset(name: object) -> str:
     """A text codec for a declared charset; UTF-8 for an unknown one or none (a superset of ASCII)."""
     if isinstance(name, str):
         try:
-            b"".decode(name)  # LookupError for unknown names and for bytes-to-bytes codecs (base64)
-        except (LookupError, ValueError, TypeError):
+            decoded = codecs.decode(b"", name)  # bytes for bytes-to-bytes codecs such as base64
+        except Exception:  # LookupError, and whatever an odd codec raises (zlib.error, TypeError)
             return "utf-8"
-        return name
+        return name if isinstance(decoded, str) else "utf-8"
     return "utf-8"
 
 
@@ -168,7 +199,10 @@ def _part_text(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    return payload.decode(_charset(part.get_content_charset()), errors="replace")
+    try:
+        return payload.decode(_charset(part.get_content_charset()), errors="replace")
+    except (LookupError, ValueError):  # a codec that cannot replace what it cannot read (idna)
+        return payload.decode("utf-8", errors="replace")
 
 
 def _part_bytes(part: Message) -> bytes:
