@@ -11,17 +11,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
 from anymail.exceptions import AnymailWebhookValidationFailure
-from anymail.utils import get_anymail_setting
 from anymail.webhooks.base import AnymailCoreWebhookView
-from anymail.webhooks.mailgun import MailgunInboundWebhookView
-from anymail.webhooks.mailjet import MailjetInboundWebhookView
-from anymail.webhooks.postmark import PostmarkInboundWebhookView
-from anymail.webhooks.sparkpost import SparkPostInboundWebhookView
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -31,28 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from core.errors import ApplicationError, NotFound, PayloadTooLarge, PermissionRefused
 from notifications.api.views import _declared_length, _too_large, inbound_body_read
 from notifications.inbound import InboundPayloadInvalid, inbound_body_limit, inbound_refusal_log
-from notifications.inbound.providers import CONVERTED_MESSAGE, message_from_anymail
-
-
-@dataclass(frozen=True)
-class InboundProvider:
-    view: type[AnymailCoreWebhookView]
-    # The anymail setting holding the key the provider signs each call with, when anymail checks one;
-    # providers without one are authenticated by basic auth alone (ANYMAIL_WEBHOOK_SECRET).
-    signing_key_setting: str = ""
-
-    def configured(self) -> bool:
-        """Whether anymail will authenticate every call (a key or secret that is set and not empty)."""
-        name = self.signing_key_setting or "WEBHOOK_SECRET"
-        return bool(get_anymail_setting(name.lower(), default=""))
-
-
-INBOUND_PROVIDERS: dict[str, InboundProvider] = {
-    "mailgun": InboundProvider(MailgunInboundWebhookView, signing_key_setting="MAILGUN_WEBHOOK_SIGNING_KEY"),
-    "mailjet": InboundProvider(MailjetInboundWebhookView),
-    "postmark": InboundProvider(PostmarkInboundWebhookView),
-    "sparkpost": InboundProvider(SparkPostInboundWebhookView),
-}
+from notifications.inbound.providers import CONVERTED_MESSAGE, INBOUND_PROVIDERS, message_from_anymail
 
 
 def _refused(error: ApplicationError, source: str) -> JsonResponse:
@@ -97,7 +70,9 @@ class _CasedeskInboundMixin(AnymailCoreWebhookView):
 @functools.cache
 def _guarded_view(name: str) -> Callable[..., HttpResponse]:
     base = INBOUND_PROVIDERS[name].view
-    view_class = type(f"Casedesk{base.__name__}", (_CasedeskInboundMixin, base), {})
+    view_class: type[AnymailCoreWebhookView] = type(
+        f"Casedesk{base.__name__}", (_CasedeskInboundMixin, base), {}
+    )
     return view_class.as_view()
 
 
@@ -128,8 +103,8 @@ def anymail_inbound(request: HttpRequest, provider: str) -> HttpResponse:
             raise _too_large(inbound_body_limit())
         # Read here, within the inbound limit: anymail reads request.body, which Django caps at
         # DATA_UPLOAD_MAX_MEMORY_SIZE (the rest of the API's limit); a body already read is not re-checked.
-        request._body = inbound_body_read(request)  # type: ignore[attr-defined]
-        request._stream = BytesIO(request._body)  # type: ignore[attr-defined]
+        request._body = inbound_body_read(request)
+        request._stream = BytesIO(request._body)
         return _guarded_view(provider)(request)
     except ApplicationError as error:
         return _refused(error, source)

@@ -208,7 +208,8 @@ def _part_text(part: Message) -> str:
 def _part_bytes(part: Message) -> bytes:
     if part.get_content_maintype() == "message":  # an attached message: its payload is parsed
         inner = part.get_payload()
-        return inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+        first = inner[0] if isinstance(inner, list) and inner else None
+        return first.as_bytes() if isinstance(first, Message) else b""
     payload = part.get_payload(decode=True)
     return payload if isinstance(payload, bytes) else b""
 

@@ -8,8 +8,15 @@ and the same authentication rule, as everything else that arrives.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from anymail.utils import get_anymail_setting
+from anymail.webhooks.base import AnymailCoreWebhookView
+from anymail.webhooks.mailgun import MailgunInboundWebhookView
+from anymail.webhooks.mailjet import MailjetInboundWebhookView
+from anymail.webhooks.postmark import PostmarkInboundWebhookView
+from anymail.webhooks.sparkpost import SparkPostInboundWebhookView
 from django.conf import settings
 
 from notifications.inbound.parsing import InboundMessage, InboundPayloadInvalid, message_from_email
@@ -18,6 +25,27 @@ from notifications.models import InboundEmail
 
 # Where the receiving view leaves the message it already converted (so a bad one is a 400 there).
 CONVERTED_MESSAGE = "casedesk_inbound_message"
+
+
+@dataclass(frozen=True)
+class InboundProvider:
+    view: type[AnymailCoreWebhookView]
+    # The anymail setting holding the key the provider signs each call with, when anymail checks one;
+    # providers without one are authenticated by basic auth alone (ANYMAIL_WEBHOOK_SECRET).
+    signing_key_setting: str = ""
+
+    def configured(self) -> bool:
+        """Whether anymail will authenticate every call (a key or secret that is set and not empty)."""
+        name = self.signing_key_setting or "WEBHOOK_SECRET"
+        return bool(get_anymail_setting(name.lower(), default=""))
+
+
+INBOUND_PROVIDERS: dict[str, InboundProvider] = {
+    "mailgun": InboundProvider(MailgunInboundWebhookView, signing_key_setting="MAILGUN_WEBHOOK_SIGNING_KEY"),
+    "mailjet": InboundProvider(MailjetInboundWebhookView),
+    "postmark": InboundProvider(PostmarkInboundWebhookView),
+    "sparkpost": InboundProvider(SparkPostInboundWebhookView),
+}
 
 
 def message_from_anymail(message: Any, *, provider: str) -> InboundMessage:

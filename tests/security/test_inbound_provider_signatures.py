@@ -118,7 +118,7 @@ def test_mailgun_call_with_a_valid_signature_is_applied(client):
     ],
 )
 def test_mailgun_call_with_a_wrong_or_missing_signature_is_refused(client, form_changes, code):
-    case, sender, address = _case_and_address()
+    _case, sender, address = _case_and_address()
 
     response = client.post(
         "/inbound/anymail/mailgun/",
@@ -137,7 +137,7 @@ def test_mailgun_call_with_a_wrong_or_missing_signature_is_refused(client, form_
 
 
 def test_mailgun_call_with_a_tampered_timestamp_is_refused(client):
-    case, sender, address = _case_and_address()
+    _case, sender, address = _case_and_address()
     form = _mailgun_form(sender, address, "Let me in.", results=[_results(sender)])
     form["timestamp"] = "1767225601"
 
@@ -192,7 +192,7 @@ def test_postmark_call_with_the_webhook_secret_is_applied(client):
 
 @pytest.mark.parametrize("auth", [{}, _basic("inbound:wrong"), {"HTTP_AUTHORIZATION": "Bearer x"}])
 def test_postmark_call_without_the_webhook_secret_is_refused(client, auth):
-    case, sender, address = _case_and_address()
+    _case, sender, address = _case_and_address()
 
     response = client.post(
         "/inbound/anymail/postmark/",
@@ -223,7 +223,7 @@ def test_a_provider_that_is_not_enabled_is_not_there(client, providers):
 )
 def test_an_enabled_provider_without_its_secret_refuses_every_call(client, providers, provider, setting):
     setattr(providers, setting, "")
-    case, sender, address = _case_and_address()
+    _case, sender, address = _case_and_address()
 
     response = client.post(
         f"/inbound/anymail/{provider}/",
@@ -249,3 +249,21 @@ def test_only_post_is_served(client):
     response = client.get("/inbound/anymail/postmark/", **_basic())
 
     assert (response.status_code, response.json()["code"]) == (405, "method_not_allowed")
+
+
+def test_start_up_checks_name_a_provider_enabled_without_its_secret(providers):
+    from notifications.checks import inbound_email_check
+
+    providers.INBOUND_EMAIL_PROVIDERS = ["mailgun", "postmark", "sendgrid"]
+    providers.ANYMAIL_WEBHOOK_SECRET = ""
+    providers.INBOUND_EMAIL_AUTHSERV_ID = ""
+
+    assert sorted(problem.id for problem in inbound_email_check()) == [
+        "notifications.E001",  # sendgrid: not served
+        "notifications.E002",  # postmark: no basic-auth secret
+        "notifications.W001",  # no authserv-id: nobody could ever be authenticated
+    ]
+    providers.ANYMAIL_WEBHOOK_SECRET = BASIC_AUTH
+    providers.INBOUND_EMAIL_PROVIDERS = ["mailgun", "postmark"]
+    providers.INBOUND_EMAIL_AUTHSERV_ID = PROVIDER_AUTHSERV_ID
+    assert inbound_email_check() == []
