@@ -385,3 +385,18 @@ def test_structured_mime_edge_cases_are_read(api_client, case):
 
     assert (response.status_code, response.json()["outcome"]) == (202, "commented")
     assert "bin.exe: unsupported_file_type" in response.json()["reason"]
+
+
+def test_the_inbound_limit_is_the_inbound_endpoints_own(api_client, case, inbound_settings):
+    """Django's DATA_UPLOAD_MAX_MEMORY_SIZE still holds the rest of the API; the inbound endpoint
+    reads its body within its own, larger limit."""
+    inbound_settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    big_text = "The whole log follows. " + "z" * 50_000
+
+    inbound_json = _post_json(api_client, json_payload(case.opened_by.email, _address(case), big_text))
+    elsewhere = api_client.post(
+        "/api/v1/auth/token/", {"username": "x" * 50_000, "password": "y"}, format="json"
+    )
+
+    assert (inbound_json.status_code, inbound_json.json()["outcome"]) == (202, "commented")
+    assert elsewhere.status_code in (400, 413)
