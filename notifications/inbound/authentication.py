@@ -25,7 +25,7 @@ MISSING = "none"
 UNREADABLE = "unreadable"
 # A verdict, header or domain longer than this is not something a receiving server wrote.
 MAX_VERDICT_CHARS = 1000
-MAX_HEADER_CHARS = 16_000
+MAX_HEADER_CHARS = 8_000
 
 _INNERMOST_COMMENT = re.compile(r"\((?:[^()\\]|\\.)*\)")
 _LEADING_WORD = re.compile(r"\s*([A-Za-z]+)(?=\s|;|$)")
@@ -151,10 +151,10 @@ def _header_parse(value: str) -> authres.AuthenticationResultsHeader | None:
         return None
 
 
-def _authserv_id_of(value: str) -> str:
-    """The authserv-id a header starts with, read without parsing the rest (for unparsable ones)."""
-    match = re.match(r"\s*([^\s;()]+)", comments_strip(value[:MAX_HEADER_CHARS]))
-    return match[1].lower() if match else ""
+def _written_by(value: str, authserv_id: str) -> bool:
+    """Whether a header starts with ``authserv_id``, as a receiving server writes it (no comment
+    first). Checked before parsing, so that at most one header per message is ever parsed."""
+    return re.match(rf"\s*{re.escape(authserv_id)}(?=[\s;(]|$)", value, re.IGNORECASE) is not None
 
 
 def _property(result: authres.AuthenticationResult, ptype: str, name: str) -> str:
@@ -177,13 +177,11 @@ def verdicts_from_authentication_results(headers: Sequence[str], *, authserv_id:
     if not wanted:
         return SenderVerdicts(source="INBOUND_EMAIL_AUTHSERV_ID is not set: no header is trusted")
     for value in headers:
+        if not _written_by(value, wanted):
+            continue
         header = _header_parse(value)
-        if header is None:
-            if _authserv_id_of(value) == wanted:
-                return SenderVerdicts(source=f"unreadable Authentication-Results from {wanted}")
-            continue
-        if (header.authserv_id or "").lower() != wanted:
-            continue
+        if header is None or (header.authserv_id or "").lower() != wanted:
+            return SenderVerdicts(source=f"unreadable Authentication-Results from {wanted}")
         dkim: list[DkimVerdict] = []
         spf: list[SpfVerdict] = []
         for result in header.results:

@@ -137,7 +137,7 @@ class _HtmlText(HTMLParser):
         self.quote_depth = 0
 
     def _break(self) -> None:
-        if self.lines[-1][1]:
+        if "".join(self.lines[-1][1]).strip():
             self.lines.append((self.quote_depth, []))
         else:
             self.lines[-1] = (self.quote_depth, [])
@@ -165,12 +165,13 @@ class _HtmlText(HTMLParser):
             self._break()
 
     def handle_data(self, data: str) -> None:
-        if not self.hidden and data.strip():
-            self.lines[-1][1].append(" ".join(data.split()))
+        if not self.hidden:
+            self.lines[-1][1].append(data)
 
     def text(self) -> str:
-        rendered = [("> " * depth + " ".join(words)).rstrip() for depth, words in self.lines if words]
-        return "\n".join(rendered)
+        # Whitespace collapses as a browser collapses it; inline tags (<b>, <a>) add none.
+        lines = ((depth, " ".join("".join(chunks).split())) for depth, chunks in self.lines)
+        return "\n".join("> " * depth + line for depth, line in lines if line)
 
 
 def html_to_text(html: str) -> str:
@@ -231,10 +232,11 @@ def message_from_email(
     if not message.get_all("From"):
         raise InboundPayloadInvalid("The message has no From header.", extra={"field": "From"})
     senders = _addresses(message.get_all("From", []))
-    body = message.get_body(preferencelist=("plain", "html"))
-    text = _part_text(body) if body is not None else ""
-    if body is not None and body.get_content_type() == "text/html":
-        text = html_to_text(text)
+    plain = message.get_body(preferencelist=("plain",))
+    text = _part_text(plain) if plain is not None else ""
+    if not text.strip():  # HTML-only mail, or an empty text part beside the HTML (Postmark sends one)
+        html = message.get_body(preferencelist=("html",))
+        text = html_to_text(_part_text(html)) if html is not None else text
     attachments = [
         InboundAttachment(
             str(part.get_filename() or "attachment"), part.get_content_type(), _part_bytes(part)

@@ -202,3 +202,25 @@ def test_management_command_refuses_an_unreadable_file(tmp_path):
 
     with pytest.raises(CommandError):
         call_command("inbound_email_process", str(path), verbosity=0)
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>Works <b>now</b>.</p>", "Works now."),
+        ("<div>one<br>two</div><div>three</div>", "one\ntwo\nthree"),
+        ("<p>a &amp; b &lt;c&gt; &eacute;t&eacute;</p>", "a & b <c> été"),
+        ("<style>p{}</style><script>x()</script><title>t</title><p>kept</p>", "kept"),
+        (
+            "<p>mine</p><blockquote>theirs<blockquote>older</blockquote></blockquote>",
+            "mine\n> theirs\n> > older",
+        ),
+        ("<p>unclosed <b>bold", "unclosed bold"),
+        ("plain text, no tags", "plain text, no tags"),
+        ("", ""),
+    ],
+)
+def test_html_bodies_read_as_a_person_reads_them(html, text):
+    from notifications.inbound.parsing import html_to_text
+
+    assert html_to_text(html) == text

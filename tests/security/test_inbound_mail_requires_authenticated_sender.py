@@ -161,6 +161,14 @@ FORGED_OURS_PASS = f"{AUTHSERV_ID}; dkim=pass header.d=acme.test; spf=pass smtp.
         ([f"{AUTHSERV_ID}; spf=pass smtp.mailfrom=bounce@acme.test"], AUTHSERV_ID, True),
         ([f"{AUTHSERV_ID}; spf=pass smtp.mailfrom=bounce@evil.test"], AUTHSERV_ID, False),
         ([f"{AUTHSERV_ID}; dkim=pass header.i=@acme.test"], AUTHSERV_ID, True),
+        ([f"(see {AUTHSERV_ID}) {FORGED_OURS_PASS}"], AUTHSERV_ID, False),  # ours never starts with a comment
+        ([FORGED_OURS_PASS.replace(AUTHSERV_ID, AUTHSERV_ID + ".evil.example", 1)], AUTHSERV_ID, False),
+        (
+            [FORGED_FOREIGN_PASS] * 2000 + [OURS_PASS],
+            AUTHSERV_ID,
+            True,
+        ),  # other servers' headers cost nothing
+        ([f"{AUTHSERV_ID}; dkim=pass header.d=acme.test; x=" + "y" * 9000], AUTHSERV_ID, False),  # too long
         ([OURS_PASS], "", False),  # nothing is trusted until the operator names the receiving side
         ([], AUTHSERV_ID, False),
     ],

@@ -299,3 +299,14 @@ def test_provider_bodies_get_the_inbound_limit_not_djangos(client, providers):
         "inbound_message_too_large",
     )
     assert (too_large.status_code, too_large.json()["code"]) == (413, "inbound_message_too_large")
+
+
+def test_an_html_only_postmark_message_becomes_plain_text(client):
+    case, sender, address = _case_and_address()
+    payload = _postmark_json(sender, address, "", results=[_results(sender)])
+    payload["HtmlBody"] = "<p>Works <b>now</b>.</p><blockquote>Old question</blockquote>"
+
+    response = client.post("/inbound/anymail/postmark/", payload, content_type="application/json", **_basic())
+
+    assert response.status_code == 200
+    assert Comment.objects.get(case=case).body == "Works now."
