@@ -23,7 +23,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from core.errors import ApplicationError, NotFound, PayloadTooLarge, PermissionRefused
-from notifications.api.views import _declared_length, _too_large, inbound_body_read
+from notifications.api.views import declared_length, inbound_body_read, inbound_too_large
 from notifications.inbound import InboundPayloadInvalid, inbound_body_limit, inbound_refusal_log
 from notifications.inbound.providers import CONVERTED_MESSAGE, INBOUND_PROVIDERS, message_from_anymail
 
@@ -99,8 +99,8 @@ def anymail_inbound(request: HttpRequest, provider: str) -> HttpResponse:
             source,
         )
     try:
-        if _declared_length(request) > inbound_body_limit():
-            raise _too_large(inbound_body_limit())
+        if declared_length(request.META) > inbound_body_limit():
+            raise inbound_too_large(inbound_body_limit())
         # Read here, within the inbound limit: anymail reads request.body, which Django caps at
         # DATA_UPLOAD_MAX_MEMORY_SIZE (the rest of the API's limit); a body already read is not re-checked.
         request._body = inbound_body_read(request)

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
@@ -130,14 +130,15 @@ class SurveyAnswerApi(APIView):
         )
 
 
-def _declared_length(request: HttpRequest) -> int:
+def declared_length(meta: Mapping[str, Any]) -> int:
+    """The body length a request announces (0 when it announces none, or nonsense)."""
     try:
-        return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
+        return max(0, int(meta.get("CONTENT_LENGTH") or 0))
     except ValueError:
         return 0
 
 
-def _too_large(limit: int) -> PayloadTooLarge:
+def inbound_too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(
         f"An inbound message may be at most {limit:,} bytes (one attachment of ATTACHMENT_MAX_BYTES "
         "and its text).",
@@ -152,7 +153,7 @@ def inbound_body_read(stream: Any) -> bytes:
     limit = inbound_body_limit()
     data = stream.read(limit + 1) if stream is not None else b""
     if len(data) > limit:
-        raise _too_large(limit)
+        raise inbound_too_large(limit)
     return bytes(data)
 
 
@@ -216,8 +217,8 @@ class InboundEmailApi(APIView):
         try:
             if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
                 raise PermissionRefused("Missing or wrong X-Inbound-Secret.", code="inbound_secret_invalid")
-            if _declared_length(request._request) > inbound_body_limit():
-                raise _too_large(inbound_body_limit())
+            if declared_length(request.META) > inbound_body_limit():
+                raise inbound_too_large(inbound_body_limit())
             message = self._message(request, source)
         except (ApplicationError, exceptions.APIException) as error:
             code = error.code if isinstance(error, ApplicationError) else str(error.get_codes())
