@@ -10,22 +10,29 @@ stable code and an ``InboundEmail`` log row, never a 5xx.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
+from datetime import timedelta
 from io import BytesIO
 from typing import Any
 
 from anymail.exceptions import AnymailWebhookValidationFailure
 from anymail.webhooks.base import AnymailCoreWebhookView
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from core.errors import ApplicationError, NotFound, PayloadTooLarge, PermissionRefused
 from notifications.api.views import declared_length, inbound_body_read, inbound_too_large
 from notifications.inbound import InboundPayloadInvalid, inbound_body_limit, inbound_refusal_log
 from notifications.inbound.providers import CONVERTED_MESSAGE, INBOUND_PROVIDERS, message_from_anymail
+
+# Mailgun retries a failed delivery for hours with the same signature; older ones are refused.
+MAILGUN_SIGNATURE_MAX_AGE = timedelta(hours=24)
 
 
 def _refused(error: ApplicationError, source: str) -> JsonResponse:
@@ -36,6 +43,9 @@ def _refused(error: ApplicationError, source: str) -> JsonResponse:
 class _CasedeskInboundMixin(AnymailCoreWebhookView):
     """Turns anymail's refusals into our errors, and converts the message while still answering for
     the payload (a message that cannot be read is a 400, not a 200 that changed nothing)."""
+
+    # Set by delivery_claim: the cache key of the Mailgun token this call used (views live per request).
+    claimed_delivery: str | None = None
 
     def run_validators(self, request: HttpRequest) -> None:
         try:
@@ -50,6 +60,34 @@ class _CasedeskInboundMixin(AnymailCoreWebhookView):
             ) from error
         except (SuspiciousOperation, MultiPartParserError, ValueError, KeyError) as error:
             raise InboundPayloadInvalid(f"Unreadable webhook call ({type(error).__name__}).") from error
+        self.delivery_claim(request)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().post(request, *args, **kwargs)
+        except BaseException:  # not applied: the provider's retry of this very call must get through
+            if self.claimed_delivery:
+                cache.delete(self.claimed_delivery)
+            raise
+
+    def delivery_claim(self, request: HttpRequest) -> None:
+        """Mailgun signs the timestamp and a token, not the body: a captured signature would carry
+        any body. So a signature is good for one delivery, within MAILGUN_SIGNATURE_MAX_AGE."""
+        if self.provider != "mailgun":
+            return
+        token, timestamp = request.POST.get("token", ""), request.POST.get("timestamp", "")
+        try:
+            age = abs(timezone.now().timestamp() - float(timestamp))
+        except ValueError as error:
+            raise InboundPayloadInvalid("Mailgun's timestamp is not a number.") from error
+        if not age <= MAILGUN_SIGNATURE_MAX_AGE.total_seconds():
+            raise PermissionRefused("Mailgun's signature is too old.", code="inbound_signature_invalid")
+        key = f"inbound:mailgun-token:{hashlib.sha256(token.encode()).hexdigest()}"
+        if not cache.add(key, 1, timeout=int(2 * MAILGUN_SIGNATURE_MAX_AGE.total_seconds())):
+            raise PermissionRefused(
+                "This Mailgun signature was already used.", code="inbound_signature_replayed"
+            )
+        self.claimed_delivery = key
 
     def parse_events(self, request: HttpRequest) -> list[Any]:
         try:

@@ -11,9 +11,13 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts.models import AuthorizationRequest, Membership
 from cases.models import Comment
@@ -28,7 +32,8 @@ DOMAIN = "inbound.casedesk.localhost"
 
 
 @pytest.fixture(autouse=True)
-def providers(settings):
+def providers(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     settings.INBOUND_EMAIL_PROVIDERS = ["mailgun", "postmark"]
     settings.INBOUND_EMAIL_AUTHSERV_ID = PROVIDER_AUTHSERV_ID
     settings.ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY = MAILGUN_KEY
@@ -44,8 +49,10 @@ def _results(sender, dkim="pass", authserv_id=PROVIDER_AUTHSERV_ID):
     return f"{authserv_id}; dkim={dkim} header.d={sender.rsplit('@', 1)[1]}; spf=none"
 
 
-def _mailgun_form(sender, to, text, *, results, key=MAILGUN_KEY, timestamp="1767225600", token="a" * 50):
-    """Mailgun's "fully parsed" forward() payload, as its routes post it."""
+def _mailgun_form(sender, to, text, *, results, key=MAILGUN_KEY, timestamp=None, token=None):
+    """Mailgun's "fully parsed" forward() payload, as its routes post it, signed now with a new token."""
+    timestamp = timestamp or str(int(timezone.now().timestamp()))
+    token = token or secrets.token_hex(25)
     headers = [["Authentication-Results", value] for value in results] + [
         ["From", sender],
         ["To", to],
@@ -139,7 +146,7 @@ def test_mailgun_call_with_a_wrong_or_missing_signature_is_refused(client, form_
 def test_mailgun_call_with_a_tampered_timestamp_is_refused(client):
     _case, sender, address = _case_and_address()
     form = _mailgun_form(sender, address, "Let me in.", results=[_results(sender)])
-    form["timestamp"] = "1767225601"
+    form["timestamp"] = str(int(form["timestamp"]) + 1)
 
     response = client.post("/inbound/anymail/mailgun/", form, **_basic())
 
@@ -310,3 +317,50 @@ def test_an_html_only_postmark_message_becomes_plain_text(client):
 
     assert response.status_code == 200
     assert Comment.objects.get(case=case).body == "Works now."
+
+
+def test_a_mailgun_signature_is_good_for_one_delivery(client):
+    """Mailgun signs a timestamp and a token, not the body: a captured signature must not carry
+    another body, nor the same one twice."""
+    _case, sender, address = _case_and_address()
+    first = _mailgun_form(sender, address, "Once.", results=[_results(sender)])
+    replayed = {**first, "body-plain": "Close this case.", "attachment-1": SimpleUploadedFile("a.log", b"x")}
+
+    accepted = client.post("/inbound/anymail/mailgun/", first, **_basic())
+    replay = client.post("/inbound/anymail/mailgun/", replayed, **_basic())
+
+    assert accepted.status_code == 200
+    assert (replay.status_code, replay.json()["code"]) == (403, "inbound_signature_replayed")
+    assert list(Comment.objects.values_list("body", flat=True)) == ["Once."]
+
+
+def test_a_stale_mailgun_signature_is_refused(client):
+    _case, sender, address = _case_and_address()
+    form = _mailgun_form(sender, address, "Old.", results=[_results(sender)])
+
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        response = client.post("/inbound/anymail/mailgun/", form, **_basic())
+
+    assert (response.status_code, response.json()["code"]) == (403, "inbound_signature_invalid")
+    assert not Comment.objects.exists()
+
+
+def test_a_mailgun_call_that_was_not_applied_can_be_retried(client, providers, tmp_path):
+    """A delivery that failed on our side (a 5xx: here the upload storage cannot be written) keeps
+    its token usable for Mailgun's retry, and left nothing behind."""
+    case, sender, address = _case_and_address()
+    form = _mailgun_form(sender, address, "Retried.", results=[_results(sender)])
+    not_a_directory = tmp_path / "media"
+    not_a_directory.write_text("a file where the uploads folder should be")
+    providers.MEDIA_ROOT = not_a_directory / "uploads"
+
+    client.raise_request_exception = False
+    failed = client.post("/inbound/anymail/mailgun/", form, **_basic())
+    assert not Comment.objects.exists()
+    providers.MEDIA_ROOT = tmp_path / "uploads"
+    form["attachment-1"].seek(0)
+    retried = client.post("/inbound/anymail/mailgun/", form, **_basic())
+
+    assert failed.status_code == 500  # the provider's cue to retry later
+    assert retried.status_code == 200
+    assert Comment.objects.get(case=case).body == "Retried."
