@@ -417,6 +417,17 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 # must present INBOUND_EMAIL_SECRET (empty: the endpoint refuses everything).
 INBOUND_EMAIL_DOMAIN = env_str("INBOUND_EMAIL_DOMAIN", "inbound.casedesk.localhost")
 INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET", "")
+# The authserv-id our receiving mail server (or provider) writes in its Authentication-Results header:
+# only the topmost such header is believed. Empty: no sender is ever authenticated from MIME.
+INBOUND_EMAIL_AUTHSERV_ID = env_str("INBOUND_EMAIL_AUTHSERV_ID", "").strip().lower()
+# Largest inbound request body; 0: room for one attachment of ATTACHMENT_MAX_BYTES in base64.
+INBOUND_EMAIL_MAX_BYTES = env_int("INBOUND_EMAIL_MAX_BYTES", 0)
+# django-anymail inbound webhooks served at /inbound/anymail/<provider>/ (mailgun, mailjet, postmark,
+# sparkpost); each needs its secret below, else every call is refused.
+INBOUND_EMAIL_PROVIDERS = env_list("INBOUND_EMAIL_PROVIDERS", [])
+# "user:password" the providers send as HTTP basic auth; Mailgun's key signs each of its calls.
+ANYMAIL_WEBHOOK_SECRET = os.environ.get("ANYMAIL_WEBHOOK_SECRET", "")
+ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY = os.environ.get("ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY", "")
 # Webhook endpoints must be https://, except on these hosts (tests and local receivers).
 WEBHOOK_ALLOW_HTTP_HOSTS = env_list("WEBHOOK_ALLOW_HTTP_HOSTS", [])
 # Webhooks never reach loopback, private, link-local, multicast or reserved addresses

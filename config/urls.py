@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from core.docs import ApiDocsView
 from core.views import HealthApi, api_bad_request, api_not_found, api_server_error
+from notifications.api.inbound_providers import anymail_inbound
 
 api_v1 = [
     path("", include("core.api.urls")),
@@ -19,6 +20,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("status/", include("status.urls")),
     path("surveys/", include("notifications.urls")),
+    # django-anymail's inbound webhooks (Mailgun posts raw MIME to a URL containing "mime").
+    path("inbound/anymail/<str:provider>/", anymail_inbound, name="anymail-inbound"),
+    path("inbound/anymail/<str:provider>/mime/", anymail_inbound, name="anymail-inbound-mime"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),

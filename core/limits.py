@@ -26,6 +26,13 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from core.errors import PayloadTooLarge
 
 
+def request_body_checked_by_view(view: Any) -> bool:
+    """Whether ``view`` reads its own body within ``request_body_max_bytes`` and answers an oversized
+    one itself (``request_body_checked_by_view = True``), so it can authenticate the caller and log
+    the refusal first (the inbound-mail webhooks do)."""
+    return bool(getattr(getattr(view, "view_class", view), "request_body_checked_by_view", False))
+
+
 def request_body_max_bytes(view: Any) -> int:
     """The body limit of ``view``: a view function as URL resolution returns it (a class-based view's
     ``as_view()`` function carries ``view_class``), a view class or instance, or ``None``."""

@@ -14,7 +14,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.html import escape
 
-from core.limits import request_body_max_bytes
+from core.limits import request_body_checked_by_view, request_body_max_bytes
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -110,7 +110,7 @@ class RequestBodyLimitMiddleware:
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
         length = _declared_length(request)
-        if length == 0:
+        if length == 0 or request_body_checked_by_view(view_func):
             return None
         limit = request_body_max_bytes(view_func)
         if length <= limit:

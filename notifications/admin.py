@@ -80,6 +80,6 @@ class SatisfactionSurveyAdmin(ReadOnlyAdmin):
 
 @admin.register(InboundEmail)
 class InboundEmailAdmin(ReadOnlyAdmin):
-    list_display = ["received_at", "sender", "recipient", "outcome", "reason", "case"]
-    list_filter = ["outcome"]
+    list_display = ["received_at", "sender", "recipient", "source", "outcome", "reason", "case"]
+    list_filter = ["outcome", "source"]
     list_select_related = ["case"]

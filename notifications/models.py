@@ -11,7 +11,7 @@ import secrets
 from django.db import models
 from django.db.models import Q
 
-from accounts.models import Company, User
+from accounts.models import AuthorizationRequest, Company, User
 from cases.models import Case
 
 
@@ -107,7 +107,8 @@ class SatisfactionSurvey(models.Model):
 
 
 class InboundEmail(models.Model):
-    """Every inbound message and what became of it (the log for refused and spoofed mail)."""
+    """Every inbound message and what became of it (the log for refused and spoofed mail). Never the
+    message body: what a refused sender wrote is not ours to keep."""
 
     class Outcome(models.TextChoices):
         COMMENTED = "commented", "Added as a case comment"
@@ -119,6 +120,14 @@ class InboundEmail(models.Model):
     subject = models.CharField(max_length=500, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     reason = models.TextField(blank=True)
+    source = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="What it arrived through: json, mime, command, anymail:<provider>.",
+    )
+    authentication = models.CharField(
+        max_length=500, blank=True, help_text="Why the sender counted as authenticated, or not."
+    )
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     received_at = models.DateTimeField()
 
@@ -127,3 +136,27 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.received_at:%Y-%m-%d %H:%M} {self.sender} → {self.outcome}"
+
+
+def _authorization_reply_token() -> str:
+    # 160 bits, hexadecimal: some mail servers lower-case the local part of an address.
+    return secrets.token_hex(20)
+
+
+class AuthorizationReplyAddress(models.Model):
+    """The address one manager answers one authorisation request at,
+    ``authorization+<token>@INBOUND_EMAIL_DOMAIN``: an answer to it counts only from that manager."""
+
+    token = models.CharField(max_length=40, unique=True, default=_authorization_reply_token, editable=False)
+    request = models.ForeignKey(AuthorizationRequest, on_delete=models.CASCADE, related_name="+")
+    manager = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "manager"], name="one_reply_address_per_manager")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reply address of {self.manager} for request {self.request_id}"

@@ -35,7 +35,7 @@ from core.errors import ValidationFailed
 from core.precompiled import PrecompiledQuery
 from notifications import outbound
 from notifications.messages import DECISIONS, REQUEST_KINDS
-from notifications.models import Notification, SatisfactionSurvey, WebhookEndpoint
+from notifications.models import AuthorizationReplyAddress, Notification, SatisfactionSurvey, WebhookEndpoint
 from notifications.rendering import render_email
 
 logger = logging.getLogger(__name__)
@@ -462,14 +462,17 @@ def notifications_for_authorization_request(
     decided = request.status != AuthorizationRequest.Status.PENDING
     key = f"authorization_request:{request.pk}:{request.status}"
     rows = []
-    people: list[tuple[User, bool]] = [(request.requested_by, False)]
-    if decided:
-        people.append((request.subject_user, False))
-    else:
-        people += [(manager, True) for manager in company_managers(company=company)]
-    for user, for_manager in dict.fromkeys(people):
-        if not user.email:
+    managers = [] if decided else company_managers(company=company)
+    people: list[tuple[User | None, bool]] = [(manager, True) for manager in managers]
+    # A manager who asked gets the manager's notice (with the reply address), not a second one.
+    people += [(user, False) for user in (request.requested_by, request.subject_user if decided else None)]
+    seen: set[int] = set()
+    for user, for_manager in people:
+        if user is None or user.pk in seen or not user.email:
             continue
+        seen.add(user.pk)
+        if for_manager:
+            _authorization_reply_address(request=request, manager=user, now=now)
         language = _language(user, company)
         context = {
             "request_id": request.pk,
@@ -484,6 +487,16 @@ def notifications_for_authorization_request(
             _email(key=key, kind=kind, recipient=user, company=company, case=None, context=context, now=now)
         )
     return _queue(rows)
+
+
+def _authorization_reply_address(
+    *, request: AuthorizationRequest, manager: User, now: datetime
+) -> AuthorizationReplyAddress:
+    """The manager's own unguessable address for answering ``request`` by e-mail (one per manager)."""
+    address, _ = AuthorizationReplyAddress.objects.get_or_create(
+        request=request, manager=manager, defaults={"created_at": now, "expires_at": request.expires_at}
+    )
+    return address
 
 
 def notifications_for_status_change(
@@ -532,9 +545,17 @@ def _send_email(notification: Notification) -> None:
     )
     if notification.case is not None:
         message.reply_to = [f"case+{notification.case.reply_token}@{settings.INBOUND_EMAIL_DOMAIN}"]
-    elif notification.kind == "authorization_request_raised":
-        request_id = notification.context.get("request_id")
-        message.reply_to = [f"authorization+{request_id}@{settings.INBOUND_EMAIL_DOMAIN}"]
+    elif notification.kind == "authorization_request_raised" and notification.context.get("for_manager"):
+        # Each manager answers at an address issued to them alone; the asker gets none.
+        token = (
+            AuthorizationReplyAddress.objects.filter(
+                request_id=notification.context.get("request_id"), manager_id=notification.recipient_id
+            )
+            .values_list("token", flat=True)
+            .first()
+        )
+        if token:
+            message.reply_to = [f"authorization+{token}@{settings.INBOUND_EMAIL_DOMAIN}"]
     message.attach_alternative(rendered.html, "text/html")
     message.send(fail_silently=False)
 

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import hmac
+import json
+from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, status
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework import exceptions, generics, status
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.selectors import company_get_for_user, company_manager_check, membership_for
-from core.errors import NotFound, PermissionRefused, ValidationFailed
+from core.errors import ApplicationError, NotFound, PayloadTooLarge, PermissionRefused, ValidationFailed
 from notifications.api.serializers import (
     InboundEmailOutputSerializer,
     SurveyAnswerInputSerializer,
@@ -24,7 +27,15 @@ from notifications.api.serializers import (
     WebhookCreateInputSerializer,
     WebhookOutputSerializer,
 )
-from notifications.inbound import inbound_email_process, parse_json, parse_mime
+from notifications.inbound import (
+    InboundMessage,
+    InboundPayloadInvalid,
+    inbound_body_limit,
+    inbound_email_process,
+    inbound_refusal_log,
+    parse_json,
+    parse_mime,
+)
 from notifications.models import SatisfactionSurvey, WebhookEndpoint
 from notifications.selectors import survey_get_by_token
 from notifications.services import survey_answer, webhook_register
@@ -126,19 +137,70 @@ class SurveyAnswerApi(APIView):
         )
 
 
-class RawMimeParser(BaseParser):
+def declared_length(meta: Mapping[str, Any]) -> int:
+    """The body length a request announces (0 when it announces none, or nonsense)."""
+    try:
+        return max(0, int(meta.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
+
+
+def inbound_too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"An inbound message may be at most {limit:,} bytes (one attachment of ATTACHMENT_MAX_BYTES "
+        "and its text).",
+        code="inbound_message_too_large",
+        extra={"max_bytes": limit},
+    )
+
+
+def inbound_body_read(stream: Any) -> bytes:
+    """The request body, read up to the inbound limit (larger than the rest of the API's: a message
+    may carry one attachment of ATTACHMENT_MAX_BYTES, base64-encoded)."""
+    limit = inbound_body_limit()
+    data = stream.read(limit + 1) if stream is not None else b""
+    if len(data) > limit:
+        raise inbound_too_large(limit)
+    return bytes(data)
+
+
+class InboundJsonParser(BaseParser):
+    """JSON read through ``inbound_body_read``: DRF's own JSON parser reads ``request.body``, which
+    Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+        try:
+            return json.loads(inbound_body_read(stream), parse_constant=_no_constant)
+        except (
+            ValueError,
+            RecursionError,
+        ) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise InboundPayloadInvalid("The body is not valid JSON.") from error
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+class InboundMimeParser(BaseParser):
     media_type = "message/rfc822"
 
     def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
-        return stream.read()
+        return inbound_body_read(stream)
 
 
 class InboundEmailApi(APIView):
-    """Inbound-mail webhook: JSON (from, to, subject, text, attachments[], spf, dkim) or raw MIME."""
+    """Inbound-mail webhook: JSON or raw MIME, authenticated by ``X-Inbound-Secret``."""
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser, RawMimeParser]
+    parser_classes = [InboundJsonParser, InboundMimeParser]
+    # core.limits: the body is read here within the inbound limit (after the secret is checked), and
+    # an oversized one is refused with a log row, so RequestBodyLimitMiddleware leaves it to the view.
+    request_body_max_bytes = staticmethod(inbound_body_limit)
+    request_body_checked_by_view = True
 
     @extend_schema(
         operation_id="inbound_email",
@@ -146,22 +208,41 @@ class InboundEmailApi(APIView):
         parameters=[OpenApiParameter("X-Inbound-Secret", str, OpenApiParameter.HEADER, required=True)],
         responses={
             202: InboundEmailOutputSerializer,
+            400: OpenApiResponse(description="`invalid_inbound_payload` (with `field` when one is wrong)"),
             403: OpenApiResponse(description="`inbound_secret_invalid`"),
+            413: OpenApiResponse(description="`inbound_message_too_large` (with `max_bytes`)"),
+            415: OpenApiResponse(description="`unsupported_media_type`"),
         },
+        description="JSON: `from`, `to` (string or list), `subject`, `text` (null: the `html` part as "
+        "text), `html`, `attachments[{filename, content_type, content (base64)}]`, and the receiving "
+        "side's verdicts: `spf` for `envelope_from`, `dkim` for `dkim_domain` (or SendGrid's `SPF`, "
+        "`envelope` and `dkim` fields). Raw MIME (`message/rfc822`): the verdicts of the topmost "
+        "`Authentication-Results` header carrying INBOUND_EMAIL_AUTHSERV_ID. A message whose sender is "
+        "not authenticated, or may not act, is accepted (202) with the outcome `refused` and changes "
+        "nothing.",
     )
     def post(self, request: Request) -> Response:
         secret = settings.INBOUND_EMAIL_SECRET
         given = request.headers.get("X-Inbound-Secret", "")
-        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
-            raise PermissionRefused("Missing or wrong X-Inbound-Secret.", code="inbound_secret_invalid")
-        body = request.data
-        if isinstance(body, bytes):
-            message = parse_mime(body)
-        elif isinstance(body, dict):
-            message = parse_json(body)
-        else:
-            raise ValidationFailed(
-                "Send a JSON object or a raw MIME message.", code="invalid_inbound_payload"
-            )
+        source = "mime" if request.content_type.startswith(InboundMimeParser.media_type) else "json"
+        try:
+            if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+                raise PermissionRefused("Missing or wrong X-Inbound-Secret.", code="inbound_secret_invalid")
+            if declared_length(request.META) > inbound_body_limit():
+                raise inbound_too_large(inbound_body_limit())
+            message = self._message(request, source)
+        except (ApplicationError, exceptions.APIException) as error:
+            code = error.code if isinstance(error, ApplicationError) else str(error.get_codes())
+            inbound_refusal_log(code=code, detail=str(getattr(error, "detail", error)), source=source)
+            raise
         logged = inbound_email_process(message=message)
         return Response({"outcome": logged.outcome, "reason": logged.reason}, status=status.HTTP_202_ACCEPTED)
+
+    @staticmethod
+    def _message(request: Request, source: str) -> InboundMessage:
+        body = request.data
+        if source == "mime":
+            if not isinstance(body, bytes) or not body.strip():
+                raise InboundPayloadInvalid("The MIME message is empty.")
+            return parse_mime(body)
+        return parse_json(body)

@@ -1,35 +1,41 @@
-import base64
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from accounts.models import AuthorizationRequest, Membership
 from cases.models import Case, Comment
-from notifications.inbound import InboundMessage, inbound_email_process, strip_quoted
-from notifications.models import InboundEmail
+from notifications.inbound import InboundAttachment, inbound_email_process, strip_quoted
+from notifications.models import AuthorizationReplyAddress, InboundEmail
 from tests.factories import AuthorizationRequestFactory, CaseFactory, CompanyFactory, member
+from tests.notifications.inbound_mail import (
+    AUTHSERV_ID,
+    ENDPOINT,
+    SECRET,
+    attachment_json,
+    inbound,
+    json_payload,
+    mime,
+    spf_only,
+)
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
-SECRET = "inbound-test-secret"
 
 
 def reply_to(case):
     return f"case+{case.reply_token}@inbound.casedesk.localhost"
 
 
-def message(sender, to, text, **extra):
-    return InboundMessage(sender=sender, recipients=[to], subject="Re: your case", text=text, **extra)
-
-
 def test_reply_becomes_a_public_comment_without_the_quoted_history():
     case = CaseFactory(status=Case.Status.PENDING_CUSTOMER)
     text = "Here is the log you asked for.\n\nOn Mon, 1 Jun 2026, Support wrote:\n> Please send the log\n"
 
-    logged = inbound_email_process(message=message(case.opened_by.email, reply_to(case), text), now=NOW)
+    logged = inbound_email_process(message=inbound(case.opened_by.email, reply_to(case), text), now=NOW)
 
     assert logged.outcome == InboundEmail.Outcome.COMMENTED
+    assert logged.authentication.startswith(f"dkim=pass d={case.company.email_domains.get().domain}")
     comment = Comment.objects.get(case=case)
     assert (comment.body, comment.source, comment.is_internal) == (
         "Here is the log you asked for.",
@@ -57,28 +63,28 @@ def test_sender_of_another_company_changes_nothing_and_is_logged():
     case = CaseFactory()
     stranger = member(CompanyFactory())
 
-    logged = inbound_email_process(message=message(stranger.email, reply_to(case), "let me in"), now=NOW)
+    logged = inbound_email_process(message=inbound(stranger.email, reply_to(case), "let me in"), now=NOW)
 
     assert (logged.outcome, logged.reason) == ("refused", "not_found: Case not found.")
     assert not Comment.objects.exists()
 
 
 @pytest.mark.parametrize(
-    ("sender", "authentication_failed", "reason"),
+    ("sender", "verdicts", "reason"),
     [
-        ("nobody@unknown.example", False, "Unknown (or ambiguous) sender address."),
-        (None, True, "The provider reports an SPF or DKIM failure (spoofed sender)."),
+        ("nobody@unknown.example", None, "sender_unknown: Unknown (or ambiguous) sender address."),
+        (None, spf_only("softfail", "x@elsewhere.example"), "sender_unauthenticated: No aligned SPF"),
     ],
 )
-def test_unknown_or_spoofed_senders_change_nothing(sender, authentication_failed, reason):
+def test_unknown_or_spoofed_senders_change_nothing(sender, verdicts, reason):
     case = CaseFactory()
     mail_from = sender or case.opened_by.email
 
     logged = inbound_email_process(
-        message=message(mail_from, reply_to(case), "hi", authentication_failed=authentication_failed), now=NOW
+        message=inbound(mail_from, reply_to(case), "hi", verdicts=verdicts), now=NOW
     )
 
-    assert (logged.outcome, logged.reason) == ("refused", reason)
+    assert logged.outcome == "refused" and logged.reason.startswith(reason)
     assert not Comment.objects.exists()
 
 
@@ -86,15 +92,13 @@ def test_attachments_keep_the_api_limits(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.ATTACHMENT_MAX_BYTES = 100
     case = CaseFactory()
-    from notifications.inbound import InboundAttachment
-
     attachments = [
         InboundAttachment("app.log", "text/plain", b"ERROR"),
         InboundAttachment("huge.log", "text/plain", b"x" * 101),
         InboundAttachment("tool.exe", "application/octet-stream", b"MZ"),
     ]
     logged = inbound_email_process(
-        message=message(case.opened_by.email, reply_to(case), "logs", attachments=attachments), now=NOW
+        message=inbound(case.opened_by.email, reply_to(case), "logs", attachments=attachments), now=NOW
     )
 
     assert logged.outcome == "commented"
@@ -102,8 +106,11 @@ def test_attachments_keep_the_api_limits(settings, tmp_path):
     assert "huge.log: file_too_large" in logged.reason and "tool.exe: unsupported_file_type" in logged.reason
 
 
-def _authorization_mail(sender, request, text):
-    return message(sender, f"authorization+{request.pk}@inbound.casedesk.localhost", text)
+def _reply_address(request, manager):
+    address, _ = AuthorizationReplyAddress.objects.get_or_create(
+        request=request, manager=manager, defaults={"created_at": NOW, "expires_at": NOW + timedelta(days=14)}
+    )
+    return f"authorization+{address.token}@inbound.casedesk.localhost"
 
 
 def test_manager_on_the_company_domain_approves_by_email():
@@ -112,7 +119,7 @@ def test_manager_on_the_company_domain_approves_by_email():
     manager = member(company, role=Membership.Role.MANAGER)
 
     logged = inbound_email_process(
-        message=_authorization_mail(manager.email, request, "APPROVE fine by me"), now=NOW
+        message=inbound(manager.email, _reply_address(request, manager), "APPROVE fine by me"), now=NOW
     )
 
     request.refresh_from_db()
@@ -121,14 +128,18 @@ def test_manager_on_the_company_domain_approves_by_email():
     assert request.decision_reason == "fine by me"
 
 
-def test_off_domain_or_other_company_managers_cannot_decide_by_email():
+def test_off_domain_or_demoted_managers_cannot_decide_by_email():
     company = CompanyFactory(domain="acme.test")
     request = AuthorizationRequestFactory(company=company)
     off_domain = member(company, role=Membership.Role.MANAGER, email="boss@freemail.example")
-    other = member(CompanyFactory(), role=Membership.Role.MANAGER)
+    demoted = member(company, role=Membership.Role.MANAGER)
+    address = _reply_address(request, demoted)
+    Membership.objects.filter(user=demoted).update(role=Membership.Role.MEMBER)
 
-    first = inbound_email_process(message=_authorization_mail(off_domain.email, request, "REJETER"), now=NOW)
-    second = inbound_email_process(message=_authorization_mail(other.email, request, "APROBAR"), now=NOW)
+    first = inbound_email_process(
+        message=inbound(off_domain.email, _reply_address(request, off_domain), "REJETER"), now=NOW
+    )
+    second = inbound_email_process(message=inbound(demoted.email, address, "APROBAR"), now=NOW)
 
     assert first.reason.startswith("manager_email_off_domain")
     assert second.reason.startswith("not_company_manager")
@@ -138,25 +149,25 @@ def test_off_domain_or_other_company_managers_cannot_decide_by_email():
 
 def test_inbound_endpoint_needs_the_secret_and_accepts_json_and_mime(api_client, settings):
     settings.INBOUND_EMAIL_SECRET = SECRET
+    settings.INBOUND_EMAIL_AUTHSERV_ID = AUTHSERV_ID
     case = CaseFactory()
-    payload = {
-        "from": f"Customer <{case.opened_by.email}>",
-        "to": reply_to(case),
-        "subject": "Re",
-        "text": "Still broken after the update.",
-        "attachments": [
-            {"filename": "a.log", "content_type": "text/plain", "content": base64.b64encode(b"x").decode()}
-        ],
-    }
+    sender = case.opened_by.email
+    payload = json_payload(
+        f"Customer <{sender}>",
+        reply_to(case),
+        "Still broken after the update.",
+        attachments=[attachment_json("a.log", "text/plain", b"x")],
+    )
+    payload["dkim"] = f"{{@{sender.rsplit('@', 1)[1]} : pass}}"
 
-    no_secret = api_client.post("/api/v1/inbound-email/", payload, format="json")
-    as_json = api_client.post("/api/v1/inbound-email/", payload, format="json", HTTP_X_INBOUND_SECRET=SECRET)
-    mime = (
-        f"From: {case.opened_by.email}\r\nTo: {reply_to(case)}\r\nSubject: Re\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\n\r\nSecond message.\r\n"
-    ).encode()
+    no_secret = api_client.post(ENDPOINT, payload, format="json")
+    as_json = api_client.post(ENDPOINT, payload, format="json", HTTP_X_INBOUND_SECRET=SECRET)
     as_mime = api_client.generic(
-        "POST", "/api/v1/inbound-email/", mime, content_type="message/rfc822", HTTP_X_INBOUND_SECRET=SECRET
+        "POST",
+        ENDPOINT,
+        mime(sender, reply_to(case), "Second message."),
+        content_type="message/rfc822",
+        HTTP_X_INBOUND_SECRET=SECRET,
     )
 
     assert (no_secret.status_code, no_secret.json()["code"]) == (403, "inbound_secret_invalid")
@@ -166,15 +177,50 @@ def test_inbound_endpoint_needs_the_secret_and_accepts_json_and_mime(api_client,
         "Still broken after the update.",
         "Second message.",
     ]
+    assert list(InboundEmail.objects.order_by("pk").values_list("source", "outcome")) == [
+        ("json", "refused"),
+        ("json", "commented"),
+        ("mime", "commented"),
+    ]
 
 
-def test_management_command_reads_an_eml_file(tmp_path):
+def test_management_command_reads_an_eml_file(tmp_path, settings):
+    settings.INBOUND_EMAIL_AUTHSERV_ID = AUTHSERV_ID
     case = CaseFactory()
     path = tmp_path / "reply.eml"
-    path.write_bytes(
-        f"From: {case.opened_by.email}\nTo: {reply_to(case)}\nSubject: Re\n\nFrom the command line.\n".encode()
-    )
+    path.write_bytes(mime(case.opened_by.email, reply_to(case), "From the command line."))
 
     call_command("inbound_email_process", str(path), verbosity=0)
 
     assert Comment.objects.get(case=case).body == "From the command line."
+    assert InboundEmail.objects.get().source == "command"
+
+
+def test_management_command_refuses_an_unreadable_file(tmp_path):
+    path = tmp_path / "broken.eml"
+    path.write_bytes(b"\xff" * 10)
+
+    with pytest.raises(CommandError):
+        call_command("inbound_email_process", str(path), verbosity=0)
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>Works <b>now</b>.</p>", "Works now."),
+        ("<div>one<br>two</div><div>three</div>", "one\ntwo\nthree"),
+        ("<p>a &amp; b &lt;c&gt; &eacute;t&eacute;</p>", "a & b <c> été"),
+        ("<style>p{}</style><script>x()</script><title>t</title><p>kept</p>", "kept"),
+        (
+            "<p>mine</p><blockquote>theirs<blockquote>older</blockquote></blockquote>",
+            "mine\n> theirs\n> > older",
+        ),
+        ("<p>unclosed <b>bold", "unclosed bold"),
+        ("plain text, no tags", "plain text, no tags"),
+        ("", ""),
+    ],
+)
+def test_html_bodies_read_as_a_person_reads_them(html, text):
+    from notifications.inbound.parsing import html_to_text
+
+    assert html_to_text(html) == text

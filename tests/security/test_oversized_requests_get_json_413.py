@@ -22,9 +22,11 @@ import pytest
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import encode_multipart
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from knox.settings import CONSTANTS
 
 from cases.models import Case
+from core.limits import request_body_checked_by_view
 from core.views import api_bad_request
 from tests.factories import AnalystFactory, CaseFactory
 from tests.security.conftest import PASSWORD, assert_json_4xx
@@ -61,15 +63,21 @@ def _routes(patterns, prefix: str = "/") -> Iterator[str]:
             yield route
 
 
+# Path parameters by converter; anything else becomes "x" (slugs, tokens). The limit applies once the
+# view is known, so the values need only resolve.
+_PATH_VALUES = {"int": "1", "id": "1", "token_id": "0" * CONSTANTS.TOKEN_KEY_LENGTH}
+
+
 def _api_paths() -> list[str]:
-    # Path parameters become "1" (ids) or "x" (slugs, tokens): the limit applies once the view is known.
-    fill = lambda match: "1" if match.group(1) in {"int", "id"} else "x"  # noqa: E731
+    fill = lambda match: _PATH_VALUES.get(match.group(1), "x")  # noqa: E731
     paths = {
         re.sub(r"<(?:(\w+):)?\w+>", fill, route)
         for route in _routes(get_resolver().url_patterns)
         if route.startswith("/api/")
     }
-    return sorted(paths)
+    # The inbound-mail webhook reads its own body within its own limit and answers (and logs) an
+    # oversized one itself: tests/security/test_inbound_bad_input_is_refused_cleanly.py.
+    return sorted(path for path in paths if not request_body_checked_by_view(resolve(path).func))
 
 
 def test_the_walk_finds_the_api():
