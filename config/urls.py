@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.observability.metrics import metrics_view
 from core.views import HealthApi, api_not_found, api_server_error
 
 api_v1 = [
@@ -15,6 +16,7 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", HealthApi.as_view(), name="health"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("status/", include("status.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

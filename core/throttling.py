@@ -22,6 +22,8 @@ from django.core.cache import cache
 from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from core.observability.metrics import THROTTLED_REQUESTS
+
 
 class _WindowCounterThrottle(SimpleRateThrottle):
     num_requests: int | None  # set by SimpleRateThrottle.__init__ from the rate
@@ -44,6 +46,7 @@ class _WindowCounterThrottle(SimpleRateThrottle):
         return window_count_increment(f"{key}:{window}", ttl=self.duration) <= self.num_requests
 
     def wait(self) -> float:
+        THROTTLED_REQUESTS.labels(scope=str(self.scope)).inc()  # DRF asks only a throttle that refused
         return self.wait_seconds
 
 

@@ -151,6 +151,12 @@ class SlaTimer(models.Model):
                 condition=Q(state__in=["running", "paused"], breached_at__isnull=True),
                 name="sla_breach_due",
             ),
+            # /metrics: the live timers (warned, breached) by metric; a small part of all timers.
+            models.Index(
+                fields=["metric"],
+                condition=Q(met_at__isnull=True, state__in=["running", "paused", "breached"]),
+                name="sla_timer_live",
+            ),
         ]
 
     def __str__(self) -> str:
