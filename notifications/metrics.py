@@ -29,7 +29,7 @@ def outbox_metrics_collect() -> Iterator[Metric]:
         Notification.objects.filter(status__in=BACKLOG)
         .order_by()
         .values_list("status")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     )
     for status in BACKLOG:
         backlog.add_metric([status], counts.get(status, 0))
@@ -57,7 +57,7 @@ def inbound_metrics_collect() -> Iterator[Metric]:
         InboundEmail.objects.filter(received_at__gt=since)
         .order_by()
         .values_list("outcome")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     )
     for outcome in InboundEmail.Outcome.values:
         recent.add_metric([outcome], counts.get(outcome, 0))

@@ -14,40 +14,37 @@ from sla.models import Metric as SlaMetric
 from sla.models import SlaTimer
 
 State = SlaTimer.State
-# A timer counts while its obligation is open: not met, not inapplicable, not discharged by a close.
-LIVE = Q(met_at__isnull=True, state__in=[State.RUNNING, State.PAUSED, State.BREACHED])
+# Live timers (the obligation is still open: not met, not discharged by a close) past a warning
+# and not breached; and live timers breached. Each matches its partial index exactly.
+AT_RISK = Q(met_at__isnull=True, state__in=[State.RUNNING, State.PAUSED], warned_at__isnull=False)
+BREACHED = Q(met_at__isnull=True, state=State.BREACHED)
+
+
+def _count_by_metric(condition: Q) -> dict[str, int]:
+    return dict(SlaTimer.objects.filter(condition).order_by().values_list("metric").annotate(n=Count("*")))
 
 
 def sla_metrics_collect() -> Iterator[Metric]:
-    """Two queries over the live timers only (the partial indexes ``sla_timer_live`` and
-    ``sla_breach_due``): their size follows the open cases, not the history."""
-    warned = GaugeMetricFamily(
-        "casedesk_sla_timers_warned",
-        "Live SLA timers past a warning threshold and not breached (targets at risk), by metric.",
-        labels=["metric"],
-    )
-    breached = GaugeMetricFamily(
-        "casedesk_sla_timers_breached",
-        "Live SLA timers whose target was missed, on cases not yet closed, by metric.",
-        labels=["metric"],
-    )
-    counts = {
-        metric: (warned_count, breached_count)
-        for metric, warned_count, breached_count in SlaTimer.objects.filter(LIVE)
-        .order_by()
-        .values("metric")
-        .annotate(
-            warned=Count("pk", filter=Q(warned_at__isnull=False) & ~Q(state=State.BREACHED)),
-            breached=Count("pk", filter=Q(state=State.BREACHED)),
-        )
-        .values_list("metric", "warned", "breached")
-    }
-    for metric in SlaMetric.values:
-        warned_count, breached_count = counts.get(metric, (0, 0))
-        warned.add_metric([metric], warned_count)
-        breached.add_metric([metric], breached_count)
-    yield warned
-    yield breached
+    """Three counts, each over a partial index holding only the rows it counts
+    (``sla_timer_warned``, ``sla_timer_breached``, ``sla_breach_due``): their cost follows the
+    timers at risk, breached or overdue, never the history."""
+    for name, help_text, condition in [
+        (
+            "casedesk_sla_timers_warned",
+            "Live SLA timers past a warning threshold and not breached (targets at risk), by metric.",
+            AT_RISK,
+        ),
+        (
+            "casedesk_sla_timers_breached",
+            "Live SLA timers whose target was missed, on cases not yet closed, by metric.",
+            BREACHED,
+        ),
+    ]:
+        family = GaugeMetricFamily(name, help_text, labels=["metric"])
+        counts = _count_by_metric(condition)
+        for metric in SlaMetric.values:
+            family.add_metric([metric], counts.get(metric, 0))
+        yield family
     unmarked = SlaTimer.objects.filter(
         state__in=[State.RUNNING, State.PAUSED], breached_at__isnull=True, due_at__lte=timezone.now()
     ).count()
