@@ -1,11 +1,11 @@
 """The Celery application. Settings come from Django settings under the ``CELERY_`` prefix."""
 
-import logging.config
 import os
 from typing import Any
 
 from celery import Celery, signals
 
+from core.observability.logs import logging_configure
 from core.observability.request_id import (
     task_headers_add_request_id,
     task_request_id_bind,
@@ -30,7 +30,7 @@ def _configure_logging(**kwargs: Any) -> None:
     means Celery installs no handlers or format of its own."""
     from django.conf import settings
 
-    logging.config.dictConfig(settings.LOGGING)
+    logging_configure(settings.LOGGING)
 
 
 def _ensure_filesystem_broker_folders() -> None:

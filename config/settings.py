@@ -340,6 +340,7 @@ try:
     LOG_FORMAT = log_format_choose(os.environ.get("LOG_FORMAT"), debug=DEBUG)
 except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
+LOGGING_CONFIG = "core.observability.logs.logging_configure"
 LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
 
 # /metrics answers these networks (CIDRs; the peer address as the web server sees it) and anyone

@@ -6,6 +6,7 @@ beat (``config/celery.py``), and gunicorn's own error and access logs (``core.ob
 from __future__ import annotations
 
 import logging
+import logging.config
 from typing import Any
 
 from celery._state import get_current_task
@@ -85,3 +86,10 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
             "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         },
     }
+
+
+def logging_configure(config: dict[str, Any]) -> None:
+    """Django's ``LOGGING_CONFIG`` (and the Celery processes' ``setup_logging``): the dictConfig,
+    and Python's warnings as log records, so they too come out in the format of every other line."""
+    logging.config.dictConfig(config)
+    logging.captureWarnings(True)
