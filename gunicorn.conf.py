@@ -54,7 +54,9 @@ logger_class = "core.observability.gunicorn.GunicornLogger"
 # at start: a tmpfs, or one shared with the Celery worker on the same host); otherwise this server
 # gets a fresh one of its own, removed when it stops.
 _OWN_METRICS_DIR: str | None = None
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)  # prometheus_client will not
+else:
     _OWN_METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="casedesk-metrics-")
 
 

@@ -9,7 +9,7 @@ import logging
 import logging.config
 from typing import Any
 
-from celery._state import get_current_task
+from celery._state import get_current_task  # what Celery's own task log formatter uses
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 from core.observability.request_id import request_id_get
