@@ -191,6 +191,8 @@ class Server:
                 "--capture-output",
                 "--error-logfile",
                 str(log),
+                "--access-logfile",  # one JSON line per request, as in production, out of the terminal
+                str(log.with_name(log.name + ".access")),
             ],
             cwd=ROOT,
             env=env,

@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from cases.metrics import AUTO_CLOSE_RUNS, AUTO_CLOSED_CASES
+
 # A scheduled run works through at most this many batches, then leaves the rest to the next run.
 MAX_BATCHES_PER_RUN = 20
 
@@ -15,6 +17,8 @@ def cases_auto_close_task() -> int:
         closed += len(batch)
         if not batch:
             break
+    AUTO_CLOSE_RUNS.inc()
+    AUTO_CLOSED_CASES.inc(closed)
     return closed
 
 

@@ -9,4 +9,8 @@ DEFAULT_SCHEDULE: dict[str, tuple[str, int]] = {
     "cases-auto-close-reminders": ("cases.tasks.cases_auto_close_reminders_task", 900),
     "notifications-deliver-due": ("notifications.tasks.notifications_deliver_due_task", 60),
     "authorization-requests-expire": ("accounts.tasks.authorization_requests_expire_task", 3600),
+    # Retention (ages and batch sizes: the RETENTION_* settings)
+    "notifications-purge-sent": ("notifications.tasks.notifications_sent_purge_task", 3600),
+    "inbound-emails-purge": ("notifications.tasks.inbound_emails_purge_task", 3600),
+    "idempotency-records-purge": ("core.tasks.idempotency_records_purge_task", 3600),
 }

@@ -1,10 +1,17 @@
 """The Celery application. Settings come from Django settings under the ``CELERY_`` prefix."""
 
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 
 from core.liveness import WorkerLiveness
+from core.observability.logs import logging_configure
+from core.observability.request_id import (
+    task_headers_add_request_id,
+    task_request_id_bind,
+    task_request_id_unbind,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -13,6 +20,20 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The worker's liveness file for its container health check (core/liveness.py).
 app.steps["consumer"].add(WorkerLiveness)
+
+# The request id of whoever queues a task travels with it and is set again around its run.
+signals.before_task_publish.connect(task_headers_add_request_id, weak=False)
+signals.task_prerun.connect(task_request_id_bind, weak=False)
+signals.task_postrun.connect(task_request_id_unbind, weak=False)
+
+
+@signals.setup_logging.connect
+def _configure_logging(**kwargs: Any) -> None:
+    """The worker and beat log through Django's LOGGING (JSON in production): a receiver here
+    means Celery installs no handlers or format of its own."""
+    from django.conf import settings
+
+    logging_configure(settings.LOGGING)
 
 
 def _ensure_filesystem_broker_folders() -> None:

@@ -15,6 +15,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from core.observability.logs import log_format_choose, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -94,7 +96,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "core.middleware.QueryCountMiddleware",  # outermost, so the count covers every layer
+    # Request counts and latency by view: the first and the last middleware, so they time them all.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Before everything that may answer or fail, so every response and log line has the id.
+    "core.observability.request_id.RequestIdMiddleware",
+    "core.middleware.QueryCountMiddleware",  # outermost but for the above, so the count covers every layer
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Response headers (README: Security headers). Above every middleware that may answer early,
@@ -111,7 +117,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "axes.middleware.AxesMiddleware",  # the admin's lockout page; last, as django-axes requires
+    "axes.middleware.AxesMiddleware",  # the admin's lockout page; after the others, as django-axes requires
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -233,8 +240,9 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 # itself (deploy/Caddyfile; web publishes no port in docker-compose.yml). Serving gunicorn to clients
 # directly would let any of them claim HTTPS: put another proxy in front only if it overwrites it too.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# The health endpoint must answer plain HTTP from the load balancer and compose health checks.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The health and metrics endpoints answer plain HTTP from the load balancer, the compose health
+# checks and Prometheus on the internal network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 # Django's defaults, stated because tests/security/test_security_headers.py holds them.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -409,6 +417,8 @@ CELERY_BEAT_SCHEDULER = "core.beat_scheduler:LivenessDatabaseScheduler"
 # Worker and beat touch their liveness file this often; scripts/healthcheck.py allows several misses.
 LIVENESS_INTERVAL_SECONDS = env_int("LIVENESS_INTERVAL_SECONDS", 10)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# The worker and beat log through LOGGING (config/celery.py), not a format of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Absolute base of links in e-mails.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -452,11 +462,44 @@ SLA_LONG_TARGET = timedelta(minutes=env_int("SLA_LONG_TARGET_MINUTES", 8 * 60))
 # Pending authorisation requests (new DSU, role change, password reset) expire after this.
 AUTHORIZATION_REQUEST_TTL = timedelta(days=env_int("AUTHORIZATION_REQUEST_TTL_DAYS", 14))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# --- Logs, metrics, error tracking (core/observability) ------------------------------------------
+# One JSON object per line in production; `make run` (DEBUG) keeps a line people can read.
+try:
+    LOG_FORMAT = log_format_choose(os.environ.get("LOG_FORMAT"), debug=DEBUG)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
+LOGGING_CONFIG = "core.observability.logs.logging_configure"
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
+
+# /metrics answers these networks (CIDRs; the peer address as the web server sees it) and anyone
+# presenting `Authorization: Bearer $METRICS_TOKEN`; everyone else gets a 404.
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        str(ipaddress.ip_network(cidr, strict=False))
+        for cidr in env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"])
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {exc}") from exc
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from core.observability.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
+        release=os.environ.get("SENTRY_RELEASE"),
+        traces_sample_rate=float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
+
+# --- Retention (the purge jobs in config/beat.py; each deletes in bounded batches) ---------------
+# Delivered outbox rows (pending, sending and failed rows are never purged).
+RETENTION_SENT_NOTIFICATIONS = timedelta(days=env_int("RETENTION_SENT_NOTIFICATIONS_DAYS", 30))
+# The inbound e-mail log (every processed message, refused ones included).
+RETENTION_INBOUND_EMAILS = timedelta(days=env_int("RETENTION_INBOUND_EMAILS_DAYS", 90))
+# Idempotency-Key records; never less than the 24 hours a key is honoured (core/idempotency.py).
+RETENTION_IDEMPOTENCY_RECORDS = timedelta(hours=env_int("RETENTION_IDEMPOTENCY_HOURS", 48))
+# Rows per DELETE statement, and statements per job run (the rest waits for the next run).
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000)
+RETENTION_MAX_BATCHES = env_int("RETENTION_MAX_BATCHES", 100)

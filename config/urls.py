@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from core.docs import ApiDocsView
+from core.observability.metrics import metrics_view
 from core.views import HealthApi, api_bad_request, api_not_found, api_server_error
 from notifications.api.inbound_providers import anymail_inbound
 
@@ -17,6 +18,7 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", HealthApi.as_view(), name="health"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("status/", include("status.urls")),
     path("surveys/", include("notifications.urls")),

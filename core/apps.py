@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.core.signals import request_finished
 from django.db.models.signals import post_migrate
 
 
@@ -20,9 +21,12 @@ class CoreConfig(AppConfig):
 
         from core.bulk import AnyOf
         from core.converters import IdConverter
+        from core.observability.request_id import request_id_clear
 
         register_converter(IdConverter, "id")
         Field.register_lookup(AnyOf)
         ForeignKey.register_lookup(AnyOf)  # foreign keys keep lookups of their own
         # Framework hook: after `migrate`, make sure the default beat schedule exists.
         post_migrate.connect(_sync_beat_schedule, sender=self)
+        # Framework hook: a finished response ends its request id (core/observability/request_id.py).
+        request_finished.connect(request_id_clear, dispatch_uid="casedesk_request_id_clear")

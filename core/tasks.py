@@ -1,7 +1,19 @@
 from celery import shared_task
 
+from core.observability.metrics import RETENTION_DELETED_ROWS
+
 
 @shared_task(ignore_result=False)
 def ping(value: str) -> str:
     """Round-trip probe: proves a worker consumes the broker and can answer."""
     return f"pong: {value}"
+
+
+@shared_task
+def idempotency_records_purge_task() -> int:
+    """Retention: delete Idempotency-Key records past their age (bounded batches)."""
+    from core.retention import idempotency_records_purge
+
+    deleted = idempotency_records_purge()
+    RETENTION_DELETED_ROWS.labels(table="idempotency_record").inc(deleted)
+    return deleted

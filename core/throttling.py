@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 from core.net import client_ip
+from core.observability.metrics import THROTTLED_REQUESTS
 
 
 class _WindowCounterThrottle(SimpleRateThrottle):
@@ -51,6 +52,7 @@ class _WindowCounterThrottle(SimpleRateThrottle):
         return window_count_increment(f"{key}:{window}", ttl=self.duration) <= self.num_requests
 
     def wait(self) -> float:
+        THROTTLED_REQUESTS.labels(scope=str(self.scope)).inc()  # DRF asks only a throttle that refused
         return self.wait_seconds
 
 

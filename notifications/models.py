@@ -54,7 +54,15 @@ class Notification(models.Model):
                 fields=["next_attempt_at"],
                 condition=Q(status__in=["pending", "sending"]),
                 name="notification_due",
-            )
+            ),
+            # /metrics: the undelivered backlog by status and its oldest pending row.
+            models.Index(
+                fields=["status", "created_at"],
+                condition=Q(status__in=["pending", "sending", "failed"]),
+                name="notification_backlog",
+            ),
+            # The retention job: delivered rows, oldest first.
+            models.Index(fields=["sent_at"], condition=Q(status="sent"), name="notification_sent_purge"),
         ]
 
     def __str__(self) -> str:
@@ -133,6 +141,8 @@ class InboundEmail(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+        # The retention job (oldest first) and /metrics (the last hour).
+        indexes = [models.Index(fields=["received_at"], name="inbound_received")]
 
     def __str__(self) -> str:
         return f"{self.received_at:%Y-%m-%d %H:%M} {self.sender} → {self.outcome}"

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from core.observability.metrics import RETENTION_DELETED_ROWS
 from notifications.services import DeliveryError
 
 
@@ -40,3 +41,23 @@ def notifications_deliver_many_task(notification_ids: list[int]) -> int:
         except DeliveryError:
             continue
     return sent
+
+
+@shared_task
+def notifications_sent_purge_task() -> int:
+    """Retention: delete delivered outbox rows past their age (bounded batches)."""
+    from notifications.retention import notifications_sent_purge
+
+    deleted = notifications_sent_purge()
+    RETENTION_DELETED_ROWS.labels(table="notification").inc(deleted)
+    return deleted
+
+
+@shared_task
+def inbound_emails_purge_task() -> int:
+    """Retention: delete the inbound e-mail log past its age (bounded batches)."""
+    from notifications.retention import inbound_emails_purge
+
+    deleted = inbound_emails_purge()
+    RETENTION_DELETED_ROWS.labels(table="inbound_email").inc(deleted)
+    return deleted

@@ -26,7 +26,7 @@ export DEBUG=0 SECRET_KEY=${SECRET_KEY:-contract-fuzzing-only} ALLOWED_HOSTS=127
 eval "$(.venv/bin/python manage.py shell < scripts/fuzz_setup.py | grep -E '^[A-Z_]+=[A-Za-z0-9]+$' | sed 's/^/export /')"
 
 .venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --log-level warning \
-  --capture-output --error-logfile "$REPORT_DIR/gunicorn.log" &
+  --capture-output --error-logfile "$REPORT_DIR/gunicorn.log" --access-logfile "$REPORT_DIR/access.log" &
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null || true' EXIT
 

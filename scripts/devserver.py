@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 HOST, PORT = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
 SHUTDOWN_GRACE_SECONDS = 10
+# prometheus_client's multiprocess mode, one directory for all three: /metrics on the web server
+# adds up the counts of every process, the worker's (auto-close runs, retention) included.
+METRICS_DIR = Path(os.environ.get("CASEDESK_VAR_DIR", ROOT / "var")).resolve() / "metrics"
 
 COMMANDS = {
     "web": [PYTHON, "manage.py", "runserver", f"{HOST}:{PORT}"],
@@ -35,6 +39,7 @@ Casedesk is starting (web, worker, beat). Ctrl-C stops all three.
   API docs      {base}/api/docs/
   Admin         {base}/admin/
   Health        {base}/healthz
+  Metrics       {base}/metrics
   Demo logins   see README.md "Demo data" (password for all: casedesk-demo)
 """,
         flush=True,
@@ -61,9 +66,13 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     banner()
+    shutil.rmtree(METRICS_DIR, ignore_errors=True)  # counts start from zero with every run
+    METRICS_DIR.mkdir(parents=True)
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(METRICS_DIR)}
     # Each in its own process group, so stopping reaches runserver's reloader child and the worker's pool.
     processes = {
-        name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True) for name, cmd in COMMANDS.items()
+        name: subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+        for name, cmd in COMMANDS.items()
     }
     exit_code = 0
     try:

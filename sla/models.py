@@ -151,6 +151,18 @@ class SlaTimer(models.Model):
                 condition=Q(state__in=["running", "paused"], breached_at__isnull=True),
                 name="sla_breach_due",
             ),
+            # /metrics: live timers at risk and live timers breached, by metric (each a small part
+            # of all timers, so counting them reads only their own small index).
+            models.Index(
+                fields=["metric"],
+                condition=Q(met_at__isnull=True, state__in=["running", "paused"], warned_at__isnull=False),
+                name="sla_timer_warned",
+            ),
+            models.Index(
+                fields=["metric"],
+                condition=Q(met_at__isnull=True, state="breached"),
+                name="sla_timer_breached",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,53 @@
+"""Retention of the outbox and the inbound log (the jobs in ``config/beat.py``; the batching is
+``core.retention``'s). Only delivered messages are ever deleted: pending, sending and failed rows
+stay until they are sent (or someone deals with them in the admin)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from core.retention import rows_delete_in_batches
+from notifications.models import InboundEmail, Notification
+
+# Outcomes of a message whose processing is over (all of them today; a new, unfinished outcome
+# would have to be added here to ever be purged).
+INBOUND_FINAL_OUTCOMES = (
+    InboundEmail.Outcome.COMMENTED,
+    InboundEmail.Outcome.DECIDED,
+    InboundEmail.Outcome.REFUSED,
+)
+
+
+def notifications_sent_purge(
+    *, now: datetime | None = None, batch_size: int | None = None, max_batches: int | None = None
+) -> int:
+    """Delete outbox rows sent more than ``RETENTION_SENT_NOTIFICATIONS`` ago (index
+    ``notification_sent_purge``); answers how many went."""
+    now = now or timezone.now()
+    return rows_delete_in_batches(
+        queryset=Notification.objects.filter(
+            status=Notification.Status.SENT, sent_at__lt=now - settings.RETENTION_SENT_NOTIFICATIONS
+        ),
+        oldest_first="sent_at",
+        batch_size=batch_size or settings.RETENTION_BATCH_SIZE,
+        max_batches=max_batches or settings.RETENTION_MAX_BATCHES,
+    )
+
+
+def inbound_emails_purge(
+    *, now: datetime | None = None, batch_size: int | None = None, max_batches: int | None = None
+) -> int:
+    """Delete inbound log rows received more than ``RETENTION_INBOUND_EMAILS`` ago (index
+    ``inbound_received``); answers how many went."""
+    now = now or timezone.now()
+    return rows_delete_in_batches(
+        queryset=InboundEmail.objects.filter(
+            outcome__in=INBOUND_FINAL_OUTCOMES, received_at__lt=now - settings.RETENTION_INBOUND_EMAILS
+        ),
+        oldest_first="received_at",
+        batch_size=batch_size or settings.RETENTION_BATCH_SIZE,
+        max_batches=max_batches or settings.RETENTION_MAX_BATCHES,
+    )
