@@ -210,6 +210,21 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Casedesk Support <support@casedesk.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The right-hand side of each outbox e-mail's Message-ID (<random.outbox@DOMAIN>).
+EMAIL_MESSAGE_ID_DOMAIN = env_str(
+    "EMAIL_MESSAGE_ID_DOMAIN", DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "casedesk.localhost"
+)
+
+# --- Outbox delivery (notifications.services) ----------------------------------------------------
+# A worker claims due rows in batches of NOTIFICATION_BATCH_SIZE, each claim a lease of
+# NOTIFICATION_LEASE_SECONDS: rows of a worker that died are due again when it ends. A failed
+# attempt waits NOTIFICATION_BACKOFF_SECONDS, doubling up to NOTIFICATION_BACKOFF_CAP_SECONDS; after
+# NOTIFICATION_MAX_ATTEMPTS attempts the row is failed (staff can retry it).
+NOTIFICATION_BATCH_SIZE = env_int("NOTIFICATION_BATCH_SIZE", 100)
+NOTIFICATION_LEASE = timedelta(seconds=env_int("NOTIFICATION_LEASE_SECONDS", 120))
+NOTIFICATION_BACKOFF = timedelta(seconds=env_int("NOTIFICATION_BACKOFF_SECONDS", 30))
+NOTIFICATION_BACKOFF_CAP = timedelta(seconds=env_int("NOTIFICATION_BACKOFF_CAP_SECONDS", 3600))
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
 
 # --- Security (production) --------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
@@ -284,8 +299,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    else {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        # A dead or unreachable Redis costs a web request a fraction of a second, not the OS's
+        # connect timeout: publishing is best effort (core.publish) and a sweep does the work later.
+        "socket_connect_timeout": float(env_str("CELERY_BROKER_CONNECT_TIMEOUT", "0.5")),
+        "socket_timeout": float(env_str("CELERY_BROKER_SOCKET_TIMEOUT", "5")),
+    }
 )
+# Publishing: two quick tries, then core.publish logs and counts the refusal.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+# Workers and beat reconnect to the broker for as long as it takes (Celery's default gives up after 100 tries).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", f"file://{VAR_DIR / 'celery-results'}")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
