@@ -308,7 +308,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
     }
 )
 # Publishing: two quick tries, then core.publish logs and counts the refusal.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
 # Workers and beat reconnect to the broker for as long as it takes (Celery's default gives up after 100 tries).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", f"file://{VAR_DIR / 'celery-results'}")

@@ -184,7 +184,9 @@ def test_a_worker_stopped_mid_batch_hands_back_untried_rows_and_its_row_in_fligh
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert notifications_deliver_due(now=NOW)["sent"] == 2
-    assert notifications_deliver_due(now=NOW + settings.NOTIFICATION_LEASE - timedelta(seconds=1))["sent"] == 0
+    assert (
+        notifications_deliver_due(now=NOW + settings.NOTIFICATION_LEASE - timedelta(seconds=1))["sent"] == 0
+    )
     later = notifications_deliver_due(now=NOW + settings.NOTIFICATION_LEASE)
 
     assert later["sent"] == 1
@@ -205,7 +207,8 @@ def test_every_email_carries_its_rows_message_id_and_a_resend_carries_the_same(s
     rows = list(Notification.objects.filter(channel="email").order_by("pk"))
     ids = [row.message_id for row in rows]
     assert len(set(ids)) == len(rows) and all(
-        re.fullmatch(rf"<[0-9a-f]{{32}}\.outbox@{re.escape(settings.EMAIL_MESSAGE_ID_DOMAIN)}>", i) for i in ids
+        re.fullmatch(rf"<[0-9a-f]{{32}}\.outbox@{re.escape(settings.EMAIL_MESSAGE_ID_DOMAIN)}>", i)
+        for i in ids
     )
     assert sorted(m.extra_headers["Message-ID"] for m in mail.outbox) == sorted(ids)
     assert sorted(m.message()["Message-ID"] for m in mail.outbox) == sorted(ids)
@@ -233,7 +236,9 @@ def test_one_batch_is_sent_over_one_connection(settings):
 def test_the_same_delivery_run_twice_at_once_sends_once():
     case = CaseFactory(status=Case.Status.IN_PROGRESS)
     comment_create(case=case, author=AnalystFactory(), body="Update", now=NOW)  # delivered on commit (eager)
-    Notification.objects.update(status=Notification.Status.PENDING, sent_at=None, next_attempt_at=NOW)  # queued again
+    Notification.objects.update(
+        status=Notification.Status.PENDING, sent_at=None, next_attempt_at=NOW
+    )  # queued again
     mail.outbox.clear()
     notification = Notification.objects.get()
 
