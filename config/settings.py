@@ -138,15 +138,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # An unreachable server fails a connection attempt in seconds (503), not the OS's minutes.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
     # Prepared statements: PostgreSQL plans a query once per connection instead of on every execution
     # (planning was most of the database's time on a case GET; in process GET 10.9 -> 8.1 ms). Django
     # turns them off by default for the sake of transaction-pooling PgBouncer: behind one (before
     # PgBouncer 1.21's max_prepared_statements), set DB_PREPARED_STATEMENTS=0.
     if env_bool("DB_PREPARED_STATEMENTS", True):
-        DATABASES["default"]["OPTIONS"] = {
-            "server_side_binding": True,  # psycopg prepares only server-side bound queries
-            "prepare_threshold": env_int("DB_PREPARE_THRESHOLD", 5),  # psycopg's own default
-        }
+        DATABASES["default"]["OPTIONS"].update(
+            server_side_binding=True,  # psycopg prepares only server-side bound queries
+            prepare_threshold=env_int("DB_PREPARE_THRESHOLD", 5),  # psycopg's own default
+        )
 
 # core.precompiled: compile each cached query afresh too and fail if the SQL differs (the test suite
 # and the contract-fuzzing server turn it on; it costs what the cache saves).
@@ -157,13 +159,29 @@ QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER", False)
 
 # The connection alias the health endpoint probes.
 HEALTH_CHECK_DATABASE = "default"
+# Seconds a client is told to wait (Retry-After) when the database is unreachable (503).
+SERVICE_UNAVAILABLE_RETRY_AFTER = env_int("SERVICE_UNAVAILABLE_RETRY_AFTER", 5)
+# A scheduled job whose last start is older than this many times its interval is reported stale
+# (/healthz?detail=1 for staff, and the casedesk_job_stale gauge).
+JOB_STALE_AFTER_INTERVALS = env_int("JOB_STALE_AFTER_INTERVALS", 3)
 
 # --- Cache (throttling counters); Redis in production so all web workers share one count --------
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A dead Redis costs milliseconds: nothing on a request path waits on it for long.
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# core.throttling's own Redis connection: timeouts in seconds. When Redis fails, the counters fall
+# back to this process for THROTTLE_FALLBACK_SECONDS before Redis is tried again.
+THROTTLE_REDIS_TIMEOUT = float(env_str("THROTTLE_REDIS_TIMEOUT", "0.25"))
+THROTTLE_FALLBACK_SECONDS = float(env_str("THROTTLE_FALLBACK_SECONDS", "5"))
 
 # --- Passwords, i18n, static and media ------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -283,6 +301,7 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "cases.models.CaseStatus",
         "EscalationStatusEnum": "cases.models.EscalationRequest.Status",
         "CaseEventTypeEnum": "cases.models.CaseEvent.Type",
+        "HealthCheckEnum": ["ok", "unavailable"],
     },
 }
 

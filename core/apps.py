@@ -10,6 +10,17 @@ def _sync_beat_schedule(sender: AppConfig, **kwargs: Any) -> None:
     beat_schedule_sync()
 
 
+def _register_job_gauges() -> None:
+    from prometheus_client import REGISTRY
+
+    from core.jobs import JobRunCollector
+
+    try:
+        REGISTRY.register(JobRunCollector())
+    except ValueError:  # already registered (the app registry was set up twice in this process)
+        pass
+
+
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Core"
@@ -18,6 +29,7 @@ class CoreConfig(AppConfig):
         from django.db.models import Field, ForeignKey
         from django.urls import register_converter
 
+        import core.jobs  # noqa: F401  (connects the job-run recorders to Celery's task signals)
         from core.bulk import AnyOf
         from core.converters import IdConverter
 
@@ -26,3 +38,4 @@ class CoreConfig(AppConfig):
         ForeignKey.register_lookup(AnyOf)  # foreign keys keep lookups of their own
         # Framework hook: after `migrate`, make sure the default beat schedule exists.
         post_migrate.connect(_sync_beat_schedule, sender=self)
+        _register_job_gauges()

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ApplicationError
+from core.unavailable import database_unavailable_seen, is_database_unavailable, retry_after, unavailable_body
 
 
 def _field_errors(detail: Any) -> Any:
@@ -38,6 +39,14 @@ def _validation_summary(errors: dict[str, Any] | list[Any]) -> str:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if is_database_unavailable(exc):
+        request = context.get("request")
+        database_unavailable_seen(exc, getattr(request, "path", ""))
+        return Response(
+            unavailable_body(),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": retry_after()},
+        )
     if isinstance(exc, ApplicationError):
         body = {"code": exc.code, "detail": exc.detail, **exc.extra}
         return Response(body, status=exc.status_code)
