@@ -1,3 +1,4 @@
+import contextlib
 from typing import Any
 
 from django.apps import AppConfig
@@ -15,10 +16,8 @@ def _register_job_gauges() -> None:
 
     from core.jobs import JobRunCollector
 
-    try:
+    with contextlib.suppress(ValueError):  # already registered (apps set up twice in this process)
         REGISTRY.register(JobRunCollector())
-    except ValueError:  # already registered (the app registry was set up twice in this process)
-        pass
 
 
 class CoreConfig(AppConfig):

@@ -86,5 +86,24 @@ def _fresh_calendar_cache() -> Iterator[None]:
 
 
 @pytest.fixture
+def broker_down() -> Iterator[None]:
+    """Celery publishes to a loopback port where nothing listens: a real refused connection, as when
+    the broker is stopped. Tasks are sent, not run inline (use with the ``real_worker`` marker)."""
+    saved = celery_app.conf.broker_url, celery_app.conf.broker_write_url
+
+    def fresh_pools() -> None:  # the producer pools are bound to the URL they were made for
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    celery_app.conf.broker_url = celery_app.conf.broker_write_url = "redis://127.0.0.1:1/0"
+    fresh_pools()
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_url, celery_app.conf.broker_write_url = saved
+        fresh_pools()
+
+
+@pytest.fixture
 def api_client() -> Iterator[APIClient]:
     yield APIClient()

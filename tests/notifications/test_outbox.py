@@ -353,3 +353,55 @@ def test_webhook_registration_requires_https_and_a_manager(api_client):
     assert good.status_code == 201 and len(good.json()["secret"]) == 64
     assert "secret" not in listed[0]
     assert (refused.status_code, refused.json()["code"]) == (403, "not_company_manager")
+
+
+def test_an_authorised_password_reset_is_an_outbox_row_without_a_token_and_each_send_makes_a_valid_one():
+    from django.contrib.auth.tokens import default_token_generator
+
+    from accounts.models import AuthorizationRequest
+    from accounts.services import authorization_request_approve
+    from tests.factories import AuthorizationRequestFactory
+
+    request = AuthorizationRequestFactory(kind=AuthorizationRequest.Kind.PASSWORD_RESET, requested_role="")
+    manager = member(request.company, role=Membership.Role.MANAGER)
+
+    authorization_request_approve(request=request, decided_by=manager, now=NOW)
+
+    row = Notification.objects.get(kind="password_reset")
+    assert (row.recipient, row.to_address, row.status) == (
+        request.subject_user,
+        request.subject_user.email,
+        "pending",
+    )
+    assert "token" not in json.dumps(row.context)  # a credential never rests in the outbox
+
+    def tokens_sent():
+        bodies = [m.body for m in mail.outbox if m.to == [request.subject_user.email] and "token=" in m.body]
+        return [b.split("token=")[1].split()[0] for b in bodies]
+
+    notifications_deliver_due(now=NOW)
+    Notification.objects.filter(pk=row.pk).update(status="sending", next_attempt_at=NOW)  # died after sending
+    notifications_deliver_due(now=NOW)
+
+    sent = tokens_sent()
+    assert len(sent) == 2 and all(default_token_generator.check_token(request.subject_user, t) for t in sent)
+    resets = [m for m in mail.outbox if "token=" in m.body]
+    assert {m.message()["Message-ID"] for m in resets} == {row.message_id}
+
+
+def test_a_password_reset_for_an_account_deactivated_before_sending_fails_without_retrying():
+    from accounts.models import AuthorizationRequest
+    from accounts.services import authorization_request_approve
+    from tests.factories import AuthorizationRequestFactory
+
+    request = AuthorizationRequestFactory(kind=AuthorizationRequest.Kind.PASSWORD_RESET, requested_role="")
+    authorization_request_approve(
+        request=request, decided_by=member(request.company, role=Membership.Role.MANAGER), now=NOW
+    )
+    type(request.subject_user).objects.filter(pk=request.subject_user.pk).update(is_active=False)
+
+    assert notifications_deliver_due(now=NOW)["failed"] >= 1
+
+    row = Notification.objects.get(kind="password_reset")
+    assert (row.status, row.attempts) == ("failed", 1) and "no longer active" in row.last_error
+    assert not [m for m in mail.outbox if "token=" in m.body]
