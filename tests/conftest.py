@@ -27,6 +27,12 @@ def _on_redis() -> bool:
     return str(settings.CELERY_BROKER_URL).startswith(("redis://", "rediss://"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "faults: stops and kills real servers (tests/faults); deselect with -m 'not faults'"
+    )
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if REQUIRE_SERVICES:
         missing = [name for name, ok in (("PostgreSQL", _on_postgres()), ("Redis", _on_redis())) if not ok]
