@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, NullIf, Trim
+from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, NullIf, Substr, Trim
 from django.utils import timezone
 
 from accounts.models import AuthorizationRequest, Company, User
@@ -334,9 +334,10 @@ def _customer_email_sql(user: str, *, kind: str, context: dict[str, Any], at: da
             Value("en"),
         ),
         "context": JSONObject(**context, name=Coalesce(NullIf(name, Value("")), F(f"{user}__username"))),
+        # Same shape as new_message_id(): 32 random hex digits (a longer id gets its header folded).
         "message_id": Concat(
             Value("<"),
-            RandomToken(),
+            Substr(RandomToken(), 1, 32),
             Value(f".outbox@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"),
             output_field=CharField(),
         ),

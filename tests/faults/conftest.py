@@ -6,6 +6,7 @@ printed in the summary ("faults injected: N")."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -17,8 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import logging
 
 import psycopg
 import pytest
@@ -105,7 +104,9 @@ class Stack:
             [PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=180
         )
         if done.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+            raise RuntimeError(
+                f"manage.py {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+            )
         for line in done.stdout.splitlines():
             if line.startswith("FAULTS_JSON="):
                 return json.loads(line.removeprefix("FAULTS_JSON="))
@@ -257,7 +258,9 @@ class Load:
                 if kind == "read":
                     answer = self.stack.get("/api/v1/cases/?page_size=5", token)
                 else:
-                    answer = self.stack.post("/api/v1/cases/", self.stack.case_payload(writer * 10_000 + n), token)
+                    answer = self.stack.post(
+                        "/api/v1/cases/", self.stack.case_payload(writer * 10_000 + n), token
+                    )
             except OSError as exc:  # a connection the server dropped: recorded, never a pass
                 answer = Response(0, {"code": type(exc).__name__})
             code = answer.body.get("code") if isinstance(answer.body, dict) else None

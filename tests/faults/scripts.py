@@ -46,7 +46,9 @@ def seed() -> None:
             "company_id": membership.company_id,
             "product_instance": ProductInstance.objects.filter(company_id=membership.company_id).first().pk,
             "reason": CaseReason.objects.filter(is_active=True).first().code,
-            "application_area": ApplicationArea.objects.filter(is_active=True, product__isnull=True).first().code,
+            "application_area": ApplicationArea.objects.filter(is_active=True, product__isnull=True)
+            .first()
+            .code,
         }
     )
 
@@ -67,7 +69,9 @@ def notifications_bulk(count: int, tag: str) -> None:
     )
     context = {"product": "Ledger", "title": "Faults", "incident_status": "investigating", "message": tag}
     with transaction.atomic():
-        rows = notifications_for_status_change(key=f"faults:{tag}", kind="status_incident", users=users, context=context, now=now)
+        rows = notifications_for_status_change(
+            key=f"faults:{tag}", kind="status_incident", users=users, context=context, now=now
+        )
     _answer([row.pk for row in rows])
 
 
