@@ -141,11 +141,13 @@ class _SinkHandler:
         self.sink = sink
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.sink.delay:
-            await asyncio.sleep(self.sink.delay)
+        """Keeps the message first, then answers (after ``delay``): the worst case for a sender
+        killed mid-conversation, which never sees the "250" for a message that will be delivered."""
         headers = BytesHeaderParser().parsebytes(envelope.content)
         message_id = "".join(str(headers.get("Message-ID", "")).split())  # unfolded
         self.sink.accepted(message_id, list(envelope.rcpt_tos))
+        if self.sink.delay:
+            await asyncio.sleep(self.sink.delay)
         return "250 OK"
 
 
