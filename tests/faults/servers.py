@@ -146,6 +146,9 @@ class _SinkHandler:
         headers = BytesHeaderParser().parsebytes(envelope.content)
         message_id = "".join(str(headers.get("Message-ID", "")).split())  # unfolded
         self.sink.accepted(message_id, list(envelope.rcpt_tos))
+        if self.sink.hold_at is not None and self.sink.total() >= self.sink.hold_at:
+            self.sink.hold_at, self.sink.held = None, message_id
+            await asyncio.sleep(30)  # the sender waits for the "250": the moment to kill it
         if self.sink.delay:
             await asyncio.sleep(self.sink.delay)
         return "250 OK"
@@ -157,6 +160,10 @@ class SmtpSink:
     def __init__(self) -> None:
         self.port = free_port()
         self.delay = 0.0
+        # Once this many messages were accepted in all, the next answer is held back (30 s) and the
+        # held message's id is put in ``held``.
+        self.hold_at: int | None = None
+        self.held: str | None = None
         self._lock = threading.Lock()
         self.by_message_id: Counter[str] = Counter()
         self.controller = Controller(_SinkHandler(self), hostname="127.0.0.1", port=self.port)
