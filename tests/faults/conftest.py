@@ -37,6 +37,7 @@ from tests.faults.servers import (
 )
 
 FAULTS: list[str] = []
+REPORT: list[str] = []  # what each fault test counted, repeated in the summary
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
 LEASE_SECONDS = 6
 
@@ -44,8 +45,8 @@ LEASE_SECONDS = 6
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if FAULTS:
         terminalreporter.write_sep("-", "fault tests")
-        for fault in FAULTS:
-            terminalreporter.write_line(f"  {fault}")
+        for line in REPORT:
+            terminalreporter.write_line(line)
         terminalreporter.write_line(f"faults injected: {len(FAULTS)}")
 
 
@@ -140,7 +141,11 @@ class Stack:
 
     def inject(self, fault: str) -> None:
         FAULTS.append(fault)
-        print(f"fault injected: {fault}")
+        self.report(f"fault injected: {fault}")
+
+    def report(self, text: str) -> None:
+        print(text)
+        REPORT.extend(line for line in text.splitlines() if line.strip())
 
     def wait_all_sent(self, message_ids: set[str], *, timeout: float) -> Counter[str]:
         """Until every row of ``message_ids`` is sent and the sink accepted each; answers the sink's counts."""
