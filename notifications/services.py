@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, NullIf, Substr, Trim
 from django.utils import timezone
@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 # One sweep run stops claiming new batches after this long (well inside the task's soft time limit).
 SWEEP_TIME_BUDGET_SECONDS = 120
+MARK_SENT_RETRY_SECONDS = 0.5
 WEBHOOK_TIMEOUT_SECONDS = 5
 
 
@@ -659,9 +660,20 @@ _MARK_SENT_SQL = (
 
 def _mark_sent(notification: Notification) -> None:
     """One statement per row, as soon as the server accepted it (so a crash resends at most the row
-    in flight); plain SQL, as it runs once per e-mail: the ORM's update costs more than the query."""
-    with connection.cursor() as cursor:
-        cursor.execute(_MARK_SENT_SQL, [Notification.Status.SENT, timezone.now(), notification.pk])
+    in flight); plain SQL, as it runs once per e-mail: the ORM's update costs more than the query.
+    The e-mail is out: if the database is briefly unreachable, keep trying while the row's lease
+    has a quarter left, so a short outage does not turn into a resend."""
+    give_up_at = notification.next_attempt_at - settings.NOTIFICATION_LEASE / 4
+    while True:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(_MARK_SENT_SQL, [Notification.Status.SENT, timezone.now(), notification.pk])
+            return
+        except (OperationalError, InterfaceError):
+            if timezone.now() >= give_up_at:
+                raise
+            connection.close()  # a broken connection: the next try connects afresh
+            time.sleep(MARK_SENT_RETRY_SECONDS)
 
 
 def _mark_failed_attempt(notification: Notification, error: BaseException, now: datetime) -> bool:

@@ -181,7 +181,9 @@ def test_postgresql_stopped_and_restarted_under_load_answers_503_then_recovers_w
     written = _message_ids_of_cases(stack, load.created)
     counts = stack.wait_all_sent(written, timeout=90)
     _print_deliveries(stack, written, counts)
-    assert set(counts) == written and set(counts.values()) == {1}
+    # At least once: the one e-mail the worker had sent when the database went away, if its "sent"
+    # mark could not be written before the lease ran out, goes again (same Message-ID).
+    assert set(counts) == written and sum(counts.values()) - len(counts) <= 1
 
 
 def test_worker_killed_mid_batch_every_notification_arrives_and_only_the_row_in_flight_twice(stack):
