@@ -4,16 +4,11 @@ writes an immutable ``AuditRecord`` naming who acted, through which channel, bef
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from knox.models import AuthToken
 
 from accounts.models import AuditRecord, AuthorizationRequest, Company, Membership, User
@@ -274,9 +269,12 @@ def authorization_request_approve(
             channel=channel,
             created_at=now,
         )
-        from accounts.tasks import password_reset_email_send_task
+        from notifications.services import notifications_for_password_reset
 
-        transaction.on_commit(partial(password_reset_email_send_task.delay, request.subject_user_id))
+        # An outbox row in this transaction: the e-mail is sent (and retried) like every other.
+        notifications_for_password_reset(
+            user=membership.user, key=f"authorization_request:{request.pk}:password_reset", now=now
+        )
     else:
         _apply_membership_change(
             membership=membership,
@@ -368,27 +366,6 @@ def password_reset_confirm(*, user: User, new_password: str) -> None:
     user.set_password(new_password)
     user.save(update_fields=["password"])
     api_tokens_revoke_all(user=user)
-
-
-def password_reset_email_send(*, user_id: int) -> bool:
-    """E-mail the user a one-time reset link (Django's token: invalid once the password changes)."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not user.email:
-        return False
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    link = f"{settings.PUBLIC_BASE_URL}/api/v1/auth/password-reset/confirm/"
-    send_mail(
-        subject="Casedesk: your password reset was authorised",
-        message=(
-            f"Hello {user},\n\nYour company authorised a password reset for your account.\n"
-            f"POST {{uid, token, new_password}} with uid={uid} and token={token} to {link}\n"
-            "The link works once and expires after a few days.\n"
-        ),
-        from_email=None,
-        recipient_list=[user.email],
-    )
-    return True
 
 
 @transaction.atomic

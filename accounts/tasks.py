@@ -1,12 +1,22 @@
-from celery import shared_task
+from celery import Task, shared_task
 
 
-@shared_task
-def password_reset_email_send_task(user_id: int) -> None:
-    """Send the approved password-reset link to the user."""
-    from accounts.services import password_reset_email_send
+@shared_task(bind=True)
+def password_reset_email_send_task(self: Task, user_id: int) -> None:
+    """Messages queued by an earlier release: the reset e-mail becomes an outbox row (keyed by the
+    message's id, so a redelivered message writes nothing twice). New approvals write it directly."""
+    from django.db import transaction
+    from django.utils import timezone
 
-    password_reset_email_send(user_id=user_id)
+    from accounts.models import User
+    from notifications.services import notifications_for_password_reset
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is not None:
+        with transaction.atomic():
+            notifications_for_password_reset(
+                user=user, key=f"password_reset_task:{self.request.id}", now=timezone.now()
+            )
 
 
 @shared_task

@@ -209,6 +209,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_ups"
     )
     last_customer_activity_at = models.DateTimeField(null=True, blank=True)
+    # Set by case_create, cleared by case_route in the same transaction as its result: a case whose
+    # routing message was lost stays marked, and the routing sweep on beat routes it.
+    routing_pending = models.BooleanField(default=False, editable=False)
     reply_token = models.CharField(max_length=32, unique=True, default=_new_reply_token, editable=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -224,6 +227,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["-updated_at", "-id"], name="case_recently_updated"),
             models.Index(
                 fields=["auto_close_at"], condition=Q(status="verify_resolution"), name="case_auto_close_due"
+            ),
+            models.Index(
+                fields=["created_at"], condition=Q(routing_pending=True), name="case_routing_pending"
             ),
         ]
         permissions = [("reopen_after_window", "May reopen a closed case after the 3-day window")]

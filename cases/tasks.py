@@ -37,12 +37,23 @@ def cases_auto_close_reminders_task() -> int:
 
 
 @shared_task
+def cases_route_pending_task() -> int:
+    """Route the cases whose routing message was lost (beat; bounded; safe beside the routing task)."""
+    from cases.services.routing import cases_route_pending
+
+    routed = 0
+    for _ in range(MAX_BATCHES_PER_RUN):
+        batch = cases_route_pending()
+        routed += batch
+        if not batch:
+            break
+    return routed
+
+
+@shared_task
 def case_route_task(case_id: int) -> None:
-    """Route a new case to its queue and the next available analyst (after the creating commit)."""
-    from cases.models import Case
+    """Route a new case to its queue and the next available analyst (after the creating commit).
+    Idempotent: a case already routed, assigned, closed or deleted is left as it is."""
     from cases.services.routing import case_route
 
-    case = Case.objects.filter(pk=case_id).only("pk", "status", "assignee_id").first()
-    if case is None or case.status == Case.Status.CLOSED or case.assignee_id is not None:
-        return  # deleted, closed or already someone's: routing again changes nothing
     case_route(case_id=case_id)

@@ -156,15 +156,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # An unreachable server fails a connection attempt in seconds (503), not the OS's minutes.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
     # Prepared statements: PostgreSQL plans a query once per connection instead of on every execution
     # (planning was most of the database's time on a case GET; in process GET 10.9 -> 8.1 ms). Django
     # turns them off by default for the sake of transaction-pooling PgBouncer: behind one (before
     # PgBouncer 1.21's max_prepared_statements), set DB_PREPARED_STATEMENTS=0.
     if env_bool("DB_PREPARED_STATEMENTS", True):
-        DATABASES["default"]["OPTIONS"] = {
-            "server_side_binding": True,  # psycopg prepares only server-side bound queries
-            "prepare_threshold": env_int("DB_PREPARE_THRESHOLD", 5),  # psycopg's own default
-        }
+        DATABASES["default"]["OPTIONS"].update(
+            server_side_binding=True,  # psycopg prepares only server-side bound queries
+            prepare_threshold=env_int("DB_PREPARE_THRESHOLD", 5),  # psycopg's own default
+        )
 
 # core.precompiled: compile each cached query afresh too and fail if the SQL differs (the test suite
 # and the contract-fuzzing server turn it on; it costs what the cache saves).
@@ -175,13 +177,29 @@ QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER", False)
 
 # The connection alias the health endpoint probes.
 HEALTH_CHECK_DATABASE = "default"
+# Seconds a client is told to wait (Retry-After) when the database is unreachable (503).
+SERVICE_UNAVAILABLE_RETRY_AFTER = env_int("SERVICE_UNAVAILABLE_RETRY_AFTER", 5)
+# A scheduled job whose last start is older than this many times its interval is reported stale
+# (/healthz?detail=1 for staff, and the casedesk_job_stale gauge).
+JOB_STALE_AFTER_INTERVALS = env_int("JOB_STALE_AFTER_INTERVALS", 3)
 
 # --- Cache (throttling counters); Redis in production so all web workers share one count --------
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A dead Redis costs milliseconds: nothing on a request path waits on it for long.
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# core.throttling's own Redis connection: timeouts in seconds. When Redis fails, the counters fall
+# back to this process for THROTTLE_FALLBACK_SECONDS before Redis is tried again.
+THROTTLE_REDIS_TIMEOUT = float(env_str("THROTTLE_REDIS_TIMEOUT", "0.25"))
+THROTTLE_FALLBACK_SECONDS = float(env_str("THROTTLE_FALLBACK_SECONDS", "5"))
 
 # --- Passwords, i18n, static and media ------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -228,6 +246,21 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Casedesk Support <support@casedesk.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The right-hand side of each outbox e-mail's Message-ID (<random.outbox@DOMAIN>).
+EMAIL_MESSAGE_ID_DOMAIN = env_str(
+    "EMAIL_MESSAGE_ID_DOMAIN", DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "casedesk.localhost"
+)
+
+# --- Outbox delivery (notifications.services) ----------------------------------------------------
+# A worker claims due rows in batches of NOTIFICATION_BATCH_SIZE, each claim a lease of
+# NOTIFICATION_LEASE_SECONDS: rows of a worker that died are due again when it ends. A failed
+# attempt waits NOTIFICATION_BACKOFF_SECONDS, doubling up to NOTIFICATION_BACKOFF_CAP_SECONDS; after
+# NOTIFICATION_MAX_ATTEMPTS attempts the row is failed (staff can retry it).
+NOTIFICATION_BATCH_SIZE = env_int("NOTIFICATION_BATCH_SIZE", 100)
+NOTIFICATION_LEASE = timedelta(seconds=env_int("NOTIFICATION_LEASE_SECONDS", 120))
+NOTIFICATION_BACKOFF = timedelta(seconds=env_int("NOTIFICATION_BACKOFF_SECONDS", 30))
+NOTIFICATION_BACKOFF_CAP = timedelta(seconds=env_int("NOTIFICATION_BACKOFF_CAP_SECONDS", 3600))
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
 
 # --- Security (production) --------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
@@ -382,6 +415,7 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "cases.models.CaseStatus",
         "EscalationStatusEnum": "cases.models.EscalationRequest.Status",
         "CaseEventTypeEnum": "cases.models.CaseEvent.Type",
+        "HealthCheckEnum": ["ok", "unavailable"],
     },
 }
 
@@ -398,8 +432,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    else {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        # A dead or unreachable Redis costs a web request a fraction of a second, not the OS's
+        # connect timeout: publishing is best effort (core.publish) and a sweep does the work later.
+        "socket_connect_timeout": float(env_str("CELERY_BROKER_CONNECT_TIMEOUT", "0.5")),
+        "socket_timeout": float(env_str("CELERY_BROKER_SOCKET_TIMEOUT", "5")),
+    }
 )
+# Publishing: two quick tries, then core.publish logs and counts the refusal.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+# Workers and beat reconnect to the broker for as long as it takes (Celery's default gives up after 100 tries).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", f"file://{VAR_DIR / 'celery-results'}")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

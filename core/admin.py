@@ -5,6 +5,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from core.models import JobRun
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Histories and logs (events, audit records, inbound mail): read-only for everyone, superusers
@@ -18,3 +20,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ReadOnlyAdmin):
+    list_display = ("name", "last_started_at", "last_succeeded_at", "last_failed_at", "last_error")
+    ordering = ("name",)

@@ -21,6 +21,8 @@ class CoreConfig(AppConfig):
 
         from core.bulk import AnyOf
         from core.converters import IdConverter
+        from core.jobs import job_metrics_collect  # importing core.jobs connects its Celery signal recorders
+        from core.observability.metrics import metrics_collector_register
         from core.observability.request_id import request_id_clear
 
         register_converter(IdConverter, "id")
@@ -30,3 +32,4 @@ class CoreConfig(AppConfig):
         post_migrate.connect(_sync_beat_schedule, sender=self)
         # Framework hook: a finished response ends its request id (core/observability/request_id.py).
         request_finished.connect(request_id_clear, dispatch_uid="casedesk_request_id_clear")
+        metrics_collector_register("jobs", job_metrics_collect)

@@ -14,6 +14,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ApplicationError
 from core.limits import refusal_for
+from core.unavailable import database_unavailable_seen, is_database_unavailable, retry_after, unavailable_body
 
 
 def _field_errors(detail: Any) -> Any:
@@ -40,6 +41,14 @@ def _validation_summary(errors: dict[str, Any] | list[Any]) -> str:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if is_database_unavailable(exc):
+        request = context.get("request")
+        database_unavailable_seen(exc, getattr(request, "path", ""))
+        return Response(
+            unavailable_body(),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": retry_after()},
+        )
     # Django's refusals while reading a request (it would answer them with its HTML 400 page).
     if (refusal := refusal_for(exc)) is not None:
         exc = refusal

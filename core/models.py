@@ -55,3 +55,18 @@ class ReferenceSeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.outcome})"
+
+
+class JobRun(models.Model):
+    """When each scheduled job last started, succeeded and failed (written by the worker that ran
+    it): a stalled beat, or a job that keeps failing, shows here and in /healthz?detail=1."""
+
+    name = models.CharField(max_length=100, primary_key=True, help_text="The beat schedule entry's name.")
+    task = models.CharField(max_length=200)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_succeeded_at = models.DateTimeField(null=True, blank=True)
+    last_failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -30,5 +30,9 @@ def job_run(name: str) -> Any:
 
     if name not in DEFAULT_SCHEDULE:
         raise KeyError(f"Unknown job {name!r}; known: {', '.join(sorted(DEFAULT_SCHEDULE))}.")
+    from core.jobs import job_recorded
+
     app.loader.import_default_modules()
-    return app.tasks[DEFAULT_SCHEDULE[name][0]]()
+    task = DEFAULT_SCHEDULE[name][0]
+    with job_recorded(task):
+        return app.tasks[task]()

@@ -9,16 +9,26 @@ the next.
 
 Rates are read from settings at request time (``settings.THROTTLE_RATES``), so operators and tests
 can change them without a restart.
+
+Redis unreachable: the counters fall back to this process (each web process then allows the rate
+on its own, so a client gets at most rate × processes: looser, but still a limit, where failing
+open would give an attacker none) for THROTTLE_FALLBACK_SECONDS, then Redis is tried again. Short
+socket timeouts make a dead Redis cost a fraction of a second once per fallback period, not on
+every request; each fallback is logged once and counted in ``casedesk_throttle_backend_errors``.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
+import time
 from typing import Any
 
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
+from prometheus_client import Counter
 from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
@@ -64,25 +74,57 @@ class UserThrottle(_WindowCounterThrottle, UserRateThrottle):
     pass
 
 
+logger = logging.getLogger(__name__)
+
+BACKEND_ERRORS = Counter(
+    "casedesk_throttle_backend_errors",
+    "Rate-limit counter updates Redis failed; the counters fell back to the web process.",
+)
+# The per-process counters used while Redis is unreachable (bounded: LocMemCache culls when full).
+_fallback = LocMemCache("casedesk-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 50_000}})
+_redis_retry_at = 0.0  # monotonic time before which Redis is not tried again
+
+
 def window_count_increment(key: str, *, ttl: int) -> int:
     """Add one to the counter ``key`` (created at 0, gone after ``ttl`` seconds); answer the count."""
+    global _redis_retry_at
     client = _redis_client()
     if client is None:  # the in-process cache of `make run` and the SQLite test runs
-        cache.add(key, 0, ttl)
+        return _local_increment(cache, key, ttl)
+    if time.monotonic() >= _redis_retry_at:
         try:
-            return int(cache.incr(key))
-        except ValueError:  # expired between the two calls
-            cache.set(key, 1, ttl)
-            return 1
-    with client.pipeline(transaction=False) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, ttl)
-        count, _ = pipe.execute()
-    return int(count)
+            with client.pipeline(transaction=False) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, ttl)
+                count, _ = pipe.execute()
+        except (redis.RedisError, OSError) as exc:
+            BACKEND_ERRORS.inc()
+            _redis_retry_at = time.monotonic() + settings.THROTTLE_FALLBACK_SECONDS
+            logger.warning(
+                "rate-limit counters: Redis failed (%s: %s); counting in this process for %ss",
+                type(exc).__name__,
+                exc,
+                settings.THROTTLE_FALLBACK_SECONDS,
+            )
+        else:
+            return int(count)
+    return _local_increment(_fallback, key, ttl)
+
+
+def _local_increment(counters: Any, key: str, ttl: int) -> int:
+    counters.add(key, 0, ttl)
+    try:
+        return int(counters.incr(key))
+    except ValueError:  # expired between the two calls
+        counters.set(key, 1, ttl)
+        return 1
 
 
 @functools.cache
 def _redis_client() -> redis.Redis | None:
     """The Redis behind ``CACHE_URL`` (where the cache, and so the counters, live), if there is one."""
     url = str(getattr(settings, "CACHE_URL", ""))
-    return redis.Redis.from_url(url) if url.startswith(("redis://", "rediss://")) else None
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    timeout = settings.THROTTLE_REDIS_TIMEOUT
+    return redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import bad_request, page_not_found, server_error
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -11,41 +13,56 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.health import broker_check, database_check
+from core.jobs import job_runs_report
 from core.limits import refusal_for
+from core.unavailable import database_unavailable_seen, is_database_unavailable, retry_after, unavailable_body
+
+
+def _word(ok: bool) -> str:
+    return "ok" if ok else "unavailable"
 
 
 class HealthApi(APIView):
-    """Database and broker reachability: 200 when both answer, 503 otherwise."""
+    """Reachability of the database and the broker, in words. 503 when the database is unreachable
+    (nothing can be served); a broker outage answers 200 with status "degraded", since every request
+    still succeeds and the sweeps catch up when it returns (a load balancer must not take the web
+    servers out for it). Staff asking ``?detail=1`` also get each scheduled job's last runs."""
 
-    authentication_classes: list[type] = []
     permission_classes = [AllowAny]
     throttle_classes: list[type] = []
 
+    def perform_authentication(self, request: Request) -> None:
+        """Authenticate only for ``?detail=1``: the plain check must not touch sessions or tokens."""
+
     @extend_schema(
         operation_id="health",
+        parameters=[
+            OpenApiParameter("detail", bool, description="Staff only: add each scheduled job's last runs.")
+        ],
         responses={
             (200, "application/json"): inline_serializer(
                 "HealthOutput",
                 {
-                    "status": serializers.ChoiceField(choices=["ok", "unavailable"]),
-                    "database": serializers.DictField(),
-                    "broker": serializers.DictField(),
+                    "status": serializers.ChoiceField(choices=["ok", "degraded", "unavailable"]),
+                    "database": serializers.ChoiceField(choices=["ok", "unavailable"]),
+                    "broker": serializers.ChoiceField(choices=["ok", "unavailable"]),
+                    "jobs": serializers.DictField(required=False, help_text="Staff with ?detail=1 only."),
                 },
             ),
         },
     )
     def get(self, request: Request) -> Response:
-        db_ok, db_error = database_check(settings.HEALTH_CHECK_DATABASE)
-        broker_ok, broker_error = broker_check(settings.CELERY_BROKER_URL)
-        healthy = db_ok and broker_ok
-        return Response(
-            {
-                "status": "ok" if healthy else "unavailable",
-                "database": {"ok": db_ok, "error": db_error},
-                "broker": {"ok": broker_ok, "error": broker_error},
-            },
-            status=200 if healthy else 503,
-        )
+        db_ok = database_check(settings.HEALTH_CHECK_DATABASE)
+        broker_ok = broker_check(settings.CELERY_BROKER_URL)
+        body: dict[str, object] = {
+            "status": "unavailable" if not db_ok else "ok" if broker_ok else "degraded",
+            "database": _word(db_ok),
+            "broker": _word(broker_ok),
+        }
+        if db_ok and request.query_params.get("detail") in ("1", "true") and request.user.is_staff:
+            body["jobs"] = job_runs_report()
+        headers = {} if db_ok else {"Retry-After": retry_after()}
+        return Response(body, status=200 if db_ok else 503, headers=headers)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -71,6 +88,20 @@ def api_not_found(request: HttpRequest, exception: Exception | None = None) -> H
 
 
 def api_server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: also reached by errors raised in middleware (e.g. a session or user lookup), so a
+    database outage answers 503 there as in the API's own exception handler."""
+    exc = sys.exc_info()[1]
+    if is_database_unavailable(exc):
+        assert exc is not None
+        database_unavailable_seen(exc, request.path)
+        if _wants_json(request):
+            response: HttpResponse = JsonResponse(unavailable_body(), status=503)
+        else:
+            response = HttpResponse(
+                "Service briefly unavailable; try again shortly.", status=503, content_type="text/plain"
+            )
+        response["Retry-After"] = retry_after()
+        return response
     if _wants_json(request):
         return JsonResponse({"code": "server_error", "detail": "Internal server error."}, status=500)
     return server_error(request)

@@ -183,6 +183,26 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "Hola {{ name }}:\n\nLa solicitud ({{ request_kind }}) para {{ subject_user }}: {{ decision }}.",
         ),
     },
+    "password_reset": {
+        "en": (
+            "Casedesk: your password reset was authorised",
+            "Hello {{ name }},\n\nYour company authorised a password reset for your account.\n\n"
+            "POST {uid, token, new_password} with uid={{ uid }} and token={{ token }} to {{ confirm_url }}\n\n"
+            "The link works once and expires after a few days.",
+        ),
+        "fr": (
+            "Casedesk : la réinitialisation de votre mot de passe est autorisée",
+            "Bonjour {{ name }},\n\nVotre entreprise a autorisé la réinitialisation du mot de passe de votre "
+            "compte.\n\nEnvoyez {uid, token, new_password} (POST) avec uid={{ uid }} et token={{ token }} à "
+            "{{ confirm_url }}\n\nLe lien ne sert qu'une fois et expire au bout de quelques jours.",
+        ),
+        "es": (
+            "Casedesk: se ha autorizado el restablecimiento de su contraseña",
+            "Hola {{ name }}:\n\nSu empresa ha autorizado el restablecimiento de la contraseña de su cuenta.\n\n"
+            "Envíe {uid, token, new_password} (POST) con uid={{ uid }} y token={{ token }} a {{ confirm_url }}\n\n"
+            "El enlace solo sirve una vez y caduca en unos días.",
+        ),
+    },
     "status_maintenance": {
         "en": (
             "Scheduled maintenance: {{ product }}",

@@ -1,18 +1,26 @@
 """The outbox: one row per message to send, written in the same transaction as its cause.
 
 Delivery happens after commit, from a worker; a unique key per (source, recipient, channel) means
-a retried or duplicated job never creates or sends a message twice.
+a retried or duplicated job never creates a message twice. Delivery is at-least-once: see
+``notifications.services`` for the claim, the lease and the retry policy.
 """
 
 from __future__ import annotations
 
 import secrets
+import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from accounts.models import AuthorizationRequest, Company, User
 from cases.models import Case
+
+
+def new_message_id() -> str:
+    """An RFC 5322 Message-ID, unique to one outbox row and kept for every attempt to send it."""
+    return f"<{uuid.uuid4().hex}.outbox@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
 
 
 class Notification(models.Model):
@@ -27,6 +35,9 @@ class Notification(models.Model):
         FAILED = "failed", "Failed"
 
     idempotency_key = models.CharField(max_length=200, unique=True)
+    # Sent as the e-mail's Message-ID header: a resend after a crash carries the same id, so the
+    # receiving side (and our own audit) can tell it is the same message.
+    message_id = models.CharField(max_length=255, unique=True, default=new_message_id, editable=False)
     kind = models.CharField(max_length=50)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     recipient = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
@@ -42,6 +53,8 @@ class Notification(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # When the row is next due: a pending row's (re)try time; a sending row's lease end, after
+    # which a worker that died holding it has lost it and any worker may claim it again.
     next_attempt_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

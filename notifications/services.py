@@ -1,29 +1,31 @@
 """Notifications: outbox rows written with their cause, delivered by a worker after commit.
 
-Callers (case events, authorisation requests) write rows here inside their own transaction; each
-row's delivery is queued on commit. ``notification_deliver`` claims a row with a conditional
-update, so two workers never send the same row, and sends outside any transaction.
+Callers (case events, authorisation requests, status changes, password resets) write rows here
+inside their own transaction. After commit one message asks a worker to deliver them (best effort:
+when the broker is down, the sweep on beat delivers them instead). Delivery claims rows in
+batches under a lease and sends outside any transaction; see "delivery" below for the guarantees.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import hmac
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Iterable
-from datetime import datetime, timedelta
-from functools import partial
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, NullIf, Trim
+from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, NullIf, Substr, Trim
 from django.utils import timezone
 
 from accounts.models import AuthorizationRequest, Company, User
@@ -33,6 +35,7 @@ from cases.selectors import case_follower_entitled, case_followers_to_notify
 from core.bulk import JSONBool, RandomToken, insert_from_select
 from core.errors import ValidationFailed
 from core.precompiled import PrecompiledQuery
+from core.publish import publish_after_commit
 from notifications import outbound
 from notifications.messages import DECISIONS, REQUEST_KINDS
 from notifications.models import AuthorizationReplyAddress, Notification, SatisfactionSurvey, WebhookEndpoint
@@ -40,16 +43,14 @@ from notifications.rendering import render_email
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
-BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_CAP = timedelta(hours=1)
-# A row claimed longer ago than this belongs to a worker that died: it may be claimed again.
-CLAIM_TIMEOUT = timedelta(minutes=5)
+# One sweep run stops claiming new batches after this long (well inside the task's soft time limit).
+SWEEP_TIME_BUDGET_SECONDS = 120
+MARK_SENT_RETRY_SECONDS = 0.5
 WEBHOOK_TIMEOUT_SECONDS = 5
 
 
 class DeliveryError(Exception):
-    """A delivery attempt failed; the row is back to pending (or failed after the last attempt)."""
+    """A delivery attempt failed; the row backs off (or is failed after the last attempt)."""
 
 
 # --- recipients and context -----------------------------------------------------------------------
@@ -124,7 +125,8 @@ def _event_context_sql() -> dict[str, Any]:
 
 
 def _queue(rows: Iterable[Notification]) -> list[Notification]:
-    """Insert rows, skipping ones whose idempotency key exists; deliver each after commit."""
+    """Insert rows, skipping ones whose idempotency key exists; after commit, one message asks a
+    worker to deliver them (the sweep delivers them if that message is lost)."""
     created = []
     for row in rows:
         try:
@@ -133,9 +135,10 @@ def _queue(rows: Iterable[Notification]) -> list[Notification]:
         except IntegrityError:  # same key: this message was already written by an earlier run
             continue
         created.append(row)
-        from notifications.tasks import notification_deliver_task
+    if created:
+        from notifications.tasks import notifications_deliver_many_task
 
-        transaction.on_commit(partial(notification_deliver_task.delay, row.pk))
+        publish_after_commit(notifications_deliver_many_task, [row.pk for row in created])
     return created
 
 
@@ -292,9 +295,9 @@ def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) 
     return _queue(rows)
 
 
-# A delivery task sends at most this many rows: 500 sends in one task at 0.5 s each would pass
-# CELERY_TASK_SOFT_TIME_LIMIT (240 s), and notification_deliver records that as a send failure.
-DELIVERY_CHUNK = 50
+# A delivery message names at most this many rows: a bulk job's rows are shared among the workers
+# in chunks, each sent over one SMTP connection.
+DELIVERY_CHUNK = 100
 
 
 # The survey page (notifications/views.py); the e-mail adds ?rating=good or ?rating=bad to it.
@@ -333,6 +336,13 @@ def _customer_email_sql(user: str, *, kind: str, context: dict[str, Any], at: da
             Value("en"),
         ),
         "context": JSONObject(**context, name=Coalesce(NullIf(name, Value("")), F(f"{user}__username"))),
+        # Same shape as new_message_id(): 32 random hex digits (a longer id gets its header folded).
+        "message_id": Concat(
+            Value("<"),
+            Substr(RandomToken(), 1, 32),
+            Value(f".outbox@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"),
+            output_field=CharField(),
+        ),
         "next_attempt_at": at,
         "created_at": at,
     }
@@ -389,7 +399,7 @@ def notifications_for_auto_closed(*, case_ids: list[int], at: datetime) -> list[
     from notifications.tasks import notifications_deliver_many_task
 
     if ids:  # one message for the batch: the worker splits it into chunks
-        transaction.on_commit(partial(notifications_deliver_many_task.delay, ids))
+        publish_after_commit(notifications_deliver_many_task, ids)
     return ids
 
 
@@ -520,28 +530,98 @@ def notifications_for_status_change(
     return _queue(rows)
 
 
+def notifications_for_password_reset(*, user: User, key: str, now: datetime) -> list[Notification]:
+    """The authorised password reset's e-mail, in the caller's transaction. The row holds no token:
+    the link is made when the e-mail is sent (``_password_reset_link``)."""
+    if not user.email:
+        return []
+    company = getattr(getattr(user, "membership", None), "company", None)
+    return _queue(
+        [
+            _email(
+                key=key,
+                kind="password_reset",
+                recipient=user,
+                company=company,
+                case=None,
+                context={},
+                now=now,
+            )
+        ]
+    )
+
+
 # --- delivery -------------------------------------------------------------------------------------
+#
+# Guarantee: at least once. Each worker claims a batch of due rows in one short transaction
+# (SELECT … FOR UPDATE SKIP LOCKED, so two workers never claim the same row) and leases them until
+# ``next_attempt_at`` (now + NOTIFICATION_LEASE). It then sends them outside any transaction and
+# marks each row sent as soon as the server accepted it. A worker killed between the SMTP server's
+# "250 OK" and that mark leaves exactly that row to be sent again when its lease ends: the resend
+# carries the same Message-ID. A row of a worker that died before sending is sent once, after the
+# lease. One retry policy, the row's: a failed attempt waits a doubling backoff (capped) and is
+# failed after NOTIFICATION_MAX_ATTEMPTS attempts; the Celery tasks only trigger delivery.
 
 
-def _claim(notification_id: int, now: datetime) -> Notification | None:
-    """Take the row for this worker (pending and due, or abandoned by a dead worker); None if taken."""
-    claimable = Q(status=Notification.Status.PENDING, next_attempt_at__lte=now) | Q(
-        status=Notification.Status.SENDING, claimed_at__lte=now - CLAIM_TIMEOUT
-    )
-    taken = Notification.objects.filter(claimable, pk=notification_id).update(
-        status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not taken:
-        return None
-    return Notification.objects.select_related("webhook", "case").get(pk=notification_id)
+def _due(now: datetime) -> Q:
+    """Pending and due, or sending with a lease that has ended (its worker died or stalled)."""
+    return Q(status__in=(Notification.Status.PENDING, Notification.Status.SENDING), next_attempt_at__lte=now)
 
 
-def _send_email(notification: Notification) -> None:
-    rendered = render_email(
-        kind=notification.kind, language=notification.language, context=notification.context
-    )
+def _claim_batch(*, now: datetime, limit: int, ids: list[int] | None = None) -> list[Notification]:
+    """Take up to ``limit`` due rows (only ``ids``, when given) for this worker, leased until
+    now + NOTIFICATION_LEASE; rows another worker holds are skipped, not waited for."""
+    with transaction.atomic():
+        due = Notification.objects.select_for_update(skip_locked=True, of=("self",)).filter(_due(now))
+        if ids is not None:
+            due = due.filter(pk__any_of=ids)
+        rows = list(due.select_related("webhook", "case", "recipient").order_by("next_attempt_at")[:limit])
+        if not rows:
+            return []
+        lease_end = now + settings.NOTIFICATION_LEASE
+        Notification.objects.filter(pk__any_of=[row.pk for row in rows]).update(
+            status=Notification.Status.SENDING,
+            claimed_at=now,
+            next_attempt_at=lease_end,
+            attempts=F("attempts") + 1,
+        )
+    for row in rows:
+        row.status, row.claimed_at, row.next_attempt_at = Notification.Status.SENDING, now, lease_end
+        row.attempts += 1
+    return rows
+
+
+class Undeliverable(Exception):
+    """The row can never be sent (its recipient is gone): failed at once, not retried."""
+
+
+def _password_reset_link(user: User | None) -> dict[str, str]:
+    """The reset token, made when the e-mail is sent and never stored: a row in the outbox (or a
+    backup of it) holds no credential. Django's token is valid until the password (or last login)
+    changes or PASSWORD_RESET_TIMEOUT passes, so a resend carries a different but equally valid one."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    if user is None or not user.is_active:
+        raise Undeliverable("the account is no longer active")
+    return {
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "confirm_url": f"{settings.PUBLIC_BASE_URL}/api/v1/auth/password-reset/confirm/",
+    }
+
+
+def _email_message(notification: Notification) -> EmailMultiAlternatives:
+    context = notification.context
+    if notification.kind == "password_reset":
+        context = {**context, **_password_reset_link(notification.recipient)}
+    rendered = render_email(kind=notification.kind, language=notification.language, context=context)
     message = EmailMultiAlternatives(
-        subject=rendered.subject, body=rendered.text, to=[notification.to_address], headers={}
+        subject=rendered.subject,
+        body=rendered.text,
+        to=[notification.to_address],
+        headers={"Message-ID": notification.message_id},
     )
     if notification.case is not None:
         message.reply_to = [f"case+{notification.case.reply_token}@{settings.INBOUND_EMAIL_DOMAIN}"]
@@ -557,7 +637,11 @@ def _send_email(notification: Notification) -> None:
         if token:
             message.reply_to = [f"authorization+{token}@{settings.INBOUND_EMAIL_DOMAIN}"]
     message.attach_alternative(rendered.html, "text/html")
-    message.send(fail_silently=False)
+    return message
+
+
+def _send_email(notification: Notification) -> None:
+    _email_message(notification).send(fail_silently=False)
 
 
 def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
@@ -594,54 +678,142 @@ def _send_webhook(notification: Notification) -> None:
         raise DeliveryError(f"HTTP {status}")
 
 
-def notification_deliver(*, notification_id: int, now: datetime | None = None) -> bool:
-    """Send one outbox row once; answers whether this call sent it. Runs outside any transaction."""
-    now = now or timezone.now()
-    notification = _claim(notification_id, now)
-    if notification is None:
-        return False
-    try:
-        if notification.channel == Notification.Channel.EMAIL:
-            _send_email(notification)
-        else:
-            _send_webhook(notification)
-    except Exception as exc:  # SMTP, HTTP and socket errors alike: record, back off, let the task retry
-        failed = notification.attempts >= MAX_ATTEMPTS
-        delay = min(BACKOFF_BASE * (2 ** (notification.attempts - 1)), BACKOFF_CAP)
-        Notification.objects.filter(pk=notification.pk).update(
-            status=Notification.Status.FAILED if failed else Notification.Status.PENDING,
-            next_attempt_at=now + delay,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+_MARK_SENT_SQL = (
+    f"UPDATE {Notification._meta.db_table} SET status = %s, sent_at = %s, last_error = '', claimed_at = NULL"
+    " WHERE id = %s"
+)
+
+
+def _mark_sent(notification: Notification) -> None:
+    """One statement per row, as soon as the server accepted it (so a crash resends at most the row
+    in flight); plain SQL, as it runs once per e-mail: the ORM's update costs more than the query.
+    The e-mail is out: if the database is briefly unreachable, keep trying while the row's lease
+    has a quarter left, so a short outage does not turn into a resend."""
+    give_up_at = notification.next_attempt_at - settings.NOTIFICATION_LEASE / 4
+    while True:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(_MARK_SENT_SQL, [Notification.Status.SENT, timezone.now(), notification.pk])
+            return
+        except (OperationalError, InterfaceError):
+            if timezone.now() >= give_up_at:
+                raise
+            connection.close()  # a broken connection: the next try connects afresh
+            time.sleep(MARK_SENT_RETRY_SECONDS)
+
+
+def _mark_failed_attempt(notification: Notification, error: BaseException, now: datetime) -> bool:
+    """Back the row off after a failed attempt, or fail it for good; answers whether it is failed."""
+    failed = isinstance(error, Undeliverable) or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+    delay = min(
+        settings.NOTIFICATION_BACKOFF * (2 ** max(notification.attempts - 1, 0)),
+        settings.NOTIFICATION_BACKOFF_CAP,
+    )
+    Notification.objects.filter(pk=notification.pk).update(
+        status=Notification.Status.FAILED if failed else Notification.Status.PENDING,
+        next_attempt_at=now + delay,
+        last_error=f"{type(error).__name__}: {error}"[:2000],
+        claimed_at=None,
+    )
+    logger.warning("notification %s attempt %s failed: %s", notification.pk, notification.attempts, error)
+    return failed
+
+
+def _release(rows: list[Notification], now: datetime) -> None:
+    """Hand back claimed rows this worker did not attempt (time ran out, or it is stopping)."""
+    if rows:
+        Notification.objects.filter(
+            pk__any_of=[row.pk for row in rows], status=Notification.Status.SENDING
+        ).update(
+            status=Notification.Status.PENDING,
+            attempts=F("attempts") - 1,
+            next_attempt_at=now,
             claimed_at=None,
         )
-        logger.warning("notification %s attempt %s failed: %s", notification.pk, notification.attempts, exc)
-        if failed:
-            return False
-        raise DeliveryError(str(exc)) from exc
-    Notification.objects.filter(pk=notification.pk).update(
-        status=Notification.Status.SENT, sent_at=timezone.now(), last_error="", claimed_at=None
-    )
-    return True
 
 
-def notifications_deliver_due(*, now: datetime | None = None, batch_size: int = 200) -> dict[str, int]:
-    """Send what is due (retries, rows whose queued task was lost, rows of a dead worker); bounded."""
-    now = now or timezone.now()
-    due = list(
-        Notification.objects.filter(
-            Q(status=Notification.Status.PENDING, next_attempt_at__lte=now)
-            | Q(status=Notification.Status.SENDING, claimed_at__lte=now - CLAIM_TIMEOUT)
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:batch_size]
-    )
-    sent = failed = 0
-    for notification_id in due:
-        try:
-            sent += notification_deliver(notification_id=notification_id, now=now)
-        except DeliveryError:
-            failed += 1
-    return {"due": len(due), "sent": sent, "failed": failed}
+def _deliver_batch(rows: list[Notification], now: datetime) -> dict[str, int]:
+    """Send claimed rows, e-mails over one SMTP connection; each row is marked as soon as its
+    attempt ends. Stops at half the lease (the rest is handed back), so no row outlives its lease."""
+    deadline = time.monotonic() + settings.NOTIFICATION_LEASE.total_seconds() / 2
+    counts = {"sent": 0, "failed": 0, "retrying": 0, "released": 0}
+    untried = deque(rows)
+    smtp: Any = None
+    try:
+        while untried:
+            if time.monotonic() > deadline:
+                counts["released"] = len(untried)
+                _release(list(untried), now)
+                break
+            row = untried.popleft()
+            try:
+                if row.channel == Notification.Channel.EMAIL:
+                    if smtp is None:
+                        smtp = get_connection(fail_silently=False)
+                        smtp.open()
+                    smtp.send_messages([_email_message(row)])
+                else:
+                    _send_webhook(row)
+            except Exception as exc:  # SMTP, HTTP and socket errors alike: recorded on the row
+                if smtp is not None:  # the session may be broken: the next e-mail opens a new one
+                    with contextlib.suppress(Exception):
+                        smtp.close()
+                    smtp = None
+                counts["failed" if _mark_failed_attempt(row, exc, now) else "retrying"] += 1
+                continue
+            _mark_sent(row)
+            counts["sent"] += 1
+    except BaseException:
+        # A soft time limit, a warm shutdown, the database gone: the rows not yet tried go back
+        # (if the database answers); the one in flight keeps its lease, as it may have been sent.
+        with contextlib.suppress(Exception):
+            _release(list(untried), now)
+        raise
+    finally:
+        if smtp is not None:
+            with contextlib.suppress(Exception):
+                smtp.close()
+    return counts
+
+
+def notifications_deliver(
+    *,
+    ids: list[int] | None = None,
+    now: datetime | None = None,
+    batch_size: int | None = None,
+    max_batches: int = 1000,
+    time_budget: float = SWEEP_TIME_BUDGET_SECONDS,
+) -> dict[str, int]:
+    """Deliver due outbox rows (only ``ids``, when given) batch by batch until none is due, or
+    ``max_batches`` or ``time_budget`` seconds are spent. Safe on any number of workers at once.
+    Answers counts: claimed, sent, retrying (backed off), failed (for good), released."""
+    batch_size = batch_size or settings.NOTIFICATION_BATCH_SIZE
+    started = time.monotonic()
+    totals = {"claimed": 0, "sent": 0, "retrying": 0, "failed": 0, "released": 0}
+    for _ in range(max_batches):
+        at = now or timezone.now()
+        rows = _claim_batch(now=at, limit=batch_size, ids=ids)
+        if not rows:
+            break
+        totals["claimed"] += len(rows)
+        for key, value in _deliver_batch(rows, at).items():
+            totals[key] += value
+        if totals["released"] or time.monotonic() - started > time_budget:
+            break
+    return totals
+
+
+def notification_deliver(*, notification_id: int, now: datetime | None = None) -> bool:
+    """Deliver one outbox row if it is due; answers whether this call sent it."""
+    return notifications_deliver(ids=[notification_id], now=now, max_batches=1)["sent"] == 1
+
+
+def notifications_deliver_due(
+    *, now: datetime | None = None, batch_size: int | None = None
+) -> dict[str, int]:
+    """The sweep on beat: whatever is due (new rows whose trigger was lost, retries, rows of a dead
+    worker), bounded in time."""
+    return notifications_deliver(now=now, batch_size=batch_size)
 
 
 @transaction.atomic
@@ -651,9 +823,9 @@ def notification_retry(*, notification: Notification, now: datetime | None = Non
     Notification.objects.filter(pk=notification.pk, status=Notification.Status.FAILED).update(
         status=Notification.Status.PENDING, attempts=0, next_attempt_at=now
     )
-    from notifications.tasks import notification_deliver_task
+    from notifications.tasks import notifications_deliver_many_task
 
-    transaction.on_commit(partial(notification_deliver_task.delay, notification.pk))
+    publish_after_commit(notifications_deliver_many_task, [notification.pk])
 
 
 def webhook_url_check(url: str) -> None:

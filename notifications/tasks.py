@@ -1,46 +1,42 @@
+"""Delivery triggers. They hold no retry policy of their own: the outbox row owns it (its attempts,
+backoff and lease, in ``notifications.services``), and a trigger that is lost or fails only delays
+delivery until the sweep on beat."""
+
 from celery import shared_task
 
 from core.observability.metrics import RETENTION_DELETED_ROWS
-from notifications.services import DeliveryError
-
-
-@shared_task(
-    autoretry_for=(DeliveryError,), retry_backoff=30, retry_backoff_max=3600, retry_jitter=True, max_retries=5
-)
-def notification_deliver_task(notification_id: int) -> bool:
-    """Send one outbox row; a row already sent (or taken by another worker) is left alone."""
-    from notifications.services import notification_deliver
-
-    return notification_deliver(notification_id=notification_id)
 
 
 @shared_task
 def notifications_deliver_due_task() -> dict[str, int]:
-    """Safety net on beat: retries due, rows whose task was lost, rows of a dead worker."""
+    """The sweep on beat: rows whose trigger was lost, retries that are due, rows of a dead worker."""
     from notifications.services import notifications_deliver_due
 
     return notifications_deliver_due()
 
 
 @shared_task
-def notifications_deliver_many_task(notification_ids: list[int]) -> int:
-    """Send a bulk job's rows. A list longer than ``DELIVERY_CHUNK`` is split here, on a worker,
-    into one task per chunk (so the job publishes one message per batch and no task runs past its
-    time limit). A failed row is left pending with its backoff for ``notifications_deliver_due``;
-    answers how many this run sent."""
-    from notifications.services import DELIVERY_CHUNK, notification_deliver
+def notifications_deliver_many_task(notification_ids: list[int]) -> dict[str, int] | None:
+    """Deliver these rows now if they are due (published after the commit that wrote them). A list
+    longer than ``DELIVERY_CHUNK`` is split here, on a worker, into one task per chunk, so a bulk
+    job publishes one message and several workers share its rows; a chunk the broker refuses waits
+    for the sweep."""
+    from core.publish import publish
+    from notifications.services import DELIVERY_CHUNK, notifications_deliver
 
     if len(notification_ids) > DELIVERY_CHUNK:
         for start in range(0, len(notification_ids), DELIVERY_CHUNK):
-            notifications_deliver_many_task.delay(notification_ids[start : start + DELIVERY_CHUNK])
-        return 0
-    sent = 0
-    for notification_id in notification_ids:
-        try:
-            sent += notification_deliver(notification_id=notification_id)
-        except DeliveryError:
-            continue
-    return sent
+            publish(notifications_deliver_many_task, notification_ids[start : start + DELIVERY_CHUNK])
+        return None
+    return notifications_deliver(ids=notification_ids)
+
+
+@shared_task
+def notification_deliver_task(notification_id: int) -> bool:
+    """One row's trigger, as queued by earlier releases."""
+    from notifications.services import notification_deliver
+
+    return notification_deliver(notification_id=notification_id)
 
 
 @shared_task

@@ -1,8 +1,8 @@
 """Every write to system status: maintenance windows, incidents and their updates, subscriptions.
 
-Subscribers are told about changes through ``status_subscribers_notify``, scheduled with
-``transaction.on_commit``. Until the notifications outbox exists it only collects (and logs) who
-would be told; it never sends e-mail itself.
+Subscribers are told about changes through ``status_subscribers_notify``: one outbox row per
+subscriber, written in the same transaction as the change and delivered by the notifications worker
+(retried, and swept up if the delivery message is lost); it never sends e-mail itself.
 """
 
 from __future__ import annotations

@@ -30,6 +30,12 @@ def _on_redis() -> bool:
     return str(settings.CELERY_BROKER_URL).startswith(("redis://", "rediss://"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "faults: stops and kills real servers (tests/faults); deselect with -m 'not faults'"
+    )
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if REQUIRE_SERVICES:
         missing = [name for name, ok in (("PostgreSQL", _on_postgres()), ("Redis", _on_redis())) if not ok]
@@ -86,6 +92,25 @@ def _fresh_calendar_cache() -> Iterator[None]:
     _resolved_calendar.cache_clear()
     yield
     _resolved_calendar.cache_clear()
+
+
+@pytest.fixture
+def broker_down() -> Iterator[None]:
+    """Celery publishes to a loopback port where nothing listens: a real refused connection, as when
+    the broker is stopped. Tasks are sent, not run inline (use with the ``real_worker`` marker)."""
+    saved = celery_app.conf.broker_url, celery_app.conf.broker_write_url
+
+    def fresh_pools() -> None:  # the producer pools are bound to the URL they were made for
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    celery_app.conf.broker_url = celery_app.conf.broker_write_url = "redis://127.0.0.1:1/0"
+    fresh_pools()
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_url, celery_app.conf.broker_write_url = saved
+        fresh_pools()
 
 
 @pytest.fixture

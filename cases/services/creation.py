@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +13,7 @@ from cases.services.events import case_event_record
 from cases.tasks import case_route_task
 from core.errors import ValidationFailed
 from core.idempotency import create_once
+from core.publish import publish_after_commit
 from sla.services import sla_timers_start
 
 
@@ -84,6 +84,7 @@ def case_create(
             assignee=follow_up_of.assignee if follow_up_of is not None else None,
             status_changed_at=now,
             last_customer_activity_at=None if opened_by.is_staff else now,
+            routing_pending=True,
             created_at=now,
             updated_at=now,
         )
@@ -99,7 +100,8 @@ def case_create(
             to_status=CaseStatus.OPEN,
             data={"priority": case.priority, "follow_up_of": follow_up_of.number if follow_up_of else None},
         )
-        transaction.on_commit(partial(case_route_task.delay, case.pk))  # queue + next available analyst
+        # Queue + next available analyst; a lost message leaves routing_pending for the sweep.
+        publish_after_commit(case_route_task, case.pk)
         return case
 
     return create_once(

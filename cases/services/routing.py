@@ -33,6 +33,8 @@ from sla.models import SlaTimer
 
 # Waiting cases handed out when one analyst becomes available (the rest wait for the next change).
 AVAILABILITY_ASSIGN_BATCH = 20
+# Cases routed by one run of the routing sweep (the next run takes the rest).
+ROUTING_SWEEP_BATCH = 200
 
 
 def _countries(queue: Queue) -> set[str]:
@@ -95,7 +97,7 @@ def _pick_analyst(*, queue: Queue) -> User | None:
 def case_route(*, case_id: int, now: datetime | None = None) -> Case | None:
     """Put the case in its queue and, when the queue auto-assigns, give it to the next available
     analyst (through ``case_assign``: an ASSIGNED event). A no-op for closed or assigned cases;
-    answers the case, or None when it no longer exists."""
+    answers the case, or None when it no longer exists. Clears ``routing_pending``."""
     now = now or timezone.now()
     case = (
         Case.objects.select_for_update(of=("self",))
@@ -103,7 +105,12 @@ def case_route(*, case_id: int, now: datetime | None = None) -> Case | None:
         .filter(pk=case_id)
         .first()
     )
-    if case is None or case.status == CaseStatus.CLOSED or case.assignee_id is not None:
+    if case is None:
+        return None
+    if case.routing_pending:  # done when this transaction commits, whatever the outcome below
+        Case.objects.filter(pk=case.pk).update(routing_pending=False)
+        case.routing_pending = False
+    if case.status == CaseStatus.CLOSED or case.assignee_id is not None:
         return case
     queue = case.queue
     if queue is None:
@@ -121,6 +128,21 @@ def case_route(*, case_id: int, now: datetime | None = None) -> Case | None:
     case = case_assign(case=case, actor=None, assignee=analyst, now=now)  # the system assigns
     AnalystProfile.objects.filter(user=analyst).update(last_assigned_at=now)
     return case
+
+
+def cases_route_pending(*, batch_size: int = ROUTING_SWEEP_BATCH) -> int:
+    """Route the cases still marked ``routing_pending`` (their routing message was lost or is late),
+    oldest first, a bounded batch; each in its own transaction. Answers how many were routed.
+    Safe beside the routing task and another sweep: ``case_route`` locks the case and is a no-op
+    for a case already assigned."""
+    pending = list(
+        Case.objects.filter(routing_pending=True)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    for case_id in pending:
+        case_route(case_id=case_id)
+    return len(pending)
 
 
 def waiting_cases_for(*, analyst: User) -> list[int]:

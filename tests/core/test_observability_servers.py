@@ -226,7 +226,7 @@ def test_a_request_and_the_tasks_it_queues_log_the_same_request_id(servers, sett
     delivered = servers.wait_for_line(
         "worker.err",
         lambda line: (
-            line.get("task_name") == "notifications.tasks.notification_deliver_task"
+            line.get("task_name") == "notifications.tasks.notifications_deliver_many_task"
             and "succeeded" in line["message"]
         ),
     )

@@ -1,5 +1,6 @@
 """Rate limits: one atomic counter per client and window (core.throttling)."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -61,3 +62,49 @@ def test_concurrent_requests_of_one_client_are_all_counted():
         counts = list(pool.map(lambda _: window_count_increment(key, ttl=60), range(200)))
     assert sorted(counts) == list(range(1, 201))
     assert _redis_client().ttl(key) > 0
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The counters' Redis on a loopback port where nothing listens: a real refused connection."""
+    from core import throttling
+
+    settings.CACHE_URL = "redis://127.0.0.1:1/2"
+    _redis_client.cache_clear()
+    throttling._redis_retry_at = 0.0
+    throttling._fallback.clear()
+    yield
+    _redis_client.cache_clear()
+    throttling._redis_retry_at = 0.0
+
+
+def _errors_counted() -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("casedesk_throttle_backend_errors_total") or 0.0
+
+
+def test_with_redis_down_requests_are_served_and_still_limited_per_process(api_client, settings, redis_down):
+    settings.THROTTLE_RATES = {"anon": "3/min", "user": "3/min"}
+    settings.THROTTLE_FALLBACK_SECONDS = 60
+    errors_before = _errors_counted()
+
+    with time_machine.travel(WINDOW_START, tick=False):
+        started = time.monotonic()
+        statuses = [api_client.get(reverse("api-root")).status_code for _ in range(4)]
+        elapsed = time.monotonic() - started
+
+    assert statuses == [200, 200, 200, 429]
+    assert _errors_counted() == errors_before + 1  # tried once, then counted in process for the period
+    assert elapsed < 2.0
+
+
+def test_redis_is_tried_again_after_the_fallback_period(api_client, settings, redis_down):
+    settings.THROTTLE_RATES = {"anon": "100/min", "user": "100/min"}
+    settings.THROTTLE_FALLBACK_SECONDS = 0  # every request tries Redis again
+    errors_before = _errors_counted()
+
+    statuses = [api_client.get(reverse("api-root")).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 200]
+    assert _errors_counted() == errors_before + 3 * 2  # each anonymous request updates two counters

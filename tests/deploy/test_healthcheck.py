@@ -58,13 +58,15 @@ def test_a_check_sending_a_host_outside_the_list_is_refused(production_site):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_web_check_fails_when_the_broker_is_down(production_site, settings):
+def test_web_check_passes_when_only_the_broker_is_down(production_site, settings):
+    """Every request still succeeds without the broker (the sweeps catch up when it returns), so the
+    web service stays healthy: taking it out would turn a broker outage into a full one."""
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # a loopback port where nothing listens
 
     result = run_check("web", f"{production_site}/healthz", ALLOWED_HOSTS=DOMAIN)
 
-    assert result.returncode == 1
-    assert ": 503" in result.stdout
+    assert result.returncode == 0
+    assert ": 200" in result.stdout
 
 
 @pytest.mark.django_db(transaction=True)

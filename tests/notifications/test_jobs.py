@@ -240,3 +240,17 @@ def test_real_worker_and_beat_auto_close_a_case_end_to_end(tmp_path):
     assert case.status == Case.Status.CLOSED
     assert CaseEvent.objects.filter(case=case, type=CaseEvent.Type.AUTO_CLOSED, actor=None).count() == 1
     assert Notification.objects.filter(case=case, kind="case_closed").exists()
+
+
+def test_rows_written_in_bulk_get_message_ids_of_the_same_shape_as_one_by_one(settings):
+    import re
+
+    cases = [in_verify_resolution(NOW) for _ in range(3)]
+    case_auto_close_due(now=NOW + timedelta(days=9))
+
+    ids = list(
+        Notification.objects.filter(case__in=cases, kind="case_closed").values_list("message_id", flat=True)
+    )
+    domain = re.escape(settings.EMAIL_MESSAGE_ID_DOMAIN)
+    assert len(ids) >= 3 and len(set(ids)) == len(ids)
+    assert all(re.fullmatch(rf"<[0-9a-f]{{32}}\.outbox@{domain}>", message_id) for message_id in ids)

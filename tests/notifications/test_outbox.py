@@ -1,13 +1,14 @@
-import contextlib
 import hashlib
 import hmac
 import json
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 
@@ -18,10 +19,8 @@ from notifications.messages import LANGUAGES, MESSAGES
 from notifications.models import Notification, WebhookEndpoint
 from notifications.rendering import render_email
 from notifications.services import (
-    CLAIM_TIMEOUT,
-    MAX_ATTEMPTS,
-    DeliveryError,
     notification_deliver,
+    notifications_deliver,
     notifications_deliver_due,
     notifications_for_case_event,
 )
@@ -35,6 +34,14 @@ NOW = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
 class FailingBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         raise ConnectionRefusedError("SMTP server refused the connection")
+
+
+class CountingBackend(locmem.EmailBackend):
+    opened = 0
+
+    def open(self):
+        CountingBackend.opened += 1
+        return True
 
 
 class WorkerKilled(BaseException):
@@ -130,25 +137,37 @@ def test_failed_delivery_backs_off_then_fails_visibly_without_touching_the_case(
     )
     notification = Notification.objects.get(kind="pending_customer")
 
-    with pytest.raises(DeliveryError):
-        notification_deliver(notification_id=notification.pk, now=NOW)
+    assert notification_deliver(notification_id=notification.pk, now=NOW) is False
     notification.refresh_from_db()
     assert (notification.status, notification.attempts) == ("pending", 1)
-    assert notification.next_attempt_at == NOW + timedelta(seconds=30)
+    assert notification.next_attempt_at == NOW + settings.NOTIFICATION_BACKOFF
     assert "ConnectionRefusedError" in notification.last_error
+    # Not due before its backoff ends: a trigger arriving early changes nothing.
+    early = NOW + settings.NOTIFICATION_BACKOFF - timedelta(seconds=1)
+    assert notifications_deliver(ids=[notification.pk], now=early)["claimed"] == 0
 
-    at = NOW
-    for _ in range(MAX_ATTEMPTS - 1):
-        at += timedelta(hours=2)
-        with contextlib.suppress(DeliveryError):
-            notification_deliver(notification_id=notification.pk, now=at)
-    notification.refresh_from_db()
-    assert (notification.status, notification.attempts) == ("failed", MAX_ATTEMPTS)
+    waits = [notification.next_attempt_at - NOW]
+    at = notification.next_attempt_at
+    for _ in range(settings.NOTIFICATION_MAX_ATTEMPTS - 1):
+        notifications_deliver(ids=[notification.pk], now=at)
+        notification.refresh_from_db()
+        waits.append(notification.next_attempt_at - at)
+        at = notification.next_attempt_at
+    assert (notification.status, notification.attempts) == ("failed", settings.NOTIFICATION_MAX_ATTEMPTS)
+    # One policy, the row's: doubling waits, capped.
+    expected = [
+        min(settings.NOTIFICATION_BACKOFF * 2**n, settings.NOTIFICATION_BACKOFF_CAP)
+        for n in range(settings.NOTIFICATION_MAX_ATTEMPTS)
+    ]
+    assert waits == expected
+    assert notifications_deliver(ids=[notification.pk], now=at + timedelta(days=1))["claimed"] == 0
     case.refresh_from_db()
     assert case.status == Case.Status.PENDING_CUSTOMER  # the case operation stands
 
 
-def test_a_worker_killed_mid_batch_leaves_nothing_sent_twice(settings):
+def test_a_worker_stopped_mid_batch_hands_back_untried_rows_and_its_row_in_flight_waits_for_the_lease(
+    settings,
+):
     cases = CaseFactory.create_batch(5, status=Case.Status.IN_PROGRESS)
     analyst = AnalystFactory()
     for case in cases:
@@ -159,13 +178,16 @@ def test_a_worker_killed_mid_batch_leaves_nothing_sent_twice(settings):
     with pytest.raises(WorkerKilled):
         notifications_deliver_due(now=NOW)
     assert len(mail.outbox) == 2
-    assert Notification.objects.filter(status="sending").count() == 1  # the one it died on
+    in_flight = Notification.objects.get(status="sending")  # the one it died on keeps its lease
+    assert in_flight.next_attempt_at == NOW + settings.NOTIFICATION_LEASE
+    assert Notification.objects.filter(status="pending", attempts=0).count() == 2  # handed back untried
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notifications_deliver_due(now=NOW)["sent"] == 2
     assert (
-        notifications_deliver_due(now=NOW)["sent"] == 2
-    )  # the dead worker's row waits for its claim to expire
-    later = notifications_deliver_due(now=NOW + CLAIM_TIMEOUT + timedelta(seconds=1))
+        notifications_deliver_due(now=NOW + settings.NOTIFICATION_LEASE - timedelta(seconds=1))["sent"] == 0
+    )
+    later = notifications_deliver_due(now=NOW + settings.NOTIFICATION_LEASE)
 
     assert later["sent"] == 1
     recipients = sorted(m.to[0] for m in mail.outbox)
@@ -173,6 +195,40 @@ def test_a_worker_killed_mid_batch_leaves_nothing_sent_twice(settings):
         c.opened_by.email for c in cases
     )  # each exactly once (the 3rd was never sent)
     assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+    in_flight.refresh_from_db()
+    assert in_flight.attempts == 2  # the attempt that died counts
+
+
+def test_every_email_carries_its_rows_message_id_and_a_resend_carries_the_same(settings):
+    cases = CaseFactory.create_batch(3, status=Case.Status.IN_PROGRESS)
+    for case in cases:
+        comment_create(case=case, author=AnalystFactory(), body="Update", now=NOW)
+    notifications_deliver_due(now=NOW)
+    rows = list(Notification.objects.filter(channel="email").order_by("pk"))
+    ids = [row.message_id for row in rows]
+    assert len(set(ids)) == len(rows) and all(
+        re.fullmatch(rf"<[0-9a-f]{{32}}\.outbox@{re.escape(settings.EMAIL_MESSAGE_ID_DOMAIN)}>", i)
+        for i in ids
+    )
+    assert sorted(m.extra_headers["Message-ID"] for m in mail.outbox) == sorted(ids)
+    assert sorted(m.message()["Message-ID"] for m in mail.outbox) == sorted(ids)
+
+    Notification.objects.update(status="sending", next_attempt_at=NOW)  # as if a worker died after sending
+    mail.outbox.clear()
+    notifications_deliver_due(now=NOW)
+
+    assert sorted(m.message()["Message-ID"] for m in mail.outbox) == sorted(ids)
+
+
+def test_one_batch_is_sent_over_one_connection(settings):
+    cases = CaseFactory.create_batch(4, status=Case.Status.IN_PROGRESS)
+    settings.EMAIL_BACKEND = "tests.notifications.test_outbox.CountingBackend"
+    for case in cases:
+        comment_create(case=case, author=AnalystFactory(), body="Update", now=NOW)
+    CountingBackend.opened = 0
+
+    assert notifications_deliver_due(now=NOW)["sent"] == 4
+    assert CountingBackend.opened == 1
 
 
 @pytest.mark.postgres
@@ -180,7 +236,9 @@ def test_a_worker_killed_mid_batch_leaves_nothing_sent_twice(settings):
 def test_the_same_delivery_run_twice_at_once_sends_once():
     case = CaseFactory(status=Case.Status.IN_PROGRESS)
     comment_create(case=case, author=AnalystFactory(), body="Update", now=NOW)  # delivered on commit (eager)
-    Notification.objects.update(status=Notification.Status.PENDING, sent_at=None)  # queued again, twice
+    Notification.objects.update(
+        status=Notification.Status.PENDING, sent_at=None, next_attempt_at=NOW
+    )  # queued again
     mail.outbox.clear()
     notification = Notification.objects.get()
 
@@ -297,3 +355,55 @@ def test_webhook_registration_requires_https_and_a_manager(api_client, fake_dns)
     assert good.status_code == 201 and len(good.json()["secret"]) == 64
     assert "secret" not in listed[0]
     assert (refused.status_code, refused.json()["code"]) == (403, "not_company_manager")
+
+
+def test_an_authorised_password_reset_is_an_outbox_row_without_a_token_and_each_send_makes_a_valid_one():
+    from django.contrib.auth.tokens import default_token_generator
+
+    from accounts.models import AuthorizationRequest
+    from accounts.services import authorization_request_approve
+    from tests.factories import AuthorizationRequestFactory
+
+    request = AuthorizationRequestFactory(kind=AuthorizationRequest.Kind.PASSWORD_RESET, requested_role="")
+    manager = member(request.company, role=Membership.Role.MANAGER)
+
+    authorization_request_approve(request=request, decided_by=manager, now=NOW)
+
+    row = Notification.objects.get(kind="password_reset")
+    assert (row.recipient, row.to_address, row.status) == (
+        request.subject_user,
+        request.subject_user.email,
+        "pending",
+    )
+    assert "token" not in json.dumps(row.context)  # a credential never rests in the outbox
+
+    def tokens_sent():
+        bodies = [m.body for m in mail.outbox if m.to == [request.subject_user.email] and "token=" in m.body]
+        return [b.split("token=")[1].split()[0] for b in bodies]
+
+    notifications_deliver_due(now=NOW)
+    Notification.objects.filter(pk=row.pk).update(status="sending", next_attempt_at=NOW)  # died after sending
+    notifications_deliver_due(now=NOW)
+
+    sent = tokens_sent()
+    assert len(sent) == 2 and all(default_token_generator.check_token(request.subject_user, t) for t in sent)
+    resets = [m for m in mail.outbox if "token=" in m.body]
+    assert {m.message()["Message-ID"] for m in resets} == {row.message_id}
+
+
+def test_a_password_reset_for_an_account_deactivated_before_sending_fails_without_retrying():
+    from accounts.models import AuthorizationRequest
+    from accounts.services import authorization_request_approve
+    from tests.factories import AuthorizationRequestFactory
+
+    request = AuthorizationRequestFactory(kind=AuthorizationRequest.Kind.PASSWORD_RESET, requested_role="")
+    authorization_request_approve(
+        request=request, decided_by=member(request.company, role=Membership.Role.MANAGER), now=NOW
+    )
+    type(request.subject_user).objects.filter(pk=request.subject_user.pk).update(is_active=False)
+
+    assert notifications_deliver_due(now=NOW)["failed"] >= 1
+
+    row = Notification.objects.get(kind="password_reset")
+    assert (row.status, row.attempts) == ("failed", 1) and "no longer active" in row.last_error
+    assert not [m for m in mail.outbox if "token=" in m.body]

@@ -271,8 +271,7 @@ def test_delivery_refuses_an_internal_address_and_connects_nowhere(
         with django_capture_on_commit_callbacks(execute=False):
             row = _webhook_row(f"http://{host}:{port}/admin")
 
-        with pytest.raises(DeliveryError):
-            notification_deliver(notification_id=row.pk, now=NOW)
+        assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row records why and backs off
 
     row.refresh_from_db()
     assert internal.connections == [] and internal.requests == []
@@ -286,8 +285,7 @@ def test_delivery_refuses_credentials_in_a_stored_url(settings, fake_dns, django
     with RecordingServer(answer(204)) as receiver:
         with django_capture_on_commit_callbacks(execute=False):
             row = _webhook_row(f"http://admin:secret@127.0.0.1:{receiver.server_address[1]}/hook")
-        with pytest.raises(DeliveryError):
-            notification_deliver(notification_id=row.pk, now=NOW)
+        assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row records why and backs off
 
     row.refresh_from_db()
     assert receiver.connections == []
@@ -308,8 +306,7 @@ def test_a_webhook_that_redirects_to_another_local_port_causes_no_request_there(
         with django_capture_on_commit_callbacks(execute=False):
             row = _webhook_row(f"{endpoint.url}/hook")
 
-        with pytest.raises(DeliveryError):
-            notification_deliver(notification_id=row.pk, now=NOW)
+        assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row records why and backs off
 
     row.refresh_from_db()
     assert [(r.method, r.path) for r in endpoint.requests] == [("POST", "/hook")]
@@ -337,8 +334,7 @@ def test_a_host_that_resolves_inside_by_send_time_gets_no_request(
         with django_capture_on_commit_callbacks(execute=False):
             case_transition(case=case, actor=AnalystFactory(), transition="start", now=NOW)
         row = Notification.objects.get(channel=Notification.Channel.WEBHOOK, case=case)
-        with pytest.raises(DeliveryError):
-            notification_deliver(notification_id=row.pk, now=NOW)
+        assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row records why and backs off
 
     row.refresh_from_db()
     assert registered.status_code == 201
@@ -383,8 +379,7 @@ def test_the_test_exception_is_by_network_and_nothing_else_passes(
     with RecordingServer(answer(204), host="127.0.0.2") as outside:
         with django_capture_on_commit_callbacks(execute=False):
             row = _webhook_row(f"{outside.url}/hook")
-        with pytest.raises(DeliveryError):
-            notification_deliver(notification_id=row.pk, now=NOW)
+        assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row records why and backs off
 
     assert outside.connections == []
 
@@ -469,8 +464,7 @@ def test_https_delivery_sends_sni_and_verifies_the_certificate_for_the_url_host(
         if delivered:
             assert notification_deliver(notification_id=row.pk, now=NOW) is True
         else:
-            with pytest.raises(DeliveryError):
-                notification_deliver(notification_id=row.pk, now=NOW)
+            assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row records why and backs off
 
     row.refresh_from_db()
     assert receiver.server_names == [name]
