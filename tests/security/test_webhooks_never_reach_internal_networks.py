@@ -29,7 +29,7 @@ from notifications.admin import WebhookEndpointForm
 from notifications.checks import webhook_private_networks_check
 from notifications.models import Notification, WebhookEndpoint
 from notifications.outbound import address_refusal
-from notifications.services import DeliveryError, notification_deliver, webhook_url_check
+from notifications.services import notification_deliver, webhook_url_check
 from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, member
 from tests.outbound_peers import RecordingServer, answer
 
@@ -271,7 +271,7 @@ def test_delivery_refuses_an_internal_address_and_connects_nowhere(
         with django_capture_on_commit_callbacks(execute=False):
             row = _webhook_row(f"http://{host}:{port}/admin")
 
-        assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row records why and backs off
+        assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row backs off
 
     row.refresh_from_db()
     assert internal.connections == [] and internal.requests == []
@@ -285,7 +285,7 @@ def test_delivery_refuses_credentials_in_a_stored_url(settings, fake_dns, django
     with RecordingServer(answer(204)) as receiver:
         with django_capture_on_commit_callbacks(execute=False):
             row = _webhook_row(f"http://admin:secret@127.0.0.1:{receiver.server_address[1]}/hook")
-        assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row records why and backs off
+        assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row backs off
 
     row.refresh_from_db()
     assert receiver.connections == []
@@ -306,7 +306,7 @@ def test_a_webhook_that_redirects_to_another_local_port_causes_no_request_there(
         with django_capture_on_commit_callbacks(execute=False):
             row = _webhook_row(f"{endpoint.url}/hook")
 
-        assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row records why and backs off
+        assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row backs off
 
     row.refresh_from_db()
     assert [(r.method, r.path) for r in endpoint.requests] == [("POST", "/hook")]
@@ -334,7 +334,7 @@ def test_a_host_that_resolves_inside_by_send_time_gets_no_request(
         with django_capture_on_commit_callbacks(execute=False):
             case_transition(case=case, actor=AnalystFactory(), transition="start", now=NOW)
         row = Notification.objects.get(channel=Notification.Channel.WEBHOOK, case=case)
-        assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row records why and backs off
+        assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row backs off
 
     row.refresh_from_db()
     assert registered.status_code == 201
@@ -379,7 +379,7 @@ def test_the_test_exception_is_by_network_and_nothing_else_passes(
     with RecordingServer(answer(204), host="127.0.0.2") as outside:
         with django_capture_on_commit_callbacks(execute=False):
             row = _webhook_row(f"{outside.url}/hook")
-        assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row records why and backs off
+        assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row backs off
 
     assert outside.connections == []
 
@@ -464,7 +464,9 @@ def test_https_delivery_sends_sni_and_verifies_the_certificate_for_the_url_host(
         if delivered:
             assert notification_deliver(notification_id=row.pk, now=NOW) is True
         else:
-            assert notification_deliver(notification_id=row.pk, now=NOW) is False  # not sent: the row records why and backs off
+            assert (
+                notification_deliver(notification_id=row.pk, now=NOW) is False
+            )  # not sent: the row backs off
 
     row.refresh_from_db()
     assert receiver.server_names == [name]
