@@ -34,7 +34,10 @@ class HealthApi(APIView):
     def perform_authentication(self, request: Request) -> None:
         """Authenticate only for ``?detail=1``: the plain check must not touch sessions or tokens."""
 
+    # Operators' endpoint (load balancers, compose health checks), not the integrators' API: kept out
+    # of the public schema; README "API conventions" documents it.
     @extend_schema(
+        exclude=True,
         operation_id="health",
         parameters=[
             OpenApiParameter("detail", bool, description="Staff only: add each scheduled job's last runs.")
