@@ -500,9 +500,10 @@ for _network in WEBHOOK_ALLOWED_PRIVATE_NETWORKS:
         raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_PRIVATE_NETWORKS: {_exc}") from _exc
 # A rotated webhook secret still signs every delivery, beside the new one, for this long: receivers
 # switch to the new secret within it.
-WEBHOOK_SECRET_ROTATION_GRACE = timedelta(hours=env_int("WEBHOOK_SECRET_ROTATION_GRACE_HOURS", 24))
-if WEBHOOK_SECRET_ROTATION_GRACE < timedelta(0):
+_rotation_grace_hours = env_int("WEBHOOK_SECRET_ROTATION_GRACE_HOURS", 24)
+if _rotation_grace_hours < 0:
     raise ImproperlyConfigured("WEBHOOK_SECRET_ROTATION_GRACE_HOURS must not be negative.")
+WEBHOOK_SECRET_ROTATION_GRACE = timedelta(hours=_rotation_grace_hours)
 # Deliveries carry the deprecated X-Casedesk-* headers beside the Standard Webhooks ones until this
 # day (UTC, ISO date): from its midnight on, only the webhook-* headers.
 try:
