@@ -170,7 +170,11 @@ def webhook_register(
     company_manager_check(user=actor, company=company)  # before the lookup: strangers learn nothing
     webhook_url_check(url)
     endpoint = WebhookEndpoint.objects.create(
-        company=company, url=url, event_types=event_types, created_by=actor, created_at=now or timezone.now()
+        company=company,
+        url=url,
+        event_types=list(dict.fromkeys(event_types)),
+        created_by=actor,
+        created_at=now or timezone.now(),
     )
     logger.info("webhook %s registered for company %s by user %s", endpoint.pk, company.pk, actor.pk)
     return endpoint
@@ -197,6 +201,8 @@ def webhook_update(
     disabled endpoint fail when their turn comes (they are not sent)."""
     endpoint = _endpoint_for_change(actor=actor, endpoint=endpoint)
     changed: list[str] = []
+    if event_types is not None:
+        event_types = list(dict.fromkeys(event_types))  # each type once, in the order given
     if event_types is not None and event_types != endpoint.event_types:
         endpoint.event_types = event_types
         changed.append("event_types")

@@ -131,7 +131,7 @@ def test_update_changes_event_types_and_the_active_flag(api_client, world):
 
     changed = api_client.patch(
         _url(world["endpoint"]),
-        {"event_types": ["transition", "reopened"], "is_active": False},
+        {"event_types": ["transition", "reopened", "transition"], "is_active": False},
         format="json",
     )
     unchanged = api_client.patch(_url(world["endpoint"]), {}, format="json")
