@@ -117,32 +117,36 @@ class WebhookEventType:
 _T = CaseEvent.Type
 CASE_EVENT_TYPES: tuple[WebhookEventType, ...] = (
     WebhookEventType(
-        _T.CREATED, "A case is opened.", Audience.ALWAYS, "", "", CaseStatus.OPEN, CaseStatus.OPEN
+        _T.CREATED,
+        "A case is opened.",
+        Audience.ALWAYS,
+        to_status=CaseStatus.OPEN,
+        case_status=CaseStatus.OPEN,
     ),
     WebhookEventType(
         _T.TRANSITION,
         "A case changes status by a transition (support's or the customer's), except reopening.",
         Audience.ALWAYS,
-        "start",
-        CaseStatus.OPEN,
-        CaseStatus.IN_PROGRESS,
+        transition="start",
+        from_status=CaseStatus.OPEN,
+        to_status=CaseStatus.IN_PROGRESS,
     ),
     WebhookEventType(
         _T.REOPENED,
         "A closed case is reopened.",
         Audience.ALWAYS,
-        "reopen",
-        CaseStatus.CLOSED,
-        CaseStatus.IN_PROGRESS,
+        transition="reopen",
+        from_status=CaseStatus.CLOSED,
+        to_status=CaseStatus.IN_PROGRESS,
     ),
     WebhookEventType(
         _T.AUTO_CLOSED,
         "A case in Verify Resolution closes by itself after 9 days without an answer.",
         Audience.ALWAYS,
-        "auto_close",
-        CaseStatus.VERIFY_RESOLUTION,
-        CaseStatus.CLOSED,
-        CaseStatus.CLOSED,
+        transition="auto_close",
+        from_status=CaseStatus.VERIFY_RESOLUTION,
+        to_status=CaseStatus.CLOSED,
+        case_status=CaseStatus.CLOSED,
     ),
     WebhookEventType(
         _T.AUTO_CLOSE_REMINDER,
@@ -156,6 +160,7 @@ CASE_EVENT_TYPES: tuple[WebhookEventType, ...] = (
     WebhookEventType(_T.ESCALATION_REQUESTED, "A customer asks for an escalation.", Audience.ALWAYS),
     WebhookEventType(_T.ESCALATION_ACCEPTED, "A support manager accepts an escalation.", Audience.ALWAYS),
     WebhookEventType(_T.ESCALATION_DECLINED, "A support manager declines an escalation.", Audience.ALWAYS),
+    # Written internal by their services (cases/services/staffing.py, sla/services.py).
     WebhookEventType(_T.ASSIGNED, "Support assigns a case.", Audience.NEVER),
     WebhookEventType(_T.SLA_WARNING, "An SLA target is about to be missed.", Audience.NEVER),
     WebhookEventType(_T.SLA_BREACHED, "An SLA target was missed.", Audience.NEVER),
