@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -498,6 +498,18 @@ for _network in WEBHOOK_ALLOWED_PRIVATE_NETWORKS:
         ipaddress.ip_network(_network, strict=False)
     except ValueError as _exc:
         raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_PRIVATE_NETWORKS: {_exc}") from _exc
+# A rotated webhook secret still signs every delivery, beside the new one, for this long: receivers
+# switch to the new secret within it.
+_rotation_grace_hours = env_int("WEBHOOK_SECRET_ROTATION_GRACE_HOURS", 24)
+if _rotation_grace_hours < 0:
+    raise ImproperlyConfigured("WEBHOOK_SECRET_ROTATION_GRACE_HOURS must not be negative.")
+WEBHOOK_SECRET_ROTATION_GRACE = timedelta(hours=_rotation_grace_hours)
+# Deliveries carry the deprecated X-Casedesk-* headers beside the Standard Webhooks ones until this
+# day (UTC, ISO date): from its midnight on, only the webhook-* headers.
+try:
+    WEBHOOK_LEGACY_HEADERS_UNTIL = date.fromisoformat(env_str("WEBHOOK_LEGACY_HEADERS_UNTIL", "2027-06-01"))
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"WEBHOOK_LEGACY_HEADERS_UNTIL must be a date (YYYY-MM-DD): {_exc}") from _exc
 
 # --- Casedesk -----------------------------------------------------------------------------------
 # Largest accepted case attachment (bytes); larger uploads get 413 file_too_large.

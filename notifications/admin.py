@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from core.admin import ReadOnlyAdmin
 from core.errors import ValidationFailed
 from notifications.models import InboundEmail, Notification, SatisfactionSurvey, WebhookEndpoint
-from notifications.services import notification_retry, webhook_url_check
+from notifications.services import notification_retry
+from notifications.webhooks import webhook_url_check
 
 
 @admin.register(Notification)
@@ -65,10 +66,13 @@ class WebhookEndpointForm(forms.ModelForm):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Secrets are never shown: a company manager rotates one through the API to get a new one."""
+
     form = WebhookEndpointForm
-    list_display = ["company", "url", "is_active", "created_at"]
+    list_display = ["company", "url", "is_active", "created_at", "secret_rotated_at"]
+    list_filter = ["is_active"]
     list_select_related = ["company"]
-    exclude = ["secret"]
+    readonly_fields = ["secret_rotated_at", "previous_secret_expires_at"]
 
 
 @admin.register(SatisfactionSurvey)

@@ -7,6 +7,7 @@ a retried or duplicated job never creates a message twice. Delivery is at-least-
 
 from __future__ import annotations
 
+import base64
 import secrets
 import uuid
 
@@ -76,25 +77,43 @@ class Notification(models.Model):
             ),
             # The retention job: delivered rows, oldest first.
             models.Index(fields=["sent_at"], condition=Q(status="sent"), name="notification_sent_purge"),
+            # An endpoint's recent deliveries, newest first (webhooks/{id}/deliveries/).
+            models.Index(
+                fields=["webhook", "-created_at", "-id"],
+                condition=Q(webhook__isnull=False),
+                name="notification_webhook_recent",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to_address} ({self.status})"
 
 
-def _new_secret() -> str:
-    return secrets.token_hex(32)
+WEBHOOK_SECRET_PREFIX = "whsec_"
+
+
+def webhook_secret_new() -> str:
+    """A Standard Webhooks secret: ``whsec_`` and the base64 of 32 random bytes (the HMAC key)."""
+    return WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+_new_secret = webhook_secret_new  # the name migration 0001 refers to
 
 
 class WebhookEndpoint(models.Model):
-    """An HTTPS endpoint a company registers for chosen case event types (signed with HMAC-SHA256)."""
+    """An HTTPS endpoint a company registers for chosen case event types. Deliveries are signed per
+    Standard Webhooks with ``secret``; after a rotation ``previous_secret`` signs beside it until
+    ``previous_secret_expires_at`` (notifications/webhooks.py)."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="webhooks")
     url = models.URLField(max_length=500)
     event_types = models.JSONField(
-        default=list, help_text="Case event types, e.g. ['created', 'transition']."
+        default=list, help_text="Case event types, e.g. ['created', 'transition']; empty: every event."
     )
-    secret = models.CharField(max_length=64, default=_new_secret, editable=False)
+    secret = models.CharField(max_length=128, default=webhook_secret_new, editable=False)
+    previous_secret = models.CharField(max_length=128, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()

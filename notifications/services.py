@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import hmac
-import json
 import logging
 import time
 from collections import deque
@@ -33,20 +30,19 @@ from accounts.selectors import company_managers
 from cases.models import Case, CaseEvent, CaseFollower, CaseStatus, Comment
 from cases.selectors import case_follower_entitled, case_followers_to_notify
 from core.bulk import JSONBool, RandomToken, insert_from_select
-from core.errors import ValidationFailed
 from core.precompiled import PrecompiledQuery
 from core.publish import publish_after_commit
-from notifications import outbound
+from notifications import webhooks
 from notifications.messages import DECISIONS, REQUEST_KINDS
 from notifications.models import AuthorizationReplyAddress, Notification, SatisfactionSurvey, WebhookEndpoint
 from notifications.rendering import render_email
+from notifications.webhook_events import case_event_payload
 
 logger = logging.getLogger(__name__)
 
 # One sweep run stops claiming new batches after this long (well inside the task's soft time limit).
 SWEEP_TIME_BUDGET_SECONDS = 120
 MARK_SENT_RETRY_SECONDS = 0.5
-WEBHOOK_TIMEOUT_SECONDS = 5
 
 
 class DeliveryError(Exception):
@@ -438,18 +434,11 @@ def _webhook_rows(
 ) -> list[Notification]:
     if endpoints is None:
         endpoints = ACTIVE_WEBHOOKS.fetch(key="company", build=_active_webhooks, company_id=case.company_id)
-    payload = {
-        "event": event.type,
-        "event_id": event.pk,
-        "occurred_at": event.created_at.isoformat(),
-        "case": {"id": case.pk, "number": case.number, "status": case.status, "priority": case.priority},
-        "from_status": event.from_status,
-        "to_status": event.to_status,
-        "transition": event.transition,
-    }
+    payload = dict(case_event_payload(case=case, event=event))
     return [
         Notification(
             idempotency_key=f"{key}:webhook:{endpoint.pk}",
+            message_id=webhooks.webhook_message_id_new(),
             kind=event.type,
             channel=Notification.Channel.WEBHOOK,
             webhook=endpoint,
@@ -644,34 +633,21 @@ def _send_email(notification: Notification) -> None:
     _email_message(notification).send(fail_silently=False)
 
 
-def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
-    """HMAC-SHA256 over "<timestamp>.<body>": receivers recompute it and reject stale timestamps."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
-
-
 def _send_webhook(notification: Notification) -> None:
-    """POST the signed event to the endpoint, checked again now (its host may resolve elsewhere than
-    at registration): a refused URL raises OutboundRefused before any connection, a redirect is a
-    failure like any other non-2xx answer."""
-    endpoint = notification.webhook
-    if endpoint is None or not endpoint.is_active:
-        return
-    body = json.dumps(notification.context, separators=(",", ":"), sort_keys=True).encode()
-    timestamp = str(int(time.time()))
-    status = outbound.post(
-        endpoint.url,
-        body=body,
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "Casedesk-Webhooks/1",
-            "X-Casedesk-Event": notification.kind,
-            "X-Casedesk-Delivery": str(notification.pk),
-            "X-Casedesk-Timestamp": timestamp,
-            "X-Casedesk-Signature": webhook_signature(secret=endpoint.secret, timestamp=timestamp, body=body),
-        },
-        timeout=WEBHOOK_TIMEOUT_SECONDS,
+    """POST the signed event (notifications/webhooks.py) to the endpoint as it is now: read again, so
+    a deletion, a deactivation or a rotation since the row was claimed counts, and its URL checked
+    again (its host may resolve elsewhere than at registration): a refused URL raises OutboundRefused
+    before any connection, a redirect is a failure like any other non-2xx answer."""
+    endpoint = (
+        WebhookEndpoint.objects.filter(pk=notification.webhook_id).first()
+        if notification.webhook_id is not None
+        else None
     )
+    if endpoint is None:
+        raise Undeliverable("the webhook endpoint was deleted")
+    if not endpoint.is_active:
+        raise Undeliverable("the webhook endpoint is disabled")
+    status = webhooks.webhook_post(endpoint=endpoint, notification=notification, now=timezone.now())
     if 300 <= status < 400:
         raise DeliveryError(f"HTTP {status}: redirect refused (webhooks are never redirected)")
     if status >= 300:
@@ -826,33 +802,6 @@ def notification_retry(*, notification: Notification, now: datetime | None = Non
     from notifications.tasks import notifications_deliver_many_task
 
     publish_after_commit(notifications_deliver_many_task, [notification.pk])
-
-
-def webhook_url_check(url: str) -> None:
-    """Refuse a webhook URL that could reach anything but a public HTTPS endpoint: credentials in it,
-    plain http (except WEBHOOK_ALLOW_HTTP_HOSTS), an address or a host resolving to an address that
-    is not public (notifications/outbound.py). A host that does not resolve is refused too: the
-    manager learns of a typo now rather than from failed deliveries. Sending checks again."""
-    try:
-        outbound.url_check(url)
-    except outbound.OutboundRefused as exc:
-        raise ValidationFailed(
-            exc.detail, code=exc.code, extra={"reason": exc.reason} if exc.reason else None
-        ) from exc
-
-
-def webhook_register(
-    *, actor: User, company: Company, url: str, event_types: list[str], now: datetime | None = None
-) -> WebhookEndpoint:
-    """A company manager (or support manager) registers an endpoint; the secret is shown once.
-    Not one transaction: the URL check resolves a host name (network I/O), and the write is one row."""
-    from accounts.selectors import company_manager_check
-
-    company_manager_check(user=actor, company=company)  # before the lookup: strangers learn nothing
-    webhook_url_check(url)
-    return WebhookEndpoint.objects.create(
-        company=company, url=url, event_types=event_types, created_by=actor, created_at=now or timezone.now()
-    )
 
 
 @transaction.atomic

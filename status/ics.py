@@ -1,17 +1,24 @@
-"""A small RFC 5545 writer for published calendars of maintenance windows (no Django imports).
+"""Published calendars of maintenance windows, built with the ``icalendar`` library (no Django imports).
 
-Lines end with CRLF and are folded at 75 octets without splitting a UTF-8 character; TEXT values
-escape backslash, semicolon, comma and newlines; every instant is written in UTC with a ``Z``.
+The library writes the RFC 5545 text: CRLF line ends, folding at 75 octets without splitting a UTF-8
+character, TEXT escaping of backslash, semicolon, comma and newlines. This module decides what a
+maintenance calendar holds: every instant in UTC (a ``Z`` time, no VTIMEZONE to get wrong), one
+event per maintenance run with the run's stable UID, and the refresh hints clients read.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-CRLF = "\r\n"
-MAX_OCTETS = 75
+import icalendar
+
+PRODUCT_ID = "-//Casedesk//System status//EN"
+REFRESH_INTERVAL = timedelta(hours=12)
+# RFC 5545 TEXT allows no control characters but tab and the line breaks the library escapes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,60 +31,46 @@ class CalendarEvent:
     categories: str = "MAINTENANCE"
 
 
-def _utc(instant: datetime) -> str:
+def _utc(instant: datetime) -> datetime:
     if instant.tzinfo is None:
         raise ValueError("iCalendar instants must be timezone-aware.")
-    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return instant.astimezone(UTC)
 
 
-def escape_text(value: str) -> str:
-    """TEXT escaping (RFC 5545 §3.3.11)."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+def _text(value: str) -> icalendar.vText:
+    return icalendar.vText(_CONTROL.sub("", value))
 
 
-def fold(line: str) -> str:
-    """Fold one content line into CRLF-separated chunks of at most 75 octets (§3.1)."""
-    chunks: list[str] = []
-    current, size = "", 0
-    limit = MAX_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            chunks.append(current)
-            # Continuation lines start with one space, which counts towards their 75 octets.
-            current, size, limit = " ", 1, MAX_OCTETS
-        current += char
-        size += width
-    chunks.append(current)
-    return CRLF.join(chunks)
+def _event(event: CalendarEvent, stamp: datetime) -> icalendar.Event:
+    vevent = icalendar.Event()
+    vevent.add("uid", event.uid)
+    vevent.add("dtstamp", stamp)
+    vevent.add("dtstart", _utc(event.start))
+    vevent.add("dtend", _utc(event.end))
+    vevent.add("summary", _text(event.summary))
+    if event.description:
+        vevent.add("description", _text(event.description))
+    vevent.add("categories", [event.categories])
+    vevent.add("status", "CONFIRMED")
+    vevent.add("transp", "OPAQUE")
+    return vevent
 
 
-def calendar_build(*, name: str, events: Iterable[CalendarEvent], stamp: datetime) -> str:
-    """A complete VCALENDAR (METHOD:PUBLISH); ``stamp`` is the DTSTAMP: when this copy was made."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Casedesk//System status//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"NAME:{escape_text(name)}",  # RFC 7986
-        f"X-WR-CALNAME:{escape_text(name)}",  # what most clients read
-        "REFRESH-INTERVAL;VALUE=DURATION:PT12H",
-        "X-PUBLISHED-TTL:PT12H",
-    ]
+def calendar_build(*, name: str, events: Iterable[CalendarEvent], stamp: datetime) -> bytes:
+    """A complete VCALENDAR (METHOD:PUBLISH) as UTF-8 bytes; ``stamp`` is every event's DTSTAMP:
+    when this copy was made."""
+    stamp = _utc(stamp)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    # RFC 7986's NAME and the X-WR-CALNAME most clients read. The library has no type registered for
+    # either, so they are given as TEXT explicitly: a product name with a comma or a newline is escaped.
+    calendar.add("name", _text(name))
+    calendar.add("x-wr-calname", _text(name))
+    calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
     for event in events:
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{event.uid}",
-            f"DTSTAMP:{_utc(stamp)}",
-            f"DTSTART:{_utc(event.start)}",
-            f"DTEND:{_utc(event.end)}",
-            f"SUMMARY:{escape_text(event.summary)}",
-        ]
-        if event.description:
-            lines.append(f"DESCRIPTION:{escape_text(event.description)}")
-        lines += [f"CATEGORIES:{escape_text(event.categories)}", "STATUS:CONFIRMED", "TRANSP:OPAQUE"]
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + CRLF for line in lines)
+        calendar.add_component(_event(event, stamp))
+    return calendar.to_ical()

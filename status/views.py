@@ -31,6 +31,6 @@ def maintenance_calendar(request: HttpRequest, product_code: str | None = None) 
     name = f"Casedesk maintenance — {product.name}" if product is not None else "Casedesk maintenance"
     body = calendar_build(name=name, events=events, stamp=now)
     filename = f"{product.code if product is not None else 'maintenance'}.ics"
-    response = HttpResponse(body.encode("utf-8"), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response

@@ -26,6 +26,7 @@ from cases.models import (
     OutOfScopeReason,
     Priority,
 )
+from notifications.models import WebhookEndpoint
 
 
 class UserFactory(DjangoModelFactory[User]):
@@ -220,3 +221,17 @@ class CaseFactory(DjangoModelFactory[Case]):
         if create and obj.number is None:
             obj.number = f"CS-{obj.pk:06d}"
             obj.save(update_fields=["number"])
+
+
+class WebhookEndpointFactory(DjangoModelFactory[WebhookEndpoint]):
+    """An endpoint stored as registered (the URL rules are registration's: tests of sending store
+    URLs that registration would refuse)."""
+
+    class Meta:
+        model = WebhookEndpoint
+
+    company = factory.SubFactory(CompanyFactory)
+    url = "https://hooks.example.com/casedesk"
+    event_types = factory.LazyFunction(list)
+    created_by = factory.LazyAttribute(lambda o: member(o.company, role=Membership.Role.MANAGER))
+    created_at = factory.LazyFunction(timezone.now)

@@ -17,15 +17,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from accounts.selectors import company_get_for_user, company_manager_check, membership_for
+from accounts.selectors import company_get_for_user, membership_for
 from core.errors import ApplicationError, NotFound, PayloadTooLarge, PermissionRefused, ValidationFailed
+from core.pagination import CursorPagination
 from notifications.api.serializers import (
     InboundEmailOutputSerializer,
     SurveyAnswerInputSerializer,
     SurveyOutputSerializer,
     WebhookCreatedOutputSerializer,
     WebhookCreateInputSerializer,
+    WebhookDeliveryOutputSerializer,
     WebhookOutputSerializer,
+    WebhookUpdateInputSerializer,
 )
 from notifications.inbound import (
     InboundMessage,
@@ -36,9 +39,21 @@ from notifications.inbound import (
     parse_json,
     parse_mime,
 )
-from notifications.models import SatisfactionSurvey, WebhookEndpoint
-from notifications.selectors import survey_get_by_token
-from notifications.services import survey_answer, webhook_register
+from notifications.models import Notification, SatisfactionSurvey, WebhookEndpoint
+from notifications.selectors import (
+    survey_get_by_token,
+    webhook_deliveries,
+    webhook_get_for_user,
+    webhook_list_for_user,
+)
+from notifications.services import survey_answer
+from notifications.webhooks import (
+    webhook_delete,
+    webhook_register,
+    webhook_secret_rotate,
+    webhook_test_send,
+    webhook_update,
+)
 
 
 def _user(request: Request) -> User:
@@ -47,7 +62,26 @@ def _user(request: Request) -> User:
     return user
 
 
-@extend_schema_view(get=extend_schema(operation_id="webhooks_list"))
+_WEBHOOK_403 = OpenApiResponse(
+    description="`not_company_manager`: only the company's managers (or support managers)."
+)
+_WEBHOOK_404 = OpenApiResponse(description="`not_found`: no such webhook, or another company's.")
+
+
+class WebhookDeliveryPagination(CursorPagination):
+    """Newest first, by cursor: a page stays stable while new deliveries are written."""
+
+    ordering = ("-created_at", "-id")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="webhooks_list",
+        responses={200: WebhookOutputSerializer(many=True), 403: _WEBHOOK_403},
+        description="Webhook endpoints of my company (managers), or of every company (support managers). "
+        "Never the secrets.",
+    )
+)
 class WebhookListCreateApi(generics.ListAPIView):
     """Webhook endpoints of my company (managers), or all (support managers)."""
 
@@ -57,14 +91,7 @@ class WebhookListCreateApi(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[WebhookEndpoint]:
         if getattr(self, "swagger_fake_view", False):
             return WebhookEndpoint.objects.none()
-        user = _user(self.request)
-        if user.is_support_manager:
-            return WebhookEndpoint.objects.order_by("pk")
-        membership = membership_for(user)
-        if membership is None or membership.company is None:
-            return WebhookEndpoint.objects.none()
-        company_manager_check(user=user, company=membership.company)
-        return WebhookEndpoint.objects.filter(company=membership.company).order_by("pk")
+        return webhook_list_for_user(user=_user(self.request))
 
     @extend_schema(
         operation_id="webhooks_create",
@@ -75,14 +102,16 @@ class WebhookListCreateApi(generics.ListAPIView):
                 description="`webhook_https_required`, `webhook_credentials_forbidden`, `webhook_url_invalid`, "
                 "`webhook_host_unresolvable`, `webhook_url_forbidden` (with `reason`: loopback, private, "
                 "link-local, multicast, reserved, unspecified, site-local, shared address space, "
-                "non-standard IP address)"
+                "non-standard IP address), `company_required`"
             ),
+            403: _WEBHOOK_403,
         },
         description="Register an HTTPS endpoint for case events. The URL must carry no credentials, and "
         "its host must resolve only to public internet addresses (checked now and before every "
-        "delivery); redirects are never followed. Each delivery is a JSON POST with "
-        "`X-Casedesk-Timestamp` and `X-Casedesk-Signature: sha256=HMAC(secret, timestamp + '.' + body)`. "
-        "The secret is returned once.",
+        "delivery); redirects are never followed. Each delivery is a JSON POST signed per Standard "
+        "Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`): verify it with any Standard "
+        "Webhooks library and the `secret` (`whsec_…`), which is returned once. Event types and payloads: "
+        "docs/webhooks.md.",
     )
     def post(self, request: Request) -> Response:
         user = _user(request)
@@ -100,6 +129,110 @@ class WebhookListCreateApi(generics.ListAPIView):
             actor=user, company=company, url=values["url"], event_types=values["event_types"]
         )
         return Response(WebhookCreatedOutputSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+
+
+class _WebhookScopedApi(APIView):
+    def get_endpoint(self) -> WebhookEndpoint:
+        return webhook_get_for_user(user=_user(self.request), webhook_id=self.kwargs["webhook_id"])
+
+
+class WebhookDetailApi(_WebhookScopedApi):
+    """One webhook endpoint: read, change its event types or switch it off, delete it."""
+
+    @extend_schema(
+        operation_id="webhooks_retrieve",
+        responses={200: WebhookOutputSerializer, 403: _WEBHOOK_403, 404: _WEBHOOK_404},
+        description="The endpoint, without its secret.",
+    )
+    def get(self, request: Request, webhook_id: int) -> Response:
+        return Response(WebhookOutputSerializer(self.get_endpoint()).data)
+
+    @extend_schema(
+        operation_id="webhooks_update",
+        request=WebhookUpdateInputSerializer,
+        responses={
+            200: WebhookOutputSerializer,
+            400: OpenApiResponse(
+                description="`invalid` (per field: an unknown event type; `read_only` for a field that "
+                "cannot be changed, such as `url`: register a new endpoint instead)"
+            ),
+            403: _WEBHOOK_403,
+            404: _WEBHOOK_404,
+        },
+        description="Change `event_types` (empty: every event) and `is_active` (false: nothing is "
+        "delivered; deliveries already queued fail rather than go out). Fields left out keep their value.",
+    )
+    def patch(self, request: Request, webhook_id: int) -> Response:
+        endpoint = self.get_endpoint()
+        data = WebhookUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint = webhook_update(actor=_user(request), endpoint=endpoint, **data.validated_data)
+        return Response(WebhookOutputSerializer(endpoint).data)
+
+    @extend_schema(
+        operation_id="webhooks_delete",
+        responses={204: None, 403: _WEBHOOK_403, 404: _WEBHOOK_404},
+        description="Delete the endpoint and its delivery log; queued deliveries are never sent.",
+    )
+    def delete(self, request: Request, webhook_id: int) -> Response:
+        webhook_delete(actor=_user(request), endpoint=self.get_endpoint())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookSecretRotateApi(_WebhookScopedApi):
+    @extend_schema(
+        operation_id="webhooks_rotate_secret",
+        request=None,
+        responses={200: WebhookCreatedOutputSerializer, 403: _WEBHOOK_403, 404: _WEBHOOK_404},
+        description="Issue a new secret, returned once. The previous secret keeps signing deliveries "
+        "beside it (two `v1,…` entries in `webhook-signature`) until `previous_secret_expires_at` "
+        "(WEBHOOK_SECRET_ROTATION_GRACE_HOURS, 24 by default), so receivers can switch without "
+        "missing a delivery; rotating again within that time ends the older secret at once.",
+    )
+    def post(self, request: Request, webhook_id: int) -> Response:
+        endpoint = webhook_secret_rotate(actor=_user(request), endpoint=self.get_endpoint())
+        return Response(WebhookCreatedOutputSerializer(endpoint).data)
+
+
+class WebhookTestApi(_WebhookScopedApi):
+    @extend_schema(
+        operation_id="webhooks_test",
+        request=None,
+        responses={
+            202: WebhookDeliveryOutputSerializer,
+            403: _WEBHOOK_403,
+            404: _WEBHOOK_404,
+            409: OpenApiResponse(description="`webhook_inactive`: enable the endpoint first."),
+        },
+        description="Queue a `webhook.test` delivery, sent like any other (signed, the address checked "
+        "at send time, retried on failure). Follow it in `deliveries/`.",
+    )
+    def post(self, request: Request, webhook_id: int) -> Response:
+        row = webhook_test_send(actor=_user(request), endpoint=self.get_endpoint())
+        return Response(WebhookDeliveryOutputSerializer(row).data, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="webhooks_deliveries_list",
+        responses={
+            200: WebhookDeliveryOutputSerializer(many=True),
+            403: _WEBHOOK_403,
+            404: _WEBHOOK_404,
+        },
+        description="The endpoint's recent deliveries, newest first, with their status (`pending`, "
+        "`sending`, `sent`, `failed`), attempts and last error. Sent deliveries are kept "
+        "RETENTION_SENT_NOTIFICATIONS_DAYS (30 by default).",
+    )
+)
+class WebhookDeliveryListApi(_WebhookScopedApi, generics.ListAPIView):
+    serializer_class = WebhookDeliveryOutputSerializer
+    pagination_class = WebhookDeliveryPagination
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return webhook_deliveries(endpoint=self.get_endpoint())
 
 
 class SurveyAnswerApi(APIView):

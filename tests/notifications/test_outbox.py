@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+import standardwebhooks
 from django.core import mail
 from django.core.mail.backends import locmem
 from django.core.mail.backends.base import BaseEmailBackend
@@ -24,6 +25,7 @@ from notifications.services import (
     notifications_deliver_due,
     notifications_for_case_event,
 )
+from notifications.webhooks import webhook_secret_key
 from tests.concurrency import run_together
 from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, SupportManagerFactory, member
 
@@ -307,7 +309,10 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
-def test_webhooks_are_signed_and_sent_from_the_worker(settings, django_capture_on_commit_callbacks):
+def test_webhooks_are_signed_and_sent_from_the_worker(
+    settings, django_capture_on_commit_callbacks, time_machine
+):
+    time_machine.move_to(NOW, tick=False)  # a day on which the deprecated headers are still sent
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -330,8 +335,11 @@ def test_webhooks_are_signed_and_sent_from_the_worker(settings, django_capture_o
 
     assert len(_Receiver.received) == 1
     headers, body = _Receiver.received[0]
+    assert standardwebhooks.Webhook(endpoint.secret).verify(body, headers)["to_status"] == "in_progress"
     expected = hmac.new(
-        endpoint.secret.encode(), headers["X-Casedesk-Timestamp"].encode() + b"." + body, hashlib.sha256
+        webhook_secret_key(endpoint.secret),
+        headers["X-Casedesk-Timestamp"].encode() + b"." + body,
+        hashlib.sha256,
     ).hexdigest()
     assert headers["X-Casedesk-Signature"] == f"sha256={expected}"
     assert json.loads(body)["to_status"] == "in_progress"
@@ -352,7 +360,8 @@ def test_webhook_registration_requires_https_and_a_manager(api_client, fake_dns)
     refused = api_client.post("/api/v1/webhooks/", {"url": "https://example.com/x"}, format="json")
 
     assert (plain.status_code, plain.json()["code"]) == (400, "webhook_https_required")
-    assert good.status_code == 201 and len(good.json()["secret"]) == 64
+    assert good.status_code == 201 and good.json()["secret"].startswith("whsec_")
+    assert len(webhook_secret_key(good.json()["secret"])) == 32
     assert "secret" not in listed[0]
     assert (refused.status_code, refused.json()["code"]) == (403, "not_company_manager")
 

@@ -29,7 +29,8 @@ from notifications.admin import WebhookEndpointForm
 from notifications.checks import webhook_private_networks_check
 from notifications.models import Notification, WebhookEndpoint
 from notifications.outbound import address_refusal
-from notifications.services import notification_deliver, webhook_url_check
+from notifications.services import notification_deliver
+from notifications.webhooks import webhook_url_check
 from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, member
 from tests.outbound_peers import RecordingServer, answer
 
@@ -368,7 +369,7 @@ def test_delivery_connects_to_the_address_it_checked_and_names_the_host(
         "/casedesk?tenant=7",
         f"hooks.test:{port}",
     )
-    assert request.headers["X-Casedesk-Signature"].startswith("sha256=")
+    assert request.headers["webhook-signature"].startswith("v1,")
 
 
 def test_the_test_exception_is_by_network_and_nothing_else_passes(

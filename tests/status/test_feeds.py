@@ -12,6 +12,7 @@ from tests.status.factories import (
     MaintenanceWindowFactory,
     OneOffWindowFactory,
 )
+from tests.status.test_ics import ical_text
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -119,3 +120,24 @@ def test_unknown_or_inactive_product_calendar_is_404(client, status_data):
 
     assert client.get(reverse("status-calendar-product", args=["nope"])).status_code == 404
     assert client.get(reverse("status-calendar-product", args=["retired"])).status_code == 404
+
+
+def test_hostile_product_and_window_names_round_trip_through_the_calendar(client, time_machine):
+    """Commas, semicolons, backslashes and newlines in what staff type in the admin are escaped by
+    the calendar library: a parser reads back exactly what was typed, and the calendar keeps its shape."""
+    product = ProductFactory(name="Ledger, Payroll; HR\\Ops\nEMEA", code="ledger")
+    MaintenanceWindowFactory(
+        product=product, title="Weekly; backup, then\nreindex", description="Down: a, b; c\\d\ne"
+    )
+
+    body, calendar = _calendar(client, reverse("status-calendar-product", args=["ledger"]), time_machine)
+
+    events = calendar.walk("VEVENT")
+    assert events, "the window has runs in the published range"
+    assert {str(event["SUMMARY"]) for event in events} == {
+        "Ledger, Payroll; HR\\Ops\nEMEA: Weekly; backup, then\nreindex"
+    }
+    assert all(str(event["DESCRIPTION"]).endswith("Down: a, b; c\\d\ne") for event in events)
+    name = ical_text(calendar["X-WR-CALNAME"])
+    assert name == "Casedesk maintenance — Ledger, Payroll; HR\\Ops\nEMEA"
+    assert body.count(b"BEGIN:VEVENT") == len(events)  # no name opened a component of its own
