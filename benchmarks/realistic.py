@@ -1323,6 +1323,7 @@ def profile_report(path: Path, samples: list[Sample], rate: int, top: int) -> li
     op_of = {i: f["name"][3:] for i, f in enumerate(frames) if f["name"].startswith("op_")}
     own: dict[str, Counter[str]] = defaultdict(Counter)
     total: dict[str, Counter[str]] = defaultdict(Counter)
+    kinds: dict[str, Counter[str]] = defaultdict(Counter)
     per_op: Counter[str] = Counter()
     for profile in data["profiles"]:
         for stack, weight in zip(profile["samples"], profile["weights"], strict=True):
@@ -1332,6 +1333,7 @@ def profile_report(path: Path, samples: list[Sample], rate: int, top: int) -> li
             count = weight * rate
             per_op[op] += count
             own[op][names[stack[-1]]] += count
+            kinds[op][_kind(frames[stack[-1]].get("file", ""))] += count
             for name in {names[i] for i in stack}:
                 if not name.startswith("process "):  # py-spy's frame for the process itself
                     total[op][name] += count
@@ -1358,7 +1360,17 @@ def profile_report(path: Path, samples: list[Sample], rate: int, top: int) -> li
     for op, count in per_op.most_common():
         if op not in WRITES and op not in ("detail", "list_first"):
             continue
-        lines += ["", f"### {op}: top frames ({count:,.0f} samples)", "", "own time:", "", "```"]
+        lines += [
+            "",
+            f"### {op}: where the samples are ({count:,.0f})",
+            "",
+            "own time by kind of code:",
+            "",
+            "```",
+        ]
+        for kind, weight in kinds[op].most_common():
+            lines.append(f"{100 * weight / count:5.1f} %  {kind}")
+        lines += ["```", "", "own time, top frames:", "", "```"]
         for name, weight in own[op].most_common(top):
             lines.append(f"{100 * weight / count:5.1f} %  {name}")
         lines += [
@@ -1374,6 +1386,33 @@ def profile_report(path: Path, samples: list[Sample], rate: int, top: int) -> li
             lines.append(f"{100 * weight / count:5.1f} %  {name}")
         lines.append("```")
     return lines
+
+
+_KINDS = (
+    ("/psycopg/", "psycopg: sending statements, reading rows, adapting values"),
+    ("/django/db/models/sql/", "Django ORM: compiling SQL"),
+    ("/django/db/models/", "Django ORM: querysets, expressions, model instances"),
+    ("/django/db/", "Django DB layer: backend, transactions, cursors"),
+    ("/rest_framework/", "DRF: views, parsing, serializers, rendering"),
+    ("/django/template/", "Django templates"),
+    ("/django/forms/", "Django forms"),
+    ("/django/contrib/", "Django contrib: admin, auth, sessions, messages"),
+    ("/kombu/", "Celery/kombu: publishing tasks"),
+    ("/celery/", "Celery/kombu: publishing tasks"),
+    ("/redis/", "redis-py: throttle counters, broker"),
+    ("/django/", "Django: middleware, request and response, URLs, signals"),
+    ("/site-packages/", "other libraries"),
+    ("/lib/python3", "Python standard library"),
+)
+
+
+def _kind(filename: str) -> str:
+    for part, kind in _KINDS:
+        if part in filename:
+            return kind
+    if filename.startswith(str(ROOT) + "/"):
+        return "Casedesk code"
+    return "other"
 
 
 def _short(filename: str) -> str:
