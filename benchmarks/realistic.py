@@ -1212,7 +1212,14 @@ def drive(workload: Workload, threads: int, seconds: float) -> tuple[list[Sample
 def one_run(
     args: argparse.Namespace, mode: str, env: dict[str, str], population: Population, round_no: int
 ) -> Run:
-    run_env = {**env, "PRECOMPILED_QUERIES": "1" if mode == "on" else "0"}
+    run_env = {
+        **env,
+        "PRECOMPILED_QUERIES": "1" if mode == "on" else "0",
+        # Connections kept for the whole run (production: 60 s), so each PostgreSQL backend's CPU can
+        # be read from /proc before and after the window: a backend replaced mid-window takes its
+        # CPU time with it.
+        "DB_CONN_MAX_AGE": "3600",
+    }
     log = ROOT / "var" / "bench-realistic" / f"gunicorn-{mode}-{round_no}.log"
     log.write_text("")
     print(
