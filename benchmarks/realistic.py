@@ -105,6 +105,9 @@ WEIGHTS = {
     "analyst_reply": 8,
     "transition": 5,
 }
+# The compiled queries keyed by the reader's rows (accounts.selectors.visibility_inputs): the ones
+# the "hybrid" mode runs as plain querysets.
+PER_READER_QUERIES = ("case detail", "case list page")
 READS = ("list_first", "list_next", "list_filtered", "detail", "events")
 WRITES = ("create", "customer_comment", "analyst_reply", "transition")
 
@@ -1214,7 +1217,8 @@ def one_run(
 ) -> Run:
     run_env = {
         **env,
-        "PRECOMPILED_QUERIES": "1" if mode == "on" else "0",
+        "PRECOMPILED_QUERIES": "0" if mode == "off" else "1",
+        "PRECOMPILED_QUERIES_OFF": ",".join(PER_READER_QUERIES) if mode == "hybrid" else "",
         # Connections kept for the whole run (production: 60 s), so each PostgreSQL backend's CPU can
         # be read from /proc before and after the window: a backend replaced mid-window takes its
         # CPU time with it.
@@ -1499,40 +1503,56 @@ def run_summary(run: Run) -> list[str]:
 
 
 def comparison(runs: list[Run]) -> list[str]:
-    modes = sorted({r.mode for r in runs}, reverse=True)
-    if modes != ["on", "off"]:
+    """Per operation, worker CPU and client latency of each mode, runs of a mode pooled."""
+    modes = list(dict.fromkeys(r.mode for r in runs))
+    if len(modes) < 2:
         return []
     cpu: dict[tuple[str, str], list[float]] = defaultdict(list)
-    p50: dict[tuple[str, str], list[float]] = defaultdict(list)
+    ms: dict[tuple[str, str], list[float]] = defaultdict(list)
     for run in runs:
-        for op in (*READS, *WRITES):
-            got = [s for s in run.samples if s.op == op]
-            cpu[(run.mode, op)] += [s.cpu_us / 1000 for s in got if s.cpu_us is not None]
-            p50[(run.mode, op)] += [s.ms for s in got]
+        for sample in run.samples:
+            ms[(run.mode, sample.op)].append(sample.ms)
+            if sample.cpu_us is not None:
+                cpu[(run.mode, sample.op)].append(sample.cpu_us / 1000)
+    first = modes[0]
     lines = [
-        "| operation | CPU ms mean, on | off | off / on | CPU p50 on · off | client p50 ms on · off | client p99 ms on · off |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| operation | "
+        + " | ".join(f"CPU ms mean, {m}" for m in modes)
+        + " | "
+        + " | ".join(f"{m} / {first}" for m in modes[1:])
+        + " | client p50 ms "
+        + " · ".join(modes)
+        + " | client p99 ms "
+        + " · ".join(modes)
+        + " |",
+        "| --- |" + " ---: |" * (2 * len(modes) + 1),
     ]
     for op in (*READS, *WRITES):
-        on, off = cpu[("on", op)], cpu[("off", op)]
-        if not on or not off:
+        if not all(cpu[(m, op)] for m in modes):
             continue
+        means = [statistics.fmean(cpu[(m, op)]) for m in modes]
         lines.append(
-            f"| {op} | {statistics.fmean(on):.2f} | {statistics.fmean(off):.2f} | "
-            f"{statistics.fmean(off) / statistics.fmean(on):.2f} | {load.percentile(on, 0.5):.2f} · "
-            f"{load.percentile(off, 0.5):.2f} | {load.percentile(p50[('on', op)], 0.5):.1f} · "
-            f"{load.percentile(p50[('off', op)], 0.5):.1f} | {load.percentile(p50[('on', op)], 0.99):.1f} · "
-            f"{load.percentile(p50[('off', op)], 0.99):.1f} |"
+            f"| {op} | "
+            + " | ".join(f"{v:.2f}" for v in means)
+            + " | "
+            + " | ".join(f"{v / means[0]:.2f}" for v in means[1:])
+            + " | "
+            + " · ".join(f"{load.percentile(ms[(m, op)], 0.5):.0f}" for m in modes)
+            + " | "
+            + " · ".join(f"{load.percentile(ms[(m, op)], 0.99):.0f}" for m in modes)
+            + " |"
         )
     totals = {
-        mode: sum(r.worker_cpu for r in runs if r.mode == mode)
+        m: sum(r.worker_cpu for r in runs if r.mode == m)
         * 1000
-        / sum(len(r.samples) for r in runs if r.mode == mode)
-        for mode in ("on", "off")
+        / sum(len(r.samples) for r in runs if r.mode == m)
+        for m in modes
     }
     lines += [
         "",
-        f"Worker CPU per request over the whole mix: on {totals['on']:.2f} ms, off {totals['off']:.2f} ms.",
+        "Worker CPU per request over the whole mix (/proc, both workers): "
+        + ", ".join(f"{m} {v:.2f} ms" for m, v in totals.items())
+        + ".",
     ]
     return lines
 
@@ -1585,7 +1605,12 @@ def main() -> int:
     parser.add_argument(
         "--quick", action="store_true", help="20,000 cases, 10 s warm-up, 30 s runs: a smoke run"
     )
-    parser.add_argument("--precompiled", choices=["on", "off", "both"], default="both")
+    parser.add_argument(
+        "--precompiled",
+        default="on,off",
+        help="comma-separated modes, each a run per round: on, off (PRECOMPILED_QUERIES=0), hybrid "
+        "(compiled, except the queries keyed per reader: PRECOMPILED_QUERIES_OFF); 'both' = on,off",
+    )
     parser.add_argument(
         "--rounds", type=int, default=1, help="with --precompiled both: on/off pairs, alternating"
     )
@@ -1645,7 +1670,10 @@ def main() -> int:
         + ", ".join(f"{s} {sum(len(v) for v in c.values()):,}" for s, c in population.by_status.items()),
         flush=True,
     )
-    modes = ["on", "off"] * args.rounds if args.precompiled == "both" else [args.precompiled] * args.rounds
+    wanted = ["on", "off"] if args.precompiled == "both" else args.precompiled.split(",")
+    if unknown := set(wanted) - {"on", "off", "hybrid"}:
+        parser.error(f"unknown --precompiled modes: {', '.join(sorted(unknown))}")
+    modes = wanted * args.rounds
     runs = []
     for number, mode in enumerate(modes, start=1):
         run = one_run(args, mode, env, population, number)
@@ -1707,7 +1735,7 @@ def main() -> int:
             ]
     compared = comparison(runs)
     if compared:
-        lines += ["## Precompiled on against off (all runs of each mode pooled)", "", *compared, ""]
+        lines += ["## Compiled queries: the modes side by side (runs of a mode pooled)", "", *compared, ""]
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text("\n".join(lines) + "\n")
     print(f"\nwritten to {output}")

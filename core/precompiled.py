@@ -21,8 +21,9 @@ GET. Django has no statement cache, so this is one, kept small and strict:
 
 Templates are kept per process (each worker compiles its own), at most ``max_entries`` per query,
 least recently used first out. ``casedesk_precompiled_fetches_total`` counts calls by query and
-outcome (``hit``, ``miss``; ``off`` when ``settings.PRECOMPILED_QUERIES`` is false and every call
-builds the plain queryset, as benchmarks/realistic.py compares).
+outcome (``hit``, ``miss``; ``off`` when ``settings.PRECOMPILED_QUERIES`` is false, or the query is
+named in ``PRECOMPILED_QUERIES_OFF``, and every call builds the plain queryset, as
+benchmarks/realistic.py compares).
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ class PrecompiledQuery:
         (three times: two sets of placeholders, then the real values to compare) and, in check
         mode, once more on every later call."""
         values = {name: _plain(name, value) for name, value in values.items()}
-        if not settings.PRECOMPILED_QUERIES:
+        if not settings.PRECOMPILED_QUERIES or self.name in settings.PRECOMPILED_QUERIES_OFF:
             FETCHES.labels(self.name, "off").inc()
             return list(build(**values).using(using))
         full_key = (key, using, tuple((name, type(value)) for name, value in sorted(values.items())))

@@ -196,6 +196,22 @@ def test_switched_off_every_call_runs_the_plain_queryset(
     assert (build.calls, len(query._templates)) == (6, 1)
 
 
+def test_queries_named_off_run_plainly_and_the_others_stay_compiled(settings: Any) -> None:
+    settings.PRECOMPILED_QUERIES_CHECK = False
+    settings.PRECOMPILED_QUERIES_OFF = frozenset({"test: named off"})
+    case = CaseFactory()
+    named, other = PrecompiledQuery("test: named off"), PrecompiledQuery("test: still compiled")
+    build = _CountingBuilder(_cases_with_people)
+    for _ in range(2):
+        assert [c.pk for c in named.fetch(key="everyone", build=build, case_id=case.pk)] == [case.pk]
+    assert (build.calls, named._templates) == (2, {})
+    for _ in range(2):
+        assert [c.pk for c in other.fetch(key="everyone", build=build, case_id=case.pk)] == [case.pk]
+    assert (build.calls, len(other._templates)) == (5, 1)
+    assert _fetches("test: named off", "off") == 2
+    assert (_fetches("test: still compiled", "miss"), _fetches("test: still compiled", "hit")) == (1, 1)
+
+
 def test_visibility_inputs_change_with_anything_the_rules_read() -> None:
     company = CompanyFactory()
     user = member(company, role=Membership.Role.MEMBER)
