@@ -6,6 +6,7 @@ must contain "bench"):
 
     .venv/bin/python benchmarks/realistic.py                      # seed if needed, then precompiled on and off
     .venv/bin/python benchmarks/realistic.py --quick              # 20,000 cases, 30 s runs: a smoke run
+    .venv/bin/python benchmarks/realistic.py --precompiled on,off,hybrid   # hybrid: per-reader queries plain
     .venv/bin/python benchmarks/realistic.py --precompiled on --profile --duration 120
     .venv/bin/python benchmarks/realistic.py --reseed             # drop the database and seed it again
 
@@ -27,7 +28,11 @@ the same rows whatever the machine):
   on 2 % of the cases, and sent e-mail outbox rows for the activity of the last 30 days (older ones
   are purged by the retention job in production).
 
-**A run** (per ``--precompiled`` mode, each on a fresh gunicorn): API tokens for every customer user
+``BENCH_REDIS`` names the Redis server (``benchmarks/common.py``).
+
+**A run** (per ``--precompiled`` mode, each on a fresh gunicorn; ``on``: as in production, ``off``:
+``PRECOMPILED_QUERIES=0``, ``hybrid``: compiled except ``PER_READER_QUERIES``, through
+``PRECOMPILED_QUERIES_OFF``): API tokens for every customer user
 and analyst, a session for each analyst (``/admin/login/`` with the CSRF token, as a browser does),
 gunicorn with ``--workers`` sync workers (``benchmarks/gunicorn_bench.py``: the project's settings,
 plus each request's CPU time in the worker and its operation's name on the stack), ``--warmup``
@@ -1038,11 +1043,14 @@ class Workload:
             "body": "Thank you: we reproduced it and are preparing a fix. Next update tomorrow.",
             "canned": "",
         }
-        sample = self.client.call(
+        answer = self.client.call(
             "analyst_reply", "POST", f"/admin/cases/case/{case}/reply/", form=form, cookies=session.cookies
-        )[0]
+        )
+        sample, response = answer[0], answer[1]
         if sample.status == 200:  # the workspace again, with the refusal: not sent
             sample.status, sample.detail = 409, "reply refused (workspace page shown again)"
+        elif response is not None and "/admin/login/" in (response.getheader("Location") or ""):
+            sample.status, sample.detail = 401, "session lost: redirected to the login page"
         return sample
 
     def transition(self, rng: random.Random) -> Sample | None:
