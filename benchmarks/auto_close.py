@@ -49,9 +49,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from common import recreate_database, table_columns  # noqa: E402  (benchmarks/common.py)
+from common import recreate_database, redis_url, table_columns  # noqa: E402  (benchmarks/common.py)
 
-BROKER_DB = "redis://127.0.0.1:56379/5"
+BROKER_DB = redis_url(5)
 # (company, opener username, production product instance) for the four demo companies.
 TEMPLATES = [(1, "us.dsu", 1), (2, "fr.member", 4), (3, "es.member", 6), (4, "uk.member", 7)]
 
@@ -71,8 +71,8 @@ def configure(database_url: str) -> None:
         ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=database_url,
         CELERY_BROKER_URL=BROKER_DB,
-        CELERY_RESULT_BACKEND="redis://127.0.0.1:56379/6",
-        CACHE_URL="redis://127.0.0.1:56379/7",
+        CELERY_RESULT_BACKEND=redis_url(6),
+        CACHE_URL=redis_url(7),
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
     import django
@@ -253,9 +253,11 @@ WITH closed AS (
     RETURNING id, case_id
 )__EXTRA__
 INSERT INTO notifications_notification
-    (idempotency_key, kind, channel, recipient_id, to_address, webhook_id, case_id, language, context, status,
-     attempts, last_error, next_attempt_at, claimed_at, sent_at, created_at)
-SELECT 'case_event:' || e.id || ':case_closed:email:' || u.id, 'case_closed', 'email', u.id, u.email, NULL, c.id,
+    (idempotency_key, message_id, kind, channel, recipient_id, to_address, webhook_id, case_id, language, context,
+     status, attempts, last_error, next_attempt_at, claimed_at, sent_at, created_at)
+SELECT 'case_event:' || e.id || ':case_closed:email:' || u.id,
+       '<' || replace(gen_random_uuid()::text, '-', '') || '.outbox@' || %(message_id_domain)s || '>',
+       'case_closed', 'email', u.id, u.email, NULL, c.id,
        COALESCE(NULLIF(u.language, ''), NULLIF(co.language, ''), 'en'),
        jsonb_build_object(
            'case_id', c.id, 'case_number', c.number, 'case_subject', c.subject, 'priority', c.priority,
@@ -303,7 +305,12 @@ def run_baseline(now: datetime, with_extras: bool) -> float:
     sql = BASELINE_SQL
     for token, text in parts.items():
         sql = sql.replace(token, text)
-    params = {"now": now, "note": AUTO_CLOSE_NOTE, "base": settings.PUBLIC_BASE_URL}
+    params = {
+        "now": now,
+        "note": AUTO_CLOSE_NOTE,
+        "base": settings.PUBLIC_BASE_URL,
+        "message_id_domain": settings.EMAIL_MESSAGE_ID_DOMAIN,
+    }
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
+
+# The Redis server the benchmarks use (dbs 5, 6 and 7: broker, results, cache); BENCH_REDIS names
+# another, e.g. a helper's own server.
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:56379").rstrip("/")
+
+
+def redis_url(db: int) -> str:
+    return f"{REDIS}/{db}"
 
 
 def recreate_database(database_url: str) -> None:

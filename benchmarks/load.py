@@ -62,7 +62,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
-from common import recreate_database, table_columns
+from common import recreate_database, redis_url, table_columns
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -100,9 +100,9 @@ def server_env(database_url: str, run_dir: Path) -> dict[str, str]:
         PRECOMPILED_QUERIES_CHECK="0",  # the fuzzing server checks; a benchmark measures the cache
         MEDIA_ROOT=str(run_dir / "media"),
         DATABASE_URL=database_url,
-        CELERY_BROKER_URL="redis://127.0.0.1:56379/5",
-        CELERY_RESULT_BACKEND="redis://127.0.0.1:56379/6",
-        CACHE_URL="redis://127.0.0.1:56379/7",
+        CELERY_BROKER_URL=redis_url(5),
+        CELERY_RESULT_BACKEND=redis_url(6),
+        CACHE_URL=redis_url(7),
         QUERY_COUNT_HEADER="1",
     )
     return env

@@ -171,6 +171,10 @@ else:
 # core.precompiled: compile each cached query afresh too and fail if the SQL differs (the test suite
 # and the contract-fuzzing server turn it on; it costs what the cache saves).
 PRECOMPILED_QUERIES_CHECK = env_bool("PRECOMPILED_QUERIES_CHECK", False)
+# Off: every core.precompiled call builds and runs the plain queryset (benchmarks compare both);
+# PRECOMPILED_QUERIES_OFF names queries (PrecompiledQuery.name, comma-separated) built plainly alone.
+PRECOMPILED_QUERIES = env_bool("PRECOMPILED_QUERIES", True)
+PRECOMPILED_QUERIES_OFF = frozenset(env_list("PRECOMPILED_QUERIES_OFF", []))
 
 # Benchmarks: add X-Query-Count (SQL queries run) to every response.
 QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER", False)

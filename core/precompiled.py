@@ -20,7 +20,10 @@ GET. Django has no statement cache, so this is one, kept small and strict:
   parameters differ: a key that misses an input cannot go unnoticed there.
 
 Templates are kept per process (each worker compiles its own), at most ``max_entries`` per query,
-least recently used first out.
+least recently used first out. ``casedesk_precompiled_fetches_total`` counts calls by query and
+outcome (``hit``, ``miss``; ``off`` when ``settings.PRECOMPILED_QUERIES`` is false, or the query is
+named in ``PRECOMPILED_QUERIES_OFF``, and every call builds the plain queryset, as
+benchmarks/realistic.py compares).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable
 from django.db.models.sql.compiler import SQLCompiler
+from prometheus_client import Counter
 
 # Placeholder values. The template is compiled twice, with two sets of them, and the parameters that
 # differ between the two are the slots: a placeholder may equal a value the builder wrote in itself.
@@ -47,6 +51,13 @@ from django.db.models.sql.compiler import SQLCompiler
 _INT_PLACEHOLDERS = (10_001, 20_001)
 _STR_PLACEHOLDER = "\x00casedesk placeholder {} {}\x00"
 _DATETIME_PLACEHOLDERS = (datetime(2001, 1, 1, tzinfo=UTC), datetime(2002, 2, 2, tzinfo=UTC))
+
+
+FETCHES = Counter(
+    "casedesk_precompiled_fetches",
+    "Precompiled query calls by query and outcome: hit (cached SQL), miss (compiled now), off (cache off).",
+    ["query", "outcome"],
+)
 
 
 class StalePrecompiledQuery(AssertionError):
@@ -104,11 +115,15 @@ class PrecompiledQuery:
         (three times: two sets of placeholders, then the real values to compare) and, in check
         mode, once more on every later call."""
         values = {name: _plain(name, value) for name, value in values.items()}
+        if not settings.PRECOMPILED_QUERIES or self.name in settings.PRECOMPILED_QUERIES_OFF:
+            FETCHES.labels(self.name, "off").inc()
+            return list(build(**values).using(using))
         full_key = (key, using, tuple((name, type(value)) for name, value in sorted(values.items())))
         with self._lock:
             template = self._templates.get(full_key)
             if template is not None:
                 self._templates.move_to_end(full_key)
+        FETCHES.labels(self.name, "miss" if template is None else "hit").inc()
         if template is None:
             template = self._compile(build, using, values)
             # Once with the real values, whatever the mode: a query whose shape depends on a value

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, QuerySet
+from prometheus_client import REGISTRY
 
 from accounts.models import Membership, User
 from accounts.selectors import membership_for, visibility_inputs
@@ -152,6 +153,63 @@ def test_templates_beyond_the_bound_are_dropped_least_recently_used_first(settin
     for key in ("a", "b", "a", "c", "a", "b"):  # "c" pushes out "b" (least recently used), not "a"
         query.fetch(key=key, build=build, case_id=case.pk)
     assert build.calls == 3 * 4  # templates for a, b, c, and b again
+
+
+def _fetches(query: str, outcome: str) -> float:
+    labels = {"query": query, "outcome": outcome}
+    return REGISTRY.get_sample_value("casedesk_precompiled_fetches_total", labels) or 0.0
+
+
+def test_hits_and_misses_are_counted_per_query(settings: Any) -> None:
+    settings.PRECOMPILED_QUERIES_CHECK = False
+    case = CaseFactory()
+    query = PrecompiledQuery("test: counted", max_entries=1)
+    for key in ("a", "a", "a", "b", "a"):  # "b" pushes "a" out: a miss again
+        query.fetch(
+            key=key, build=lambda case_id: Case.objects.filter(pk=case_id).order_by(), case_id=case.pk
+        )
+    assert (_fetches("test: counted", "miss"), _fetches("test: counted", "hit")) == (3, 2)
+
+
+def test_switched_off_every_call_runs_the_plain_queryset(
+    settings: Any, django_assert_num_queries: Any
+) -> None:
+    """``PRECOMPILED_QUERIES=0``: the same rows, built and compiled on every call, nothing kept."""
+    settings.PRECOMPILED_QUERIES = False
+    settings.PRECOMPILED_QUERIES_CHECK = True  # would compile the cached SQL too: nothing is cached
+    first, second = CaseFactory(), CaseFactory()
+    query = PrecompiledQuery("test: off")
+    build = _CountingBuilder(_cases_with_people)
+    for case in (first, second, first):
+        with django_assert_num_queries(1):
+            [loaded] = query.fetch(key="everyone", build=build, case_id=case.pk)
+        [expected] = _cases_with_people(case.pk)
+        assert (loaded.pk, loaded.subject, loaded.comment_count) == (expected.pk, expected.subject, 0)
+        assert loaded.company.name == case.company.name
+        assert loaded.get_deferred_fields() == expected.get_deferred_fields()
+    assert build.calls == 3  # once a call
+    assert query._templates == {}
+    assert (_fetches("test: off", "off"), _fetches("test: off", "miss")) == (3, 0)
+    # Switched back on, the first call compiles a template.
+    settings.PRECOMPILED_QUERIES = True
+    query.fetch(key="everyone", build=build, case_id=first.pk)
+    assert (build.calls, len(query._templates)) == (6, 1)
+
+
+def test_queries_named_off_run_plainly_and_the_others_stay_compiled(settings: Any) -> None:
+    settings.PRECOMPILED_QUERIES_CHECK = False
+    settings.PRECOMPILED_QUERIES_OFF = frozenset({"test: named off"})
+    case = CaseFactory()
+    named, other = PrecompiledQuery("test: named off"), PrecompiledQuery("test: still compiled")
+    build = _CountingBuilder(_cases_with_people)
+    for _ in range(2):
+        assert [c.pk for c in named.fetch(key="everyone", build=build, case_id=case.pk)] == [case.pk]
+    assert (build.calls, named._templates) == (2, {})
+    for _ in range(2):
+        assert [c.pk for c in other.fetch(key="everyone", build=build, case_id=case.pk)] == [case.pk]
+    assert (build.calls, len(other._templates)) == (5, 1)
+    assert _fetches("test: named off", "off") == 2
+    assert (_fetches("test: still compiled", "miss"), _fetches("test: still compiled", "hit")) == (1, 1)
 
 
 def test_visibility_inputs_change_with_anything_the_rules_read() -> None:
