@@ -50,7 +50,7 @@ from accounts.services import (
     membership_update,
     password_reset_confirm,
 )
-from core.errors import ValidationFailed
+from core.errors import PermissionRefused, ValidationFailed
 from core.pagination import LimitOffsetPagination
 
 
@@ -250,7 +250,7 @@ class AuthorizationRequestListApi(generics.ListAPIView):
             return company_get_for_user(user=user, company_id=company_id)
         membership = membership_for(user)
         if membership is None or membership.company is None:
-            raise ValidationFailed(
+            raise PermissionRefused(
                 "Only company members raise authorisation requests.", code="not_company_member"
             )
         return membership.company

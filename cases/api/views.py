@@ -15,7 +15,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, status
-from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -81,7 +80,7 @@ from cases.services import (
     escalation_decide,
     escalation_request,
 )
-from core.api.filters import FilterBackend
+from core.api.filters import FilterBackend, OrderingFilter
 from core.errors import NotFound, ValidationFailed
 from core.idempotency import MAX_KEY_LENGTH
 from core.pagination import CursorPagination, LimitOffsetPagination, PagePosition
