@@ -67,3 +67,6 @@ REQUEST_EXPIRED = error_define(
 REQUEST_NOT_PENDING = error_define(
     "request_not_pending", status=409, detail="This request is already approved."
 )
+
+# Who may act for a company (accounts.selectors.acting_for_company_refusal): every customer-side write.
+ACTING_FOR_COMPANY = (DSU_REQUIRED.code, PARTNER_NOT_SERVING_COMPANY.code, MEMBERSHIP_INACTIVE.code)

@@ -7,20 +7,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.selectors import company_get_for_user, company_manager_check, membership_for
 from core.errors import ApplicationError, NotFound, PayloadTooLarge, PermissionRefused, ValidationFailed
+from core.schema import raises
 from notifications.api.serializers import (
-    InboundEmailOutputSerializer,
     SurveyAnswerInputSerializer,
     SurveyOutputSerializer,
     WebhookCreatedOutputSerializer,
@@ -47,7 +47,24 @@ def _user(request: Request) -> User:
     return user
 
 
-@extend_schema_view(get=extend_schema(operation_id="webhooks_list"))
+def webhook_list_for_user(user: User) -> QuerySet[WebhookEndpoint]:
+    """Webhook endpoints ``user`` manages: their company's (its managers), or all (support managers)."""
+    if user.is_support_manager:
+        return WebhookEndpoint.objects.order_by("pk")
+    membership = membership_for(user)
+    if membership is None or membership.company is None:
+        return WebhookEndpoint.objects.none()
+    company_manager_check(user=user, company=membership.company)
+    return WebhookEndpoint.objects.filter(company=membership.company).order_by("pk")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="webhooks_list",
+        summary="List webhook endpoints",
+        extensions=raises("not_company_manager"),
+    )
+)
 class WebhookListCreateApi(generics.ListAPIView):
     """Webhook endpoints of my company (managers), or all (support managers)."""
 
@@ -57,32 +74,29 @@ class WebhookListCreateApi(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[WebhookEndpoint]:
         if getattr(self, "swagger_fake_view", False):
             return WebhookEndpoint.objects.none()
-        user = _user(self.request)
-        if user.is_support_manager:
-            return WebhookEndpoint.objects.order_by("pk")
-        membership = membership_for(user)
-        if membership is None or membership.company is None:
-            return WebhookEndpoint.objects.none()
-        company_manager_check(user=user, company=membership.company)
-        return WebhookEndpoint.objects.filter(company=membership.company).order_by("pk")
+        return webhook_list_for_user(_user(self.request))
 
     @extend_schema(
         operation_id="webhooks_create",
+        summary="Register a webhook endpoint",
         request=WebhookCreateInputSerializer,
-        responses={
-            201: WebhookCreatedOutputSerializer,
-            400: OpenApiResponse(
-                description="`webhook_https_required`, `webhook_credentials_forbidden`, `webhook_url_invalid`, "
-                "`webhook_host_unresolvable`, `webhook_url_forbidden` (with `reason`: loopback, private, "
-                "link-local, multicast, reserved, unspecified, site-local, shared address space, "
-                "non-standard IP address)"
-            ),
-        },
+        responses={201: WebhookCreatedOutputSerializer},
+        extensions=raises(
+            "company_required",
+            "not_company_manager",
+            "webhook_https_required",
+            "webhook_credentials_forbidden",
+            "webhook_url_invalid",
+            "webhook_host_unresolvable",
+            "webhook_url_forbidden",
+        ),
         description="Register an HTTPS endpoint for case events. The URL must carry no credentials, and "
         "its host must resolve only to public internet addresses (checked now and before every "
         "delivery); redirects are never followed. Each delivery is a JSON POST with "
         "`X-Casedesk-Timestamp` and `X-Casedesk-Signature: sha256=HMAC(secret, timestamp + '.' + body)`. "
-        "The secret is returned once.",
+        "The secret is returned once. `webhook_url_forbidden`'s `reason` is one of loopback, private, "
+        "link-local, multicast, reserved, unspecified, site-local, shared address space, non-standard IP "
+        "address.",
     )
     def post(self, request: Request) -> Response:
         user = _user(request)
@@ -99,7 +113,27 @@ class WebhookListCreateApi(generics.ListAPIView):
         endpoint = webhook_register(
             actor=user, company=company, url=values["url"], event_types=values["event_types"]
         )
-        return Response(WebhookCreatedOutputSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+        location = reverse("webhook", kwargs={"webhook_id": endpoint.pk}, request=request)
+        return Response(
+            WebhookCreatedOutputSerializer(endpoint).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+
+class WebhookDetailApi(APIView):
+    @extend_schema(
+        operation_id="webhooks_retrieve",
+        summary="Read a webhook endpoint",
+        description="One endpoint the caller manages (without its secret, shown only at registration).",
+        responses={200: WebhookOutputSerializer},
+        extensions=raises("not_company_manager"),
+    )
+    def get(self, request: Request, webhook_id: int) -> Response:
+        endpoint = webhook_list_for_user(_user(request)).filter(pk=webhook_id).first()
+        if endpoint is None:
+            raise NotFound("Webhook endpoint not found.")
+        return Response(WebhookOutputSerializer(endpoint).data)
 
 
 class SurveyAnswerApi(APIView):
@@ -117,7 +151,8 @@ class SurveyAnswerApi(APIView):
 
     @extend_schema(
         operation_id="surveys_read",
-        responses={200: SurveyOutputSerializer, 404: OpenApiResponse(description="`not_found`")},
+        summary="Read a satisfaction survey",
+        responses={200: SurveyOutputSerializer},
         description="The survey and its answer so far. Reading records nothing: mail scanners open links.",
     )
     def get(self, request: Request, token: str) -> Response:
@@ -125,8 +160,9 @@ class SurveyAnswerApi(APIView):
 
     @extend_schema(
         operation_id="surveys_answer",
+        summary="Answer a satisfaction survey",
         request=SurveyAnswerInputSerializer,
-        responses={200: SurveyOutputSerializer, 404: OpenApiResponse(description="`not_found`")},
+        responses={200: SurveyOutputSerializer},
         description="Record the rating and an optional comment (answering again replaces the answer).",
     )
     def post(self, request: Request, token: str) -> Response:
@@ -202,25 +238,8 @@ class InboundEmailApi(APIView):
     request_body_max_bytes = staticmethod(inbound_body_limit)
     request_body_checked_by_view = True
 
-    @extend_schema(
-        operation_id="inbound_email",
-        request={"application/json": OpenApiTypes.OBJECT, "message/rfc822": OpenApiTypes.BINARY},
-        parameters=[OpenApiParameter("X-Inbound-Secret", str, OpenApiParameter.HEADER, required=True)],
-        responses={
-            202: InboundEmailOutputSerializer,
-            400: OpenApiResponse(description="`invalid_inbound_payload` (with `field` when one is wrong)"),
-            403: OpenApiResponse(description="`inbound_secret_invalid`"),
-            413: OpenApiResponse(description="`inbound_message_too_large` (with `max_bytes`)"),
-            415: OpenApiResponse(description="`unsupported_media_type`"),
-        },
-        description="JSON: `from`, `to` (string or list), `subject`, `text` (null: the `html` part as "
-        "text), `html`, `attachments[{filename, content_type, content (base64)}]`, and the receiving "
-        "side's verdicts: `spf` for `envelope_from`, `dkim` for `dkim_domain` (or SendGrid's `SPF`, "
-        "`envelope` and `dkim` fields). Raw MIME (`message/rfc822`): the verdicts of the topmost "
-        "`Authentication-Results` header carrying INBOUND_EMAIL_AUTHSERV_ID. A message whose sender is "
-        "not authenticated, or may not act, is accepted (202) with the outcome `refused` and changes "
-        "nothing.",
-    )
+    # For the mail server's relay (README: inbound e-mail), not integrators: not in the public schema.
+    @extend_schema(exclude=True)
     def post(self, request: Request) -> Response:
         secret = settings.INBOUND_EMAIL_SECRET
         given = request.headers.get("X-Inbound-Secret", "")
