@@ -128,6 +128,13 @@ RATE_LIMIT_HEADERS: dict[str, Any] = {
 RETRY_AFTER_HEADER = {
     "Retry-After": {**_INTEGER_HEADER, "description": "Seconds to wait before trying again."}
 }
+ETAG_HEADER = {
+    "ETag": {
+        "schema": {"type": "string"},
+        "required": True,
+        "description": "A weak entity tag of this answer: send it as `If-None-Match` next time.",
+    }
+}
 LOCATION_HEADER = {
     "Location": {
         "schema": {"type": "string", "format": "uri"},
@@ -247,5 +254,7 @@ class AutoSchema(SpectacularAutoSchema):
                 headers.update(RATE_LIMIT_HEADERS)
             if status in ("429", "503"):
                 headers.update(RETRY_AFTER_HEADER)
+            if "304" in responses and status in ("200", "304"):
+                headers.update(ETAG_HEADER)
             if not headers:
                 del response["headers"]

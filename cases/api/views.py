@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -83,6 +84,7 @@ from cases.services import (
     escalation_request,
 )
 from cases.services.attachments import ALLOWED_TYPES
+from core.api.etags import conditional_response
 from core.api.filters import FilterBackend, OrderingFilter
 from core.errors import NotFound, ValidationFailed
 from core.idempotency import IdempotencyKey, idempotency_key_from
@@ -313,12 +315,21 @@ class CaseDetailApi(_CaseScopedApi):
         operation_id="cases_retrieve",
         summary="Read a case",
         description="The case as the caller sees it: `whose_move`, the `available_transitions` the caller "
-        "may make (with the fields each needs), whether the caller is `following` it, and its SLA timers.",
-        responses={200: CaseDetailOutputSerializer},
+        "may make (with the fields each needs), whether the caller is `following` it, and its SLA timers. "
+        "The answer carries an `ETag`; send it back as `If-None-Match` to get 304 without a body while "
+        "nothing the caller would read has changed (a running SLA timer's time left changes it too).",
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match", str, OpenApiParameter.HEADER, description="An `ETag` of an earlier answer."
+            )
+        ],
+        responses={200: CaseDetailOutputSerializer, 304: OpenApiResponse(description="Not modified.")},
     )
     def get(self, request: Request, case_id: int) -> Response:
         user = _user(request)
-        return Response(_case_detail(case_detail_get_for_user(user=user, case_id=case_id), user))
+        return conditional_response(
+            request, _case_detail(case_detail_get_for_user(user=user, case_id=case_id), user)
+        )
 
 
 class CaseTransitionApi(_CaseScopedApi):
@@ -404,7 +415,7 @@ class CaseFollowApi(_CaseScopedApi):
         return Response(
             CaseFollowOutputSerializer(follower).data,
             status=status.HTTP_201_CREATED,
-            headers=_location(request, "case-follow", case_id=case_id),
+            headers=_location(request, "case-detail", case_id=case_id),  # its `following` reads it
         )
 
     @extend_schema(
