@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -40,8 +41,9 @@ class OrderingFilter(filters.OrderingFilter):
     for an order it did not get would read the wrong first page as the right one."""
 
     def remove_invalid_fields(
-        self, queryset: QuerySet[Any], fields: list[str], view: Any, request: Request
+        self, queryset: QuerySet[Any], fields: Iterable[str], view: Any, request: Request
     ) -> list[str]:
+        fields = list(fields)
         allowed = [name for name, _ in self.get_valid_fields(queryset, view, {"request": request})]
         unknown = [term for term in fields if term.removeprefix("-") not in allowed]
         if unknown:
