@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import httpx
 from django.conf import settings
 
 CONFIG = Path(settings.BASE_DIR) / "clients" / "python" / "config.yml"
@@ -16,14 +17,21 @@ PACKAGE = "casedesk_client"
 
 
 def client_generate(*, schema_url: str, into: Path) -> ModuleType:
-    """Write the client package under ``into`` (``into/casedesk_client``) and import it afresh."""
+    """Write the client package under ``into`` (``into/casedesk_client``) and import it afresh.
+
+    The schema is fetched here rather than by the generator (``--url``), whose 5-second timeout a
+    loaded test machine's schema generation can exceed."""
+    response = httpx.get(schema_url, timeout=120)
+    assert response.status_code == 200, response.text[:500]
+    schema = into / "schema.yml"
+    schema.write_bytes(response.content)
     generator = Path(sys.executable).with_name("openapi-python-client")
     run = subprocess.run(
         [
             str(generator),
             "generate",
-            "--url",
-            schema_url,
+            "--path",
+            str(schema),
             "--config",
             str(CONFIG),
             "--meta",
