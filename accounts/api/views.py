@@ -237,6 +237,7 @@ class AuthorizationRequestListApi(generics.ListAPIView):
             "role_unchanged",
             "duplicate_request",
             "case_closed",
+            "not_found",  # the `case` or `company` named is not one the caller sees
             *ACTING_FOR_COMPANY,
         ),
         description="Ask the company to authorise a new DSU, a role change or a password reset. Refusals: "

@@ -83,6 +83,7 @@ class WebhookListCreateApi(generics.ListAPIView):
         responses={201: WebhookCreatedOutputSerializer},
         extensions=raises(
             "company_required",
+            "not_found",  # the `company` named is not one the caller sees
             "not_company_manager",
             "webhook_https_required",
             "webhook_credentials_forbidden",
