@@ -206,6 +206,8 @@ class AutoSchema(SpectacularAutoSchema):
             by_status[str(definition.status)].append(definition)
         for status in sorted(by_status):
             responses[status] = error_response(by_status[status])
+        # A request line longer than the web server's limit never reaches the application.
+        responses["414"] = {"description": "URI too long: refused by the web server, without a JSON body."}
         self._add_headers(responses)
         return operation
 
