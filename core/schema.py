@@ -229,9 +229,8 @@ class AutoSchema(SpectacularAutoSchema):
             codes += ["parse_error", "invalid", "request_too_large", "unsupported_media_type"]
             if any(isinstance(parser, MultiPartParser) for parser in view.get_parsers()):
                 codes += ["too_many_fields", "too_many_files"]
-        query = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
-        if query:
-            codes.append("invalid")
+        if getattr(view, "filterset_class", None) is not None:
+            codes.append("invalid")  # a filter value that is not valid (django-filter's form)
         if self.method == "GET" and self._is_list_view():
             paginator = self._get_paginator()
             if paginator is not None:
