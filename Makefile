@@ -13,12 +13,13 @@ RUN_ENV := DEBUG=1
 # Settings for tests: production-like (DEBUG off) with a throwaway key.
 TEST_ENV := SECRET_KEY=test-only-not-secret
 
-.PHONY: help python uv venv run migrate demo test lint fmt ci clean
+.PHONY: help python uv venv run migrate demo test lint fmt client ci clean
 
 help:
 	@echo "make run    set up (venv, migrate, demo data) and run web + worker + beat on 127.0.0.1:8000"
 	@echo "make test   run the test suite (SQLite + embedded broker unless DATABASE_URL/CELERY_BROKER_URL are set)"
 	@echo "make lint   ruff + mypy"
+	@echo "make client generate the typed Python client into clients/python/casedesk_client (SCHEMA_URL=... for a live server)"
 
 python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -53,6 +54,18 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(TEST_ENV) $(BIN)/mypy .
+
+# The typed Python client (openapi-python-client, settings in clients/python/config.yml), generated
+# from the code's schema, or from a running server's with SCHEMA_URL=http://127.0.0.1:8000/api/schema/.
+# Built, not committed (git-ignored); tests/clients/ generate it from a live server in every test run.
+CLIENT_DIR := clients/python/casedesk_client
+client: venv
+	@if [ -n "$(SCHEMA_URL)" ]; then source="--url $(SCHEMA_URL)"; else \
+		mkdir -p var && $(TEST_ENV) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file var/schema.yml && \
+		source="--path var/schema.yml"; fi; \
+	$(BIN)/openapi-python-client generate $$source --config clients/python/config.yml --meta none \
+		--output-path $(CLIENT_DIR) --overwrite --fail-on-warning
+	@echo "Generated $(CLIENT_DIR): PYTHONPATH=clients/python python -c 'import casedesk_client'"
 
 fmt: venv
 	$(BIN)/ruff check --fix .

@@ -400,3 +400,11 @@ def reopen_window_expired(*, case: Case, now: datetime | None = None) -> bool:
     """Closed more than 3 days ago (exactly 3 days after closing is still inside the window)."""
     until = case.reopen_until
     return until is not None and (now or timezone.now()) > until
+
+
+def comment_get_for_user(*, user: User, case: Case, comment_id: int) -> Comment:
+    """A comment of ``case`` ``user`` may read (customers never see internal notes), else 404."""
+    comment = comment_list_for_user(user=user, case=case).filter(pk=comment_id).first()
+    if comment is None:
+        raise NotFound("Comment not found on this case.")
+    return comment

@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "core.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ApiNoStoreMiddleware",
+    "core.middleware.RateLimitHeadersMiddleware",  # RateLimit-* from the throttle's own count
     # Refusals of requests the API cannot mean, before anything parses them.
     "core.middleware.QueryStringGuardMiddleware",
     "core.middleware.RequestBodyLimitMiddleware",  # at process_view: before CsrfViewMiddleware reads a form
@@ -360,12 +361,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["core.throttling.AnonThrottle", "core.throttling.UserThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["core.api.filters.FilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PARSER_CLASSES": [
-        "core.parsers.JSONParser",  # bounded, and refuses what would break the request later
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",  # tags and error responses from the catalogue
+    # JSON only (bounded, and refusing what would break the request later); a form is 415. The
+    # attachment upload, the one endpoint that takes a file, reads multipart itself.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "core.exception_handler.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
@@ -396,18 +395,20 @@ THROTTLE_RATES = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Casedesk API",
-    "DESCRIPTION": "Support case management: cases, SLAs, notifications. Errors are JSON: "
-    '`{"code": "<stable_code>", "detail": "<human text>"}`.',
+    "DESCRIPTION": "Support case management: cases, SLAs, notifications. Authenticate with "
+    "`POST /api/v1/auth/token/` and send `Authorization: Token <token>`. Bodies are JSON (the attachment "
+    "upload is multipart). Every error is JSON, "
+    '`{"code": "<stable_code>", "detail": "<human text>"}`: each operation lists the codes it can answer, '
+    "with an example of each. Creations answer 201 with `Location`; `Idempotency-Key` makes a creation "
+    "safe to repeat (the same key with another body is 422 `idempotency_key_reused`). Throttled "
+    "operations send `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "core.schema.add_error_responses",
-    ],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.tags_describe"],
     # Choice sets shared by several serializers get one stable component name each.
     "ENUM_NAME_OVERRIDES": {
         "MembershipRoleEnum": "accounts.models.Membership.Role",

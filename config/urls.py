@@ -1,8 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 
-from core.docs import ApiDocsView
+from core.docs import ApiDocsView, SchemaApi
 from core.observability.metrics import metrics_view
 from core.views import HealthApi, api_bad_request, api_not_found, api_server_error
 from notifications.api.inbound_providers import anymail_inbound
@@ -25,7 +24,7 @@ urlpatterns = [
     # django-anymail's inbound webhooks (Mailgun posts raw MIME to a URL containing "mime").
     path("inbound/anymail/<str:provider>/", anymail_inbound, name="anymail-inbound"),
     path("inbound/anymail/<str:provider>/mime/", anymail_inbound, name="anymail-inbound-mime"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaApi.as_view(), name="schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),
 ]

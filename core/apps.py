@@ -18,6 +18,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models import Field, ForeignKey
         from django.urls import register_converter
+        from django.utils.module_loading import autodiscover_modules
 
         from core.bulk import AnyOf
         from core.converters import IdConverter
@@ -25,6 +26,8 @@ class CoreConfig(AppConfig):
         from core.observability.metrics import metrics_collector_register
         from core.observability.request_id import request_id_clear
 
+        # Every app's error codes (<app>/errors.py) join core.errors.CATALOGUE, which the schema reads.
+        autodiscover_modules("errors")
         register_converter(IdConverter, "id")
         Field.register_lookup(AnyOf)
         ForeignKey.register_lookup(AnyOf)  # foreign keys keep lookups of their own

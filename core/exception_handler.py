@@ -18,15 +18,18 @@ from core.unavailable import database_unavailable_seen, is_database_unavailable,
 
 
 def _field_errors(detail: Any) -> Any:
-    """Turn DRF's nested ErrorDetail structure into ``[{"code", "message"}]`` lists per field."""
+    """Turn DRF's nested ErrorDetail structure into ``[{"code", "message"}]`` lists per field.
+
+    A Django form error raised without a code (django-filter's fields, custom form fields) carries
+    none: it reads ``invalid``, never ``null``."""
     if isinstance(detail, list):
         if all(isinstance(item, exceptions.ErrorDetail) for item in detail):
-            return [{"code": item.code, "message": str(item)} for item in detail]
+            return [{"code": item.code or "invalid", "message": str(item)} for item in detail]
         return [_field_errors(item) for item in detail]
     if isinstance(detail, dict):
         return {key: _field_errors(value) for key, value in detail.items()}
     if isinstance(detail, exceptions.ErrorDetail):
-        return [{"code": detail.code, "message": str(detail)}]
+        return [{"code": detail.code or "invalid", "message": str(detail)}]
     return detail
 
 
@@ -79,7 +82,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
     detail = exc.detail
     code = exc.get_codes()
-    if isinstance(code, list | dict):  # a rare nested detail outside validation: keep it, flat code
+    if isinstance(code, list | dict) or not code:  # a nested detail outside validation, or no code
         code = exc.default_code
     payload: dict[str, Any] = {"code": str(code), "detail": str(detail)}
     wait = getattr(exc, "wait", None)

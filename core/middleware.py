@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.utils.html import escape
 
 from core.limits import request_body_checked_by_view, request_body_max_bytes
+from core.throttling import rate_limit_headers
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -125,6 +126,19 @@ class RequestBodyLimitMiddleware:
             f"<body><h1>Request too large (413)</h1><p>{escape(detail)}</p></body></html>",
             status=413,
         )
+
+
+class RateLimitHeadersMiddleware:
+    """The IETF RateLimit header fields on every answer a throttle counted (core.throttling), the
+    429 included, so a client learns its budget before it runs out."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        rate_limit_headers(request, response)
+        return response
 
 
 class ApiNoStoreMiddleware:

@@ -15,6 +15,9 @@ class IdempotencyRecord(models.Model):
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
     scope = models.CharField(max_length=40)
     key = models.CharField(max_length=200)
+    # SHA-256 of the first request's path and canonical body (core.idempotency.request_fingerprint);
+    # empty for a key sent where no request is fingerprinted.
+    request_fingerprint = models.CharField(max_length=64, blank=True, default="")
     object_id = models.BigIntegerField()
     created_at = models.DateTimeField(db_index=True)
 

@@ -9,7 +9,7 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
-from core.errors import ValidationFailed
+from core.errors import INVALID_CURSOR, ValidationFailed
 
 
 class PagePosition(NamedTuple):
@@ -137,7 +137,7 @@ class CursorPagination(pagination.CursorPagination):
     def _position_value(self, model: type[Model], name: str, text: str) -> Any:
         """The cursor's position as a value of the ordering field. A position no such value has (or a
         datetime without its zone) comes from a cursor not made here: invalid, as DRF answers a
-        cursor it cannot decode, rather than an error from deep in the ORM (it was a 500)."""
+        cursor it cannot decode, rather than an error from deep in the ORM."""
         try:
             field = model._meta.get_field(name)
         except FieldDoesNotExist:  # a path through a relation: left to the ORM
@@ -145,10 +145,18 @@ class CursorPagination(pagination.CursorPagination):
         try:
             value = field.to_python(text)  # type: ignore[union-attr]
         except ValidationError:
-            raise NotFound(self.invalid_cursor_message) from None
+            raise INVALID_CURSOR.error() from None
         if isinstance(value, datetime) and value.tzinfo is None:
-            raise NotFound(self.invalid_cursor_message)
+            raise INVALID_CURSOR.error()
         return value
+
+    def decode_cursor(self, request: Request) -> Any:
+        """DRF's, but a cursor it cannot decode is the client's error (400 ``invalid_cursor``), not a
+        missing page (DRF answers 404)."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise INVALID_CURSOR.error() from None
 
     def get_page_size(self, request: Request) -> int:
         size = _query_int(request, self.page_size_query_param, minimum=1, maximum=self.max_page_size)

@@ -21,19 +21,52 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
+from django.http import HttpRequest, HttpResponse
 from prometheus_client import Counter
 from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 from core.net import client_ip
 from core.observability.metrics import THROTTLED_REQUESTS
+
+
+class RateLimit(NamedTuple):
+    """Where a client stands in one throttle's window, as the IETF RateLimit header fields say it."""
+
+    limit: int
+    remaining: int
+    reset: int  # seconds until the window ends
+    window: int  # the window's length in seconds
+
+
+def rate_limit_record(request: Request, rate_limit: RateLimit) -> None:
+    """Keep, on the Django request, the throttle that leaves the client the fewest requests (every
+    throttle of the view counts the request; the tightest is the one to tell)."""
+    http_request = request._request
+    current: RateLimit | None = getattr(http_request, "rate_limit", None)
+    if current is None or (rate_limit.remaining, rate_limit.limit) < (current.remaining, current.limit):
+        http_request.rate_limit = rate_limit  # type: ignore[attr-defined]
+
+
+def rate_limit_headers(request: HttpRequest, response: HttpResponse) -> None:
+    """``RateLimit-Limit``, ``RateLimit-Remaining``, ``RateLimit-Reset`` and ``RateLimit-Policy``
+    (draft-ietf-httpapi-ratelimit-headers-06) from the count the throttle just made: no further
+    round trip to Redis. Nothing when the request met no throttle."""
+    rate_limit: RateLimit | None = getattr(request, "rate_limit", None)
+    if rate_limit is None:
+        return
+    response["RateLimit-Limit"] = str(rate_limit.limit)
+    response["RateLimit-Remaining"] = str(rate_limit.remaining)
+    response["RateLimit-Reset"] = str(rate_limit.reset)
+    response["RateLimit-Policy"] = f"{rate_limit.limit};w={rate_limit.window}"
 
 
 class _WindowCounterThrottle(SimpleRateThrottle):
@@ -59,7 +92,17 @@ class _WindowCounterThrottle(SimpleRateThrottle):
         now = self.timer()
         window = int(now // self.duration)
         self.wait_seconds = (window + 1) * self.duration - now
-        return window_count_increment(f"{key}:{window}", ttl=self.duration) <= self.num_requests
+        count = window_count_increment(f"{key}:{window}", ttl=self.duration)
+        rate_limit_record(
+            request,
+            RateLimit(
+                limit=self.num_requests,
+                remaining=max(0, self.num_requests - count),
+                reset=math.ceil(self.wait_seconds),
+                window=self.duration,
+            ),
+        )
+        return count <= self.num_requests
 
     def wait(self) -> float:
         THROTTLED_REQUESTS.labels(scope=str(self.scope)).inc()  # DRF asks only a throttle that refused

@@ -30,6 +30,15 @@ eval "$(.venv/bin/python manage.py shell < scripts/fuzz_setup.py | grep -E '^[A-
 GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null || true' EXIT
 
+# Each worker generates the schema on its first request (then keeps it): ask both before schemathesis
+# does, so its 10-second read timeout never meets a busy machine's first generation.
+for _ in 1 2; do
+  curl -s -o /dev/null --retry 30 --retry-connrefused --retry-delay 1 --max-time 180 "http://127.0.0.1:$PORT/api/schema/" &
+  first=$!
+  curl -s -o /dev/null --retry 30 --retry-connrefused --retry-delay 1 --max-time 180 "http://127.0.0.1:$PORT/api/schema/" &
+  wait $first $! || true
+done
+
 status=0
 # Revoking tokens would end an actor's own session halfway through its run: those operations are
 # fuzzed by TOKEN_OWNER, a user of their own, and only they.

@@ -34,6 +34,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "faults: stops and kills real servers (tests/faults); deselect with -m 'not faults'"
     )
+    config.addinivalue_line(
+        "markers",
+        "client: generates the Python client from a live server's schema and drives it (tests/clients)",
+    )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

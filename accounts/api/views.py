@@ -4,11 +4,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from accounts.api.serializers import (
@@ -26,6 +27,7 @@ from accounts.api.serializers import (
     TokenObtainOutputSerializer,
 )
 from accounts.authentication import credentials_authenticate
+from accounts.errors import ACTING_FOR_COMPANY
 from accounts.models import AuthorizationRequest, Company, Membership, User
 from accounts.selectors import (
     PartnerScope,
@@ -50,8 +52,9 @@ from accounts.services import (
     membership_update,
     password_reset_confirm,
 )
-from core.errors import ValidationFailed
+from core.errors import PermissionRefused, ValidationFailed
 from core.pagination import LimitOffsetPagination
+from core.schema import raises
 
 
 def _user(request: Request) -> User:
@@ -125,13 +128,18 @@ def me_payload(user: User) -> dict[str, Any]:
 class MeApi(APIView):
     """Who am I: my organisation, my role and what I may do."""
 
-    @extend_schema(operation_id="me", responses=MeOutputSerializer)
+    @extend_schema(operation_id="me", summary="Who am I", responses=MeOutputSerializer)
     def get(self, request: Request) -> Response:
         return Response(MeOutputSerializer(me_payload(_user(request))).data)
 
 
 @extend_schema_view(
-    get=extend_schema(operation_id="companies_list", parameters=[PartnerScopeQuerySerializer])
+    get=extend_schema(
+        operation_id="companies_list",
+        summary="List companies I may see",
+        parameters=[PartnerScopeQuerySerializer],
+        extensions=raises("invalid_scope"),
+    )
 )
 class CompanyListApi(generics.ListAPIView):
     """Companies I may see: my own; for partners, the clients served (``scope=partner``: every establishment)."""
@@ -146,13 +154,24 @@ class CompanyListApi(generics.ListAPIView):
 
 
 class CompanyDetailApi(APIView):
-    @extend_schema(operation_id="companies_retrieve", responses=CompanyOutputSerializer)
+    @extend_schema(
+        operation_id="companies_retrieve",
+        summary="Read a company",
+        description="A company the caller may see (another company's id answers 404, as a missing one).",
+        responses=CompanyOutputSerializer,
+    )
     def get(self, request: Request, company_id: int) -> Response:
         company = company_get_for_user(user=_user(request), company_id=company_id)
         return Response(CompanyOutputSerializer(company).data)
 
 
-@extend_schema_view(get=extend_schema(operation_id="company_members_list"))
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="company_members_list",
+        summary="List a company's members",
+        extensions=raises("not_company_manager"),
+    )
+)
 class CompanyMemberListApi(generics.ListAPIView):
     """The company's people, for its managers (and support managers)."""
 
@@ -170,6 +189,8 @@ class CompanyMemberListApi(generics.ListAPIView):
 class CompanyMemberDetailApi(APIView):
     @extend_schema(
         operation_id="company_members_update",
+        summary="Change a member's role or status",
+        extensions=raises("not_company_manager", "last_manager", "not_a_company_member"),
         request=MembershipUpdateInputSerializer,
         responses=MembershipOutputSerializer,
         description="Grant or remove a role (member, dsu, manager), validate a pending user (status=active), "
@@ -188,7 +209,9 @@ class CompanyMemberDetailApi(APIView):
         return Response(MembershipOutputSerializer(membership).data)
 
 
-@extend_schema_view(get=extend_schema(operation_id="authorization_requests_list"))
+@extend_schema_view(
+    get=extend_schema(operation_id="authorization_requests_list", summary="List authorisation requests")
+)
 class AuthorizationRequestListApi(generics.ListAPIView):
     """Authorisation requests: managers see their company's, others what they asked or are about."""
 
@@ -202,8 +225,21 @@ class AuthorizationRequestListApi(generics.ListAPIView):
 
     @extend_schema(
         operation_id="authorization_requests_create",
+        summary="Ask for an authorisation",
         request=AuthorizationRequestCreateInputSerializer,
         responses={201: AuthorizationRequestOutputSerializer},
+        extensions=raises(
+            "company_required",
+            "not_company_member",
+            "subject_not_in_company",
+            "requested_role_required",
+            "already_dsu",
+            "role_unchanged",
+            "duplicate_request",
+            "case_closed",
+            "not_found",  # the `case` or `company` named is not one the caller sees
+            *ACTING_FOR_COMPANY,
+        ),
         description="Ask the company to authorise a new DSU, a role change or a password reset. Refusals: "
         "`not_company_member`, `subject_not_in_company`, `already_dsu`, `role_unchanged`, `duplicate_request`; "
         "raised from a `case` (a public comment on it), also those of acting for the company: `dsu_required`, "
@@ -240,7 +276,12 @@ class AuthorizationRequestListApi(generics.ListAPIView):
             created = case_authorization_request_raise(case=case, **common)
         else:
             created = authorization_request_create(company=company, **common)
-        return Response(AuthorizationRequestOutputSerializer(created).data, status=status.HTTP_201_CREATED)
+        location = reverse("authorization-request-detail", kwargs={"request_id": created.pk}, request=request)
+        return Response(
+            AuthorizationRequestOutputSerializer(created).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
 
     @staticmethod
     def _company(user: User, company_id: int | None) -> Company:
@@ -250,7 +291,7 @@ class AuthorizationRequestListApi(generics.ListAPIView):
             return company_get_for_user(user=user, company_id=company_id)
         membership = membership_for(user)
         if membership is None or membership.company is None:
-            raise ValidationFailed(
+            raise PermissionRefused(
                 "Only company members raise authorisation requests.", code="not_company_member"
             )
         return membership.company
@@ -258,7 +299,11 @@ class AuthorizationRequestListApi(generics.ListAPIView):
 
 class AuthorizationRequestDetailApi(APIView):
     @extend_schema(
-        operation_id="authorization_requests_retrieve", responses=AuthorizationRequestOutputSerializer
+        operation_id="authorization_requests_retrieve",
+        summary="Read an authorisation request",
+        description="One request the caller may see: their company's (managers), or one they raised or "
+        "that is about them.",
+        responses=AuthorizationRequestOutputSerializer,
     )
     def get(self, request: Request, request_id: int) -> Response:
         found = authorization_request_get_for_user(user=_user(request), request_id=request_id)
@@ -279,6 +324,12 @@ class _AuthorizationRequestDecisionApi(APIView):
         return Response(AuthorizationRequestOutputSerializer(decided).data)
 
 
+_DECISION_ERRORS = (
+    "not_company_manager",
+    "manager_email_off_domain",
+    "request_not_pending",
+    "request_expired",
+)
 _DECISION_REFUSALS = (
     "Only a manager of the company, writing from an address on the company's domains, decides. Refusals: "
     "`not_company_manager`, `manager_email_off_domain`, `request_not_pending`, `request_expired`."
@@ -290,6 +341,8 @@ class AuthorizationRequestApproveApi(_AuthorizationRequestDecisionApi):
 
     @extend_schema(
         operation_id="authorization_requests_approve",
+        summary="Approve an authorisation request",
+        extensions=raises(*_DECISION_ERRORS),
         request=AuthorizationRequestDecisionInputSerializer,
         responses=AuthorizationRequestOutputSerializer,
         description="Approve and apply the change. " + _DECISION_REFUSALS,
@@ -303,6 +356,8 @@ class AuthorizationRequestRejectApi(_AuthorizationRequestDecisionApi):
 
     @extend_schema(
         operation_id="authorization_requests_reject",
+        summary="Reject an authorisation request",
+        extensions=raises(*_DECISION_ERRORS),
         request=AuthorizationRequestDecisionInputSerializer,
         responses=AuthorizationRequestOutputSerializer,
         description="Reject; nothing changes for the user. " + _DECISION_REFUSALS,
@@ -319,6 +374,7 @@ class PasswordResetConfirmApi(APIView):
 
     @extend_schema(
         operation_id="auth_password_reset_confirm",
+        summary="Set a new password from a reset e-mail",
         request=PasswordResetConfirmInputSerializer,
         responses={204: None},
         parameters=[
@@ -343,21 +399,16 @@ class TokenObtainApi(APIView):
 
     @extend_schema(
         operation_id="auth_token_create",
+        summary="Get an API token",
         request=TokenObtainInputSerializer,
-        responses={
-            200: TokenObtainOutputSerializer,
-            400: OpenApiResponse(
-                description="`invalid` (`errors.non_field_errors` code `authorization`): wrong username or "
-                "password, or a deactivated account, all alike."
-            ),
-            429: OpenApiResponse(
-                description="`login_locked`: too many failed logins for the username or from the address "
-                "(`LOGIN_FAILURE_LIMIT` within `LOGIN_COOLOFF_MINUTES`), the right password included, "
-                "with `Retry-After`; or `throttled`."
-            ),
-        },
-        description="A new token, valid for `API_TOKEN_TTL_HOURS` (not extended by use). Each call issues "
-        "another; a user keeps the newest `API_TOKENS_PER_USER`.",
+        responses={200: TokenObtainOutputSerializer},
+        description="A new token, valid for `API_TOKEN_TTL_HOURS` (not extended by use): send it as "
+        "`Authorization: Token <token>`. Each call issues another; a user keeps the newest "
+        "`API_TOKENS_PER_USER`. A wrong username or password, or a deactivated account, is 400 `invalid` "
+        "(`errors.non_field_errors` code `authorization`), all alike; too many failed logins for the "
+        "username or from the address lock it (429 `login_locked`, the right password included, with "
+        "`Retry-After`).",
+        extensions=raises("login_locked"),
     )
     def post(self, request: Request) -> Response:
         data = TokenObtainInputSerializer(data=request.data)
@@ -370,13 +421,19 @@ class TokenObtainApi(APIView):
 class ApiTokenListApi(APIView):
     """The caller's own API tokens: list them, or revoke them all."""
 
-    @extend_schema(operation_id="auth_tokens_list", responses={200: ApiTokenOutputSerializer(many=True)})
+    @extend_schema(
+        operation_id="auth_tokens_list",
+        summary="List my API tokens",
+        description="The caller's live tokens (never their secrets); `current` marks the one of this request.",
+        responses={200: ApiTokenOutputSerializer(many=True)},
+    )
     def get(self, request: Request) -> Response:
         tokens = api_token_list_for_user(user=_user(request), current=request.auth)
         return Response(ApiTokenOutputSerializer(tokens, many=True).data)
 
     @extend_schema(
         operation_id="auth_tokens_revoke_all",
+        summary="Revoke all my API tokens",
         responses={204: None},
         description="Revoke every token of the caller, the one of this request included.",
     )
@@ -388,7 +445,8 @@ class ApiTokenListApi(APIView):
 class ApiTokenDetailApi(APIView):
     @extend_schema(
         operation_id="auth_tokens_revoke",
-        responses={204: None, 404: OpenApiResponse(description="`not_found`: no such token of yours.")},
+        summary="Revoke one of my API tokens",
+        responses={204: None},
         description="Revoke one of the caller's tokens, by the `id` the list shows.",
     )
     def delete(self, request: Request, token_id: str) -> Response:

@@ -9,6 +9,11 @@ urlpatterns = [
     path("cases/<id:case_id>/follow/", views.CaseFollowApi.as_view(), name="case-follow"),
     path("cases/<id:case_id>/comments/", views.CaseCommentListCreateApi.as_view(), name="case-comments"),
     path(
+        "cases/<id:case_id>/comments/<id:comment_id>/",
+        views.CaseCommentDetailApi.as_view(),
+        name="case-comment",
+    ),
+    path(
         "cases/<id:case_id>/attachments/",
         views.CaseAttachmentListCreateApi.as_view(),
         name="case-attachments",
@@ -23,6 +28,11 @@ urlpatterns = [
         "cases/<id:case_id>/escalations/",
         views.CaseEscalationListCreateApi.as_view(),
         name="case-escalations",
+    ),
+    path(
+        "cases/<id:case_id>/escalations/<id:escalation_id>/",
+        views.CaseEscalationDetailApi.as_view(),
+        name="case-escalation",
     ),
     path(
         "cases/<id:case_id>/escalations/<id:escalation_id>/accept/",

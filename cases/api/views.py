@@ -15,13 +15,14 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, status
-from rest_framework.filters import OrderingFilter
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from accounts.api.views import partner_scope_from
+from accounts.errors import ACTING_FOR_COMPANY
 from accounts.models import Company, Product, ProductInstance, User
 from accounts.selectors import company_get_for_user, membership_for
 from cases.api.filters import CaseFilter
@@ -64,6 +65,7 @@ from cases.selectors import (
     case_get_for_user,
     case_list_page_for_user,
     case_list_page_rows,
+    comment_get_for_user,
     comment_list_for_user,
     escalation_get_for_user,
     escalation_list_for_user,
@@ -81,11 +83,13 @@ from cases.services import (
     escalation_decide,
     escalation_request,
 )
-from core.api.filters import FilterBackend
+from cases.services.attachments import ALLOWED_TYPES
+from core.api.etags import conditional_response
+from core.api.filters import FilterBackend, OrderingFilter
 from core.errors import NotFound, ValidationFailed
-from core.idempotency import MAX_KEY_LENGTH
+from core.idempotency import IdempotencyKey, idempotency_key_from
 from core.pagination import CursorPagination, LimitOffsetPagination, PagePosition
-from core.parsers import JSONParser
+from core.schema import raises
 from sla.selectors import sla_timer_summaries
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -93,17 +97,11 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=False,
-    description="Repeat-safe creation: the same key from the same user within 24 hours answers the first result.",
+    description="Repeat-safe creation: the same key from the same user within 24 hours answers the first "
+    "result (200) instead of creating another; the same key with a different body is 422 "
+    "`idempotency_key_reused`. 1 to 200 printable ASCII characters, e.g. a UUID.",
 )
-ERROR_RESPONSES = {
-    400: OpenApiResponse(description="`invalid` and per-rule codes, with `detail`."),
-    403: OpenApiResponse(
-        description="`permission_denied`; who may act for the company: `dsu_required`, "
-        "`partner_not_serving_company`, `membership_inactive`; …"
-    ),
-    404: OpenApiResponse(description="`not_found`: missing, or not yours to see."),
-    409: OpenApiResponse(description="`conflict`, `invalid_transition`, `reopen_window_expired`, …"),
-}
+IDEMPOTENCY_ERRORS = ("invalid_idempotency_key", "idempotency_key_reused")
 
 
 def _user(request: Request) -> User:
@@ -112,14 +110,13 @@ def _user(request: Request) -> User:
     return user
 
 
-def _idempotency_key(request: Request) -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()):
-        raise ValidationFailed(
-            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
-            code="invalid_idempotency_key",
-        )
-    return key
+def _idempotency_key(request: Request) -> IdempotencyKey | None:
+    return idempotency_key_from(request)
+
+
+def _location(request: Request, name: str, **kwargs: int) -> dict[str, str]:
+    """The ``Location`` header of a 201: the created resource's URL."""
+    return {"Location": reverse(name, kwargs=kwargs, request=request)}
 
 
 def _case_detail(case: Case, user: User) -> dict[str, Any]:
@@ -171,6 +168,11 @@ class CaseCursorPagination(CursorPagination):
 @extend_schema_view(
     get=extend_schema(
         operation_id="cases_list",
+        summary="List cases",
+        description="Cases the caller may see, newest first unless `ordering` says otherwise, in cursor "
+        "pages: follow `next` and `previous` as they are. Filters combine with AND; `status` and "
+        "`priority` may repeat.",
+        extensions=raises("invalid_scope", "invalid"),
         parameters=[
             OpenApiParameter(
                 "scope",
@@ -201,6 +203,7 @@ class CaseListCreateApi(generics.ListAPIView):
 
     @extend_schema(
         operation_id="cases_create",
+        summary="Open a case",
         request=CaseCreateInputSerializer,
         parameters=[IDEMPOTENCY_HEADER],
         examples=[
@@ -238,9 +241,24 @@ class CaseListCreateApi(generics.ListAPIView):
                 },
             ),
         ],
-        responses={201: CaseDetailOutputSerializer, 200: CaseDetailOutputSerializer, **ERROR_RESPONSES},
-        description="Open a case. In the US only designated support users may (`dsu_required`). Answers 201, "
-        "or 200 with the first case when the Idempotency-Key was already used.",
+        responses={201: CaseDetailOutputSerializer, 200: CaseDetailOutputSerializer},
+        description="Open a case. In the US only designated support users may (`dsu_required`). Answers 201 "
+        "with `Location`, or 200 with the first case when the Idempotency-Key was already used for this "
+        "same request. `follow_up_of` names a case closed more than 3 days ago; partner users name the "
+        "client `company`. The catalogue endpoints list the codes for `reason` and `application_area`.",
+        extensions=raises(
+            "company_required",
+            "product_instance_required",
+            "product_instance_not_in_company",
+            "follow_up_of_not_closed",
+            "follow_up_of_other_company",
+            "inactive_case_reason",
+            "inactive_application_area",
+            "application_area_mismatch",
+            "not_found",
+            *ACTING_FOR_COMPANY,
+            *IDEMPOTENCY_ERRORS,
+        ),
     )
     def post(self, request: Request) -> Response:
         user = _user(request)
@@ -277,9 +295,10 @@ class CaseListCreateApi(generics.ListAPIView):
             setattr(case, "following", case_following_just_opened(case=case, user=user))  # noqa: B010
         else:  # the case the Idempotency-Key first opened, as stored now
             case = case_detail_get_for_user(user=user, case_id=case.pk)
-        return Response(
-            _case_detail(case, user), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
+        if not created:
+            return Response(_case_detail(case, user))
+        location = _location(request, "case-detail", case_id=case.pk)
+        return Response(_case_detail(case, user), status=status.HTTP_201_CREATED, headers=location)
 
     @staticmethod
     def _company(user: User, company_id: int | None) -> Company:
@@ -293,18 +312,44 @@ class CaseListCreateApi(generics.ListAPIView):
 
 class CaseDetailApi(_CaseScopedApi):
     @extend_schema(
-        operation_id="cases_retrieve", responses={200: CaseDetailOutputSerializer, 404: ERROR_RESPONSES[404]}
+        operation_id="cases_retrieve",
+        summary="Read a case",
+        description="The case as the caller sees it: `whose_move`, the `available_transitions` the caller "
+        "may make (with the fields each needs), whether the caller is `following` it, and its SLA timers. "
+        "The answer carries an `ETag`; send it back as `If-None-Match` to get 304 without a body while "
+        "nothing the caller would read has changed (a running SLA timer's time left changes it too).",
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match", str, OpenApiParameter.HEADER, description="An `ETag` of an earlier answer."
+            )
+        ],
+        responses={200: CaseDetailOutputSerializer, 304: OpenApiResponse(description="Not modified.")},
     )
     def get(self, request: Request, case_id: int) -> Response:
         user = _user(request)
-        return Response(_case_detail(case_detail_get_for_user(user=user, case_id=case_id), user))
+        return conditional_response(
+            request, _case_detail(case_detail_get_for_user(user=user, case_id=case_id), user)
+        )
 
 
 class CaseTransitionApi(_CaseScopedApi):
     @extend_schema(
         operation_id="cases_transition",
+        summary="Move a case to another status",
         request=CaseTransitionInputSerializer,
-        responses={200: CaseDetailOutputSerializer, **ERROR_RESPONSES},
+        responses={200: CaseDetailOutputSerializer},
+        extensions=raises(
+            "unknown_transition",
+            "field_required",
+            "reason_required",
+            "release_date_in_past",
+            "inactive_out_of_scope_reason",
+            "transition_not_allowed",
+            "invalid_transition",
+            "conflict",
+            "reopen_window_expired",
+            *ACTING_FOR_COMPANY,
+        ),
         examples=[
             OpenApiExample("Take an open case", request_only=True, value={"transition": "start"}),
             OpenApiExample(
@@ -322,16 +367,6 @@ class CaseTransitionApi(_CaseScopedApi):
             ),
             OpenApiExample(
                 "Confirm the fix (customer)", request_only=True, value={"transition": "confirm_resolution"}
-            ),
-            OpenApiExample(
-                "Refused: reopening too late",
-                response_only=True,
-                status_codes=["409"],
-                value={
-                    "code": "reopen_window_expired",
-                    "detail": "CS-000042 closed more than 3 days ago and can no longer be reopened. ...",
-                    "follow_up_of": 42,
-                },
             ),
         ],
         description="Move the case. `available_transitions` on the case lists what the caller may do and "
@@ -353,8 +388,9 @@ class CaseFollowApi(_CaseScopedApi):
 
     @extend_schema(
         operation_id="cases_follow",
+        summary="Follow a case",
         request=None,
-        responses={201: CaseFollowOutputSerializer, 200: CaseFollowOutputSerializer, **ERROR_RESPONSES},
+        responses={201: CaseFollowOutputSerializer, 200: CaseFollowOutputSerializer},
         examples=[
             OpenApiExample(
                 "Following",
@@ -362,28 +398,8 @@ class CaseFollowApi(_CaseScopedApi):
                 status_codes=["201", "200"],
                 value={"case": 42, "following": True, "since": "2026-06-01T09:05:00Z"},
             ),
-            OpenApiExample(
-                "Refused: a US member who is not a designated support user",
-                response_only=True,
-                status_codes=["403"],
-                value={
-                    "code": "follow_not_allowed",
-                    "detail": "Only people who may act for Acme Corp may follow its cases. In the United "
-                    "States only a designated support user may follow a case. ...",
-                    "reason": "dsu_required",
-                },
-            ),
-            OpenApiExample(
-                "Refused: the opener is told already",
-                response_only=True,
-                status_codes=["409"],
-                value={
-                    "code": "always_notified",
-                    "detail": "CS-000042 was opened by you or for you: you get its notices already, and "
-                    "always will.",
-                },
-            ),
         ],
+        extensions=raises("follow_not_allowed", "always_notified"),
         description="Get the case's customer notices (replies, pending customer, verify resolution, "
         "closed, reopened, escalations) as its opener does. Who may: whoever may act for the case's "
         "company (in the US designated support users and managers; elsewhere any active member; "
@@ -394,15 +410,20 @@ class CaseFollowApi(_CaseScopedApi):
     )
     def post(self, request: Request, case_id: int) -> Response:
         follower, created = case_follow(case=self.get_case(), user=_user(request))
+        if not created:
+            return Response(CaseFollowOutputSerializer(follower).data)
         return Response(
             CaseFollowOutputSerializer(follower).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            status=status.HTTP_201_CREATED,
+            headers=_location(request, "case-detail", case_id=case_id),  # its `following` reads it
         )
 
     @extend_schema(
         operation_id="cases_unfollow",
+        summary="Stop following a case",
         request=None,
-        responses={204: None, 404: ERROR_RESPONSES[404], 409: ERROR_RESPONSES[409]},
+        responses={204: None},
+        extensions=raises("always_notified"),
         description="Stop following (204, also when not following). The opener and contact cannot: "
         "409 `always_notified`.",
     )
@@ -411,7 +432,7 @@ class CaseFollowApi(_CaseScopedApi):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema_view(get=extend_schema(operation_id="cases_comments_list"))
+@extend_schema_view(get=extend_schema(operation_id="cases_comments_list", summary="List a case's comments"))
 class CaseCommentListCreateApi(_CaseScopedApi, generics.ListAPIView):
     """The case's comments, oldest first (customers never see internal notes)."""
 
@@ -425,9 +446,13 @@ class CaseCommentListCreateApi(_CaseScopedApi, generics.ListAPIView):
 
     @extend_schema(
         operation_id="cases_comments_create",
+        summary="Comment on a case",
         request=CommentCreateInputSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: CommentOutputSerializer, 200: CommentOutputSerializer, **ERROR_RESPONSES},
+        responses={201: CommentOutputSerializer, 200: CommentOutputSerializer},
+        extensions=raises(
+            "internal_comment_forbidden", "case_closed", *ACTING_FOR_COMPANY, *IDEMPOTENCY_ERRORS
+        ),
         description="Comment. A customer comment on a `pending_customer` case moves it back to `in_progress`. "
         "A public comment contacts support: refused with `dsu_required`, `partner_not_serving_company` or "
         "`membership_inactive` to people who may not act for the company; internal notes are support's "
@@ -442,17 +467,37 @@ class CaseCommentListCreateApi(_CaseScopedApi, generics.ListAPIView):
             case=case, author=user, idempotency_key=_idempotency_key(request), **data.validated_data
         )
         comment = comment_list_for_user(user=user, case=case).get(pk=comment.pk)
+        if not created:
+            return Response(CommentOutputSerializer(comment).data)
         return Response(
             CommentOutputSerializer(comment).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            status=status.HTTP_201_CREATED,
+            headers=_location(request, "case-comment", case_id=case.pk, comment_id=comment.pk),
         )
 
 
-@extend_schema_view(get=extend_schema(operation_id="cases_attachments_list"))
+class CaseCommentDetailApi(_CaseScopedApi):
+    @extend_schema(
+        operation_id="cases_comments_retrieve",
+        summary="Read a comment",
+        description="One comment of the case (customers never see internal notes: those answer 404).",
+        responses={200: CommentOutputSerializer},
+    )
+    def get(self, request: Request, case_id: int, comment_id: int) -> Response:
+        user = _user(request)
+        comment = comment_get_for_user(user=user, case=self.get_case(preload=False), comment_id=comment_id)
+        return Response(CommentOutputSerializer(comment).data)
+
+
+@extend_schema_view(
+    get=extend_schema(operation_id="cases_attachments_list", summary="List a case's attachments")
+)
 class CaseAttachmentListCreateApi(_CaseScopedApi, generics.ListAPIView):
+    """The case's files (customers do not see those attached to internal notes)."""
+
     serializer_class = AttachmentOutputSerializer
     pagination_class = LimitOffsetPagination
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser]  # the one endpoint that takes a file
 
     @staticmethod
     def request_body_max_bytes() -> int:
@@ -466,13 +511,19 @@ class CaseAttachmentListCreateApi(_CaseScopedApi, generics.ListAPIView):
 
     @extend_schema(
         operation_id="cases_attachments_create",
+        summary="Attach a file to a case",
+        description="Multipart: `file` (at most ATTACHMENT_MAX_BYTES, 25 MB by default: images, video, "
+        "text and logs, CSV, ZIP, PDF, HAR and JSON, whose content must match the name) and optionally "
+        "`comment`, the id of a comment of this case it belongs to. `Location` is its download URL.",
         request={"multipart/form-data": AttachmentCreateInputSerializer},
-        responses={
-            201: AttachmentOutputSerializer,
-            413: OpenApiResponse(description="`file_too_large`"),
-            415: OpenApiResponse(description="`unsupported_file_type`, `file_content_mismatch`"),
-            **ERROR_RESPONSES,
-        },
+        responses={201: AttachmentOutputSerializer},
+        extensions=raises(
+            "file_too_large",
+            "unsupported_file_type",
+            "file_content_mismatch",
+            "case_closed",
+            *ACTING_FOR_COMPANY,
+        ),
     )
     def post(self, request: Request, case_id: int) -> Response:
         user = _user(request)
@@ -487,13 +538,30 @@ class CaseAttachmentListCreateApi(_CaseScopedApi, generics.ListAPIView):
         attachment = attachment_add(
             case=case, uploaded_by=user, upload=data.validated_data["file"], comment=comment
         )
-        return Response(AttachmentOutputSerializer(attachment).data, status=status.HTTP_201_CREATED)
+        location = _location(
+            request, "case-attachment-download", case_id=case.pk, attachment_id=attachment.pk
+        )
+        return Response(
+            AttachmentOutputSerializer(attachment).data, status=status.HTTP_201_CREATED, headers=location
+        )
+
+
+# The file as it was stored: one of the accepted types. JSON (and HAR) files come last: a generated
+# client reads a download by the first type listed, and must read it as bytes, not parse it.
+_DOWNLOAD_RESPONSES: dict[Any, Any] = {
+    (200, content_type): OpenApiTypes.BINARY
+    for content_type in sorted(
+        set(ALLOWED_TYPES.values()), key=lambda name: (name == "application/json", name)
+    )
+}
 
 
 class AttachmentDownloadApi(_CaseScopedApi):
     @extend_schema(
         operation_id="cases_attachments_download",
-        responses={(200, "*/*"): OpenApiTypes.BINARY, 404: ERROR_RESPONSES[404]},
+        summary="Download an attachment",
+        description="The file, as uploaded (`Content-Disposition: attachment` with its name).",
+        responses=_DOWNLOAD_RESPONSES,
     )
     def get(self, request: Request, case_id: int, attachment_id: int) -> FileResponse:
         attachment = attachment_get_for_user(
@@ -507,7 +575,7 @@ class AttachmentDownloadApi(_CaseScopedApi):
         )
 
 
-@extend_schema_view(get=extend_schema(operation_id="cases_events_list"))
+@extend_schema_view(get=extend_schema(operation_id="cases_events_list", summary="Read a case's history"))
 class CaseEventListApi(_CaseScopedApi, generics.ListAPIView):
     """The case's history, oldest first (customers do not see internal events)."""
 
@@ -520,8 +588,12 @@ class CaseEventListApi(_CaseScopedApi, generics.ListAPIView):
         return event_list_for_user(user=_user(self.request), case=self.get_case(preload=False))
 
 
-@extend_schema_view(get=extend_schema(operation_id="cases_escalations_list"))
+@extend_schema_view(
+    get=extend_schema(operation_id="cases_escalations_list", summary="List a case's escalation requests")
+)
 class CaseEscalationListCreateApi(_CaseScopedApi, generics.ListAPIView):
+    """Escalation requests on the case, and how support managers decided them."""
+
     serializer_class = EscalationOutputSerializer
     pagination_class = LimitOffsetPagination
 
@@ -532,8 +604,10 @@ class CaseEscalationListCreateApi(_CaseScopedApi, generics.ListAPIView):
 
     @extend_schema(
         operation_id="cases_escalations_create",
+        summary="Ask for an escalation",
         request=EscalationCreateInputSerializer,
-        responses={201: EscalationOutputSerializer, **ERROR_RESPONSES},
+        responses={201: EscalationOutputSerializer},
+        extensions=raises("customer_only", "case_closed", "escalation_already_pending", *ACTING_FOR_COMPANY),
         description="Ask for escalation (customers who may act for the company). Refusals: `dsu_required`, "
         "`partner_not_serving_company`, `membership_inactive`, `customer_only`, `escalation_already_pending`, "
         "`case_closed`.",
@@ -544,7 +618,24 @@ class CaseEscalationListCreateApi(_CaseScopedApi, generics.ListAPIView):
         escalation = escalation_request(
             case=self.get_case(), requested_by=_user(request), message=data.validated_data["message"]
         )
-        return Response(EscalationOutputSerializer(escalation).data, status=status.HTTP_201_CREATED)
+        location = _location(request, "case-escalation", case_id=case_id, escalation_id=escalation.pk)
+        return Response(
+            EscalationOutputSerializer(escalation).data, status=status.HTTP_201_CREATED, headers=location
+        )
+
+
+class CaseEscalationDetailApi(_CaseScopedApi):
+    @extend_schema(
+        operation_id="cases_escalations_retrieve",
+        summary="Read an escalation request",
+        description="One escalation request of the case, with its decision when there is one.",
+        responses={200: EscalationOutputSerializer},
+    )
+    def get(self, request: Request, case_id: int, escalation_id: int) -> Response:
+        escalation = escalation_get_for_user(
+            user=_user(request), case=self.get_case(), escalation_id=escalation_id
+        )
+        return Response(EscalationOutputSerializer(escalation).data)
 
 
 class _EscalationDecisionApi(_CaseScopedApi):
@@ -564,9 +655,11 @@ class _EscalationDecisionApi(_CaseScopedApi):
 @extend_schema_view(
     post=extend_schema(
         operation_id="cases_escalations_accept",
+        summary="Accept an escalation request",
         request=EscalationDecisionInputSerializer,
-        responses={200: EscalationOutputSerializer, **ERROR_RESPONSES},
+        responses={200: EscalationOutputSerializer},
         description="Support managers: accept, raising the escalation level.",
+        extensions=raises("support_manager_required", "escalation_not_pending"),
     )
 )
 class EscalationAcceptApi(_EscalationDecisionApi):
@@ -576,9 +669,11 @@ class EscalationAcceptApi(_EscalationDecisionApi):
 @extend_schema_view(
     post=extend_schema(
         operation_id="cases_escalations_decline",
+        summary="Decline an escalation request",
         request=EscalationDecisionInputSerializer,
-        responses={200: EscalationOutputSerializer, **ERROR_RESPONSES},
+        responses={200: EscalationOutputSerializer},
         description="Support managers: decline, saying why.",
+        extensions=raises("support_manager_required", "escalation_not_pending"),
     )
 )
 class EscalationDeclineApi(_EscalationDecisionApi):
@@ -588,8 +683,10 @@ class EscalationDeclineApi(_EscalationDecisionApi):
 class CasePriorityApi(_CaseScopedApi):
     @extend_schema(
         operation_id="cases_priority_override",
+        summary="Override a case's priority",
         request=PriorityOverrideInputSerializer,
-        responses={200: CaseDetailOutputSerializer, **ERROR_RESPONSES},
+        responses={200: CaseDetailOutputSerializer},
+        extensions=raises("support_only", "invalid_priority", "reason_required"),
         description="Support: override the matrix's priority, with a reason (recorded).",
     )
     def post(self, request: Request, case_id: int) -> Response:
@@ -603,8 +700,10 @@ class CasePriorityApi(_CaseScopedApi):
 class CaseAssignApi(_CaseScopedApi):
     @extend_schema(
         operation_id="cases_assign",
+        summary="Assign a case",
         request=AssignInputSerializer,
-        responses={200: CaseDetailOutputSerializer, **ERROR_RESPONSES},
+        responses={200: CaseDetailOutputSerializer},
+        extensions=raises("support_only", "assignee_not_staff"),
         description="Support: assign to an analyst, or null to unassign.",
     )
     def post(self, request: Request, case_id: int) -> Response:
@@ -629,7 +728,12 @@ class CaseAssignApi(_CaseScopedApi):
 def _catalog_view(
     name: str, model: type[Any], serializer: type[Any], **filters: Any
 ) -> type[generics.ListAPIView]:
-    @extend_schema_view(get=extend_schema(operation_id=f"catalog_{name}_list"))
+    @extend_schema_view(
+        get=extend_schema(
+            operation_id=f"catalog_{name}_list",
+            summary=f"List {name.replace('_', ' ').replace('out of scope', 'out-of-scope')}",
+        )
+    )
     class CatalogApi(generics.ListAPIView):
         serializer_class = serializer
         pagination_class = None

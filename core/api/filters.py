@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import filters
 from rest_framework.request import Request
+
+from core.errors import INVALID_ORDERING
 
 
 class FilterBackend(DjangoFilterBackend):
@@ -29,3 +33,33 @@ class FilterBackend(DjangoFilterBackend):
 def _names_filter(param: str, name: str) -> bool:
     # Range-like filters read suffixed parameters (``<name>_min``, ``<name>_after``...).
     return param == name or param.startswith(f"{name}_")
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """DRF's ``ordering`` parameter, refusing what it cannot order by (400 ``invalid_ordering`` with
+    the ``allowed`` fields) where DRF silently falls back to the default order: a client that asked
+    for an order it did not get would read the wrong first page as the right one."""
+
+    def remove_invalid_fields(
+        self, queryset: QuerySet[Any], fields: Iterable[str], view: Any, request: Request
+    ) -> list[str]:
+        fields = list(fields)
+        allowed = [name for name, _ in self.get_valid_fields(queryset, view, {"request": request})]
+        unknown = [term for term in fields if term.removeprefix("-") not in allowed]
+        if unknown:
+            raise INVALID_ORDERING.error(
+                f"Unknown ordering {', '.join(repr(term) for term in unknown)}. Order by one or "
+                f"more of: {', '.join(allowed)} (a leading '-' for descending, comma-separated).",
+                allowed=allowed,
+            )
+        return fields
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        allowed = [str(name) for name in getattr(view, "ordering_fields", None) or []]
+        for parameter in parameters:
+            parameter["description"] = (
+                f"Order by one or more of {', '.join(allowed)}, comma-separated; a leading '-' for "
+                "descending. Anything else is 400 `invalid_ordering`."
+            )
+        return parameters

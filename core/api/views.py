@@ -16,6 +16,7 @@ class ApiRootApi(APIView):
 
     @extend_schema(
         operation_id="api_root",
+        summary="API entry points",
         responses=inline_serializer(
             "ApiRootOutput", {"links": serializers.DictField(child=serializers.URLField())}
         ),

@@ -7,21 +7,21 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.selectors import company_get_for_user, membership_for
 from core.errors import ApplicationError, NotFound, PayloadTooLarge, PermissionRefused, ValidationFailed
 from core.pagination import CursorPagination
+from core.schema import raises
 from notifications.api.serializers import (
-    InboundEmailOutputSerializer,
     SurveyAnswerInputSerializer,
     SurveyOutputSerializer,
     WebhookCreatedOutputSerializer,
@@ -62,12 +62,6 @@ def _user(request: Request) -> User:
     return user
 
 
-_WEBHOOK_403 = OpenApiResponse(
-    description="`not_company_manager`: only the company's managers (or support managers)."
-)
-_WEBHOOK_404 = OpenApiResponse(description="`not_found`: no such webhook, or another company's.")
-
-
 class WebhookDeliveryPagination(CursorPagination):
     """Newest first, by cursor: a page stays stable while new deliveries are written."""
 
@@ -77,9 +71,11 @@ class WebhookDeliveryPagination(CursorPagination):
 @extend_schema_view(
     get=extend_schema(
         operation_id="webhooks_list",
-        responses={200: WebhookOutputSerializer(many=True), 403: _WEBHOOK_403},
+        summary="List webhook endpoints",
         description="Webhook endpoints of my company (managers), or of every company (support managers). "
         "Never the secrets.",
+        responses={200: WebhookOutputSerializer(many=True)},
+        extensions=raises("not_company_manager"),
     )
 )
 class WebhookListCreateApi(generics.ListAPIView):
@@ -95,23 +91,26 @@ class WebhookListCreateApi(generics.ListAPIView):
 
     @extend_schema(
         operation_id="webhooks_create",
+        summary="Register a webhook endpoint",
         request=WebhookCreateInputSerializer,
-        responses={
-            201: WebhookCreatedOutputSerializer,
-            400: OpenApiResponse(
-                description="`webhook_https_required`, `webhook_credentials_forbidden`, `webhook_url_invalid`, "
-                "`webhook_host_unresolvable`, `webhook_url_forbidden` (with `reason`: loopback, private, "
-                "link-local, multicast, reserved, unspecified, site-local, shared address space, "
-                "non-standard IP address), `company_required`"
-            ),
-            403: _WEBHOOK_403,
-        },
+        responses={201: WebhookCreatedOutputSerializer},
+        extensions=raises(
+            "company_required",
+            "not_found",  # the `company` named is not one the caller sees
+            "not_company_manager",
+            "webhook_https_required",
+            "webhook_credentials_forbidden",
+            "webhook_url_invalid",
+            "webhook_host_unresolvable",
+            "webhook_url_forbidden",
+        ),
         description="Register an HTTPS endpoint for case events. The URL must carry no credentials, and "
         "its host must resolve only to public internet addresses (checked now and before every "
         "delivery); redirects are never followed. Each delivery is a JSON POST signed per Standard "
         "Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`): verify it with any Standard "
         "Webhooks library and the `secret` (`whsec_…`), which is returned once. Event types and payloads: "
-        "docs/webhooks.md.",
+        "docs/webhooks.md. `webhook_url_forbidden`'s `reason` is one of loopback, private, link-local, "
+        "multicast, reserved, unspecified, site-local, shared address space, non-standard IP address.",
     )
     def post(self, request: Request) -> Response:
         user = _user(request)
@@ -128,7 +127,12 @@ class WebhookListCreateApi(generics.ListAPIView):
         endpoint = webhook_register(
             actor=user, company=company, url=values["url"], event_types=values["event_types"]
         )
-        return Response(WebhookCreatedOutputSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+        location = reverse("webhook-detail", kwargs={"webhook_id": endpoint.pk}, request=request)
+        return Response(
+            WebhookCreatedOutputSerializer(endpoint).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
 
 
 class _WebhookScopedApi(APIView):
@@ -141,7 +145,9 @@ class WebhookDetailApi(_WebhookScopedApi):
 
     @extend_schema(
         operation_id="webhooks_retrieve",
-        responses={200: WebhookOutputSerializer, 403: _WEBHOOK_403, 404: _WEBHOOK_404},
+        summary="Read a webhook endpoint",
+        responses={200: WebhookOutputSerializer},
+        extensions=raises("not_company_manager"),
         description="The endpoint, without its secret.",
     )
     def get(self, request: Request, webhook_id: int) -> Response:
@@ -149,18 +155,14 @@ class WebhookDetailApi(_WebhookScopedApi):
 
     @extend_schema(
         operation_id="webhooks_update",
+        summary="Change a webhook endpoint",
         request=WebhookUpdateInputSerializer,
-        responses={
-            200: WebhookOutputSerializer,
-            400: OpenApiResponse(
-                description="`invalid` (per field: an unknown event type; `read_only` for a field that "
-                "cannot be changed, such as `url`: register a new endpoint instead)"
-            ),
-            403: _WEBHOOK_403,
-            404: _WEBHOOK_404,
-        },
+        responses={200: WebhookOutputSerializer},
+        extensions=raises("not_company_manager"),
         description="Change `event_types` (empty: every event) and `is_active` (false: nothing is "
-        "delivered; deliveries already queued fail rather than go out). Fields left out keep their value.",
+        "delivered; deliveries already queued fail rather than go out). Fields left out keep their value. "
+        "A field that cannot be changed, such as `url`, is refused as `invalid` with `read_only`: register "
+        "a new endpoint instead.",
     )
     def patch(self, request: Request, webhook_id: int) -> Response:
         endpoint = self.get_endpoint()
@@ -171,7 +173,9 @@ class WebhookDetailApi(_WebhookScopedApi):
 
     @extend_schema(
         operation_id="webhooks_delete",
-        responses={204: None, 403: _WEBHOOK_403, 404: _WEBHOOK_404},
+        summary="Delete a webhook endpoint",
+        responses={204: None},
+        extensions=raises("not_company_manager"),
         description="Delete the endpoint and its delivery log; queued deliveries are never sent.",
     )
     def delete(self, request: Request, webhook_id: int) -> Response:
@@ -182,8 +186,10 @@ class WebhookDetailApi(_WebhookScopedApi):
 class WebhookSecretRotateApi(_WebhookScopedApi):
     @extend_schema(
         operation_id="webhooks_rotate_secret",
+        summary="Rotate a webhook endpoint's secret",
         request=None,
-        responses={200: WebhookCreatedOutputSerializer, 403: _WEBHOOK_403, 404: _WEBHOOK_404},
+        responses={200: WebhookCreatedOutputSerializer},
+        extensions=raises("not_company_manager"),
         description="Issue a new secret, returned once. The previous secret keeps signing deliveries "
         "beside it (two `v1,…` entries in `webhook-signature`) until `previous_secret_expires_at` "
         "(WEBHOOK_SECRET_ROTATION_GRACE_HOURS, 24 by default), so receivers can switch without "
@@ -197,13 +203,10 @@ class WebhookSecretRotateApi(_WebhookScopedApi):
 class WebhookTestApi(_WebhookScopedApi):
     @extend_schema(
         operation_id="webhooks_test",
+        summary="Send a test event",
         request=None,
-        responses={
-            202: WebhookDeliveryOutputSerializer,
-            403: _WEBHOOK_403,
-            404: _WEBHOOK_404,
-            409: OpenApiResponse(description="`webhook_inactive`: enable the endpoint first."),
-        },
+        responses={202: WebhookDeliveryOutputSerializer},
+        extensions=raises("not_company_manager", "webhook_inactive"),
         description="Queue a `webhook.test` delivery, sent like any other (signed, the address checked "
         "at send time, retried on failure). Follow it in `deliveries/`.",
     )
@@ -215,11 +218,9 @@ class WebhookTestApi(_WebhookScopedApi):
 @extend_schema_view(
     get=extend_schema(
         operation_id="webhooks_deliveries_list",
-        responses={
-            200: WebhookDeliveryOutputSerializer(many=True),
-            403: _WEBHOOK_403,
-            404: _WEBHOOK_404,
-        },
+        summary="List a webhook endpoint's recent deliveries",
+        responses={200: WebhookDeliveryOutputSerializer(many=True)},
+        extensions=raises("not_company_manager"),
         description="The endpoint's recent deliveries, newest first, with their status (`pending`, "
         "`sending`, `sent`, `failed`), attempts and last error. Sent deliveries are kept "
         "RETENTION_SENT_NOTIFICATIONS_DAYS (30 by default).",
@@ -250,7 +251,8 @@ class SurveyAnswerApi(APIView):
 
     @extend_schema(
         operation_id="surveys_read",
-        responses={200: SurveyOutputSerializer, 404: OpenApiResponse(description="`not_found`")},
+        summary="Read a satisfaction survey",
+        responses={200: SurveyOutputSerializer},
         description="The survey and its answer so far. Reading records nothing: mail scanners open links.",
     )
     def get(self, request: Request, token: str) -> Response:
@@ -258,8 +260,9 @@ class SurveyAnswerApi(APIView):
 
     @extend_schema(
         operation_id="surveys_answer",
+        summary="Answer a satisfaction survey",
         request=SurveyAnswerInputSerializer,
-        responses={200: SurveyOutputSerializer, 404: OpenApiResponse(description="`not_found`")},
+        responses={200: SurveyOutputSerializer},
         description="Record the rating and an optional comment (answering again replaces the answer).",
     )
     def post(self, request: Request, token: str) -> Response:
@@ -335,25 +338,8 @@ class InboundEmailApi(APIView):
     request_body_max_bytes = staticmethod(inbound_body_limit)
     request_body_checked_by_view = True
 
-    @extend_schema(
-        operation_id="inbound_email",
-        request={"application/json": OpenApiTypes.OBJECT, "message/rfc822": OpenApiTypes.BINARY},
-        parameters=[OpenApiParameter("X-Inbound-Secret", str, OpenApiParameter.HEADER, required=True)],
-        responses={
-            202: InboundEmailOutputSerializer,
-            400: OpenApiResponse(description="`invalid_inbound_payload` (with `field` when one is wrong)"),
-            403: OpenApiResponse(description="`inbound_secret_invalid`"),
-            413: OpenApiResponse(description="`inbound_message_too_large` (with `max_bytes`)"),
-            415: OpenApiResponse(description="`unsupported_media_type`"),
-        },
-        description="JSON: `from`, `to` (string or list), `subject`, `text` (null: the `html` part as "
-        "text), `html`, `attachments[{filename, content_type, content (base64)}]`, and the receiving "
-        "side's verdicts: `spf` for `envelope_from`, `dkim` for `dkim_domain` (or SendGrid's `SPF`, "
-        "`envelope` and `dkim` fields). Raw MIME (`message/rfc822`): the verdicts of the topmost "
-        "`Authentication-Results` header carrying INBOUND_EMAIL_AUTHSERV_ID. A message whose sender is "
-        "not authenticated, or may not act, is accepted (202) with the outcome `refused` and changes "
-        "nothing.",
-    )
+    # For the mail server's relay (README: inbound e-mail), not integrators: not in the public schema.
+    @extend_schema(exclude=True)
     def post(self, request: Request) -> Response:
         secret = settings.INBOUND_EMAIL_SECRET
         given = request.headers.get("X-Inbound-Secret", "")

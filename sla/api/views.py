@@ -8,7 +8,9 @@ from sla.models import SlaPolicy
 from sla.selectors import sla_policy_list_for_user
 
 
-@extend_schema_view(get=extend_schema(operation_id="sla_policies_list"))
+@extend_schema_view(
+    get=extend_schema(operation_id="sla_policies_list", summary="List the SLA policies in force")
+)
 class SlaPolicyListApi(generics.ListAPIView):
     """The SLA policies in force for my company, with every target (minutes of business time)."""
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Product, User
 from core.errors import NotFound
+from core.schema import raises
 from status import directory
 from status.api.serializers import (
     StatusOutputSerializer,
@@ -29,11 +30,13 @@ class StatusApi(APIView):
 
     @extend_schema(
         operation_id="status_retrieve",
+        summary="Read the system status",
+        description="Every active product's state (`outage` > `under_maintenance` > `degraded` > "
+        "`operational`), its open incidents with their updates, and its running and next `count` "
+        "maintenance runs, in UTC and in `tz`. No login needed.",
         parameters=[StatusQueryInputSerializer],
-        responses={
-            200: StatusOutputSerializer,
-            400: OpenApiResponse(description="`invalid_time_zone` (tz), `invalid` (count)."),
-        },
+        responses={200: StatusOutputSerializer},
+        extensions=raises("invalid_time_zone", "invalid"),
     )
     def get(self, request: Request) -> Response:
         query = StatusQueryInputSerializer(data=request.query_params)
@@ -59,7 +62,11 @@ class SupportContactsApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="support_contacts_retrieve", responses=SupportContactsOutputSerializer)
+    @extend_schema(
+        operation_id="support_contacts_retrieve",
+        summary="Support phone numbers and hours",
+        responses=SupportContactsOutputSerializer,
+    )
     def get(self, request: Request) -> Response:
         user = request.user
         payload = {
@@ -80,7 +87,9 @@ class StatusSubscriptionListApi(APIView):
     """My opt-in e-mail subscriptions to products' maintenance and incident news."""
 
     @extend_schema(
-        operation_id="status_subscriptions_list", responses=StatusSubscriptionOutputSerializer(many=True)
+        operation_id="status_subscriptions_list",
+        summary="List my status e-mail subscriptions",
+        responses=StatusSubscriptionOutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         user = request.user
@@ -101,7 +110,11 @@ class StatusSubscriptionDetailApi(APIView):
         return product
 
     @extend_schema(
-        operation_id="status_subscriptions_set", request=None, responses=StatusSubscriptionOutputSerializer
+        operation_id="status_subscriptions_set",
+        summary="Subscribe to a product's status e-mails",
+        description="Opt in to e-mails about the product's maintenance windows and incidents (idempotent).",
+        request=None,
+        responses=StatusSubscriptionOutputSerializer,
     )
     def put(self, request: Request, product_code: str) -> Response:
         user = request.user
@@ -109,7 +122,13 @@ class StatusSubscriptionDetailApi(APIView):
         subscription = status_subscription_set(user=user, product=self._product(product_code))
         return Response(StatusSubscriptionOutputSerializer(subscription).data)
 
-    @extend_schema(operation_id="status_subscriptions_unset", request=None, responses={204: None})
+    @extend_schema(
+        operation_id="status_subscriptions_unset",
+        summary="Unsubscribe from a product's status e-mails",
+        description="Opt out (204, also when not subscribed).",
+        request=None,
+        responses={204: None},
+    )
     def delete(self, request: Request, product_code: str) -> Response:
         user = request.user
         assert isinstance(user, User)

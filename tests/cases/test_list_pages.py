@@ -107,11 +107,22 @@ def test_a_filtered_list_pages_the_same_without_the_compiled_query(
 def test_a_cursor_whose_position_is_no_value_of_the_ordering_field_is_invalid(
     api_client: Any, cases_of_a_dsu: list[Case], position: str
 ) -> None:
-    """A cursor made by hand: text that is no date, a date without its zone. It was a 500."""
+    """A cursor made by hand: text that is no date, a date without its zone (it was a 500, then a 404)."""
     cursor = base64.b64encode(f"p={position}".encode()).decode()
 
     response = api_client.get(reverse("case-list"), {"cursor": cursor})
 
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
-    assert response.json()["detail"] == "Invalid cursor"
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_cursor")
+
+
+@pytest.mark.parametrize(
+    "cursor", ["not base64 at all!", base64.b64encode(b"o=x").decode(), base64.b64encode(b"o=-1").decode()]
+)
+def test_a_cursor_that_does_not_decode_is_a_400(
+    api_client: Any, cases_of_a_dsu: list[Case], cursor: str
+) -> None:
+    """A bad cursor is the client's mistake, not a missing page (DRF answers 404 not_found)."""
+    response = api_client.get(reverse("case-list"), {"cursor": cursor})
+
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_cursor")
+    assert "next" in response.json()["detail"]

@@ -108,3 +108,36 @@ def test_redis_is_tried_again_after_the_fallback_period(api_client, settings, re
 
     assert statuses == [200, 200, 200]
     assert _errors_counted() == errors_before + 3 * 2  # each anonymous request updates two counters
+
+
+# RateLimit header fields (draft-ietf-httpapi-ratelimit-headers-06), from the counter just incremented.
+
+
+def test_throttled_answers_tell_the_budget_and_a_429_says_none_is_left(api_client, settings):
+    from tests.factories import UserFactory
+
+    settings.THROTTLE_RATES = {"anon": "100/min", "user": "3/min"}
+    api_client.force_authenticate(UserFactory())
+    with time_machine.travel(WINDOW_START.replace(second=15), tick=False):
+        answers = [api_client.get(reverse("me")) for _ in range(4)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a["RateLimit-Remaining"] for a in answers] == ["2", "1", "0", "0"]
+    assert {(a["RateLimit-Limit"], a["RateLimit-Policy"], a["RateLimit-Reset"]) for a in answers} == {
+        ("3", "3;w=60", "45")
+    }
+    assert answers[-1]["Retry-After"] == "45"
+
+
+def test_an_anonymous_caller_is_told_the_tightest_of_its_limits(api_client, settings):
+    settings.THROTTLE_RATES = {"anon": "5/min", "user": "1000/min"}
+    with time_machine.travel(WINDOW_START, tick=False):
+        response = api_client.get(reverse("api-root"))
+
+    assert (response["RateLimit-Limit"], response["RateLimit-Remaining"]) == ("5", "4")
+
+
+def test_an_unthrottled_endpoint_sends_no_rate_limit_fields(client):
+    response = client.get("/healthz")
+
+    assert "RateLimit-Limit" not in response

@@ -67,11 +67,15 @@ def test_the_same_idempotency_key_on_two_cases_makes_two_comments(api_client):
         f"/api/v1/cases/{second.pk}/comments/", {"body": "b"}, format="json", HTTP_IDEMPOTENCY_KEY="k"
     )
     again = api_client.post(
+        f"/api/v1/cases/{first.pk}/comments/", {"body": "a"}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
+    other = api_client.post(
         f"/api/v1/cases/{first.pk}/comments/", {"body": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="k"
     )
 
     assert (a.status_code, b.status_code, again.status_code) == (201, 201, 200)
     assert again.json()["id"] == a.json()["id"]
+    assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
 
 
 @pytest.mark.parametrize(

@@ -116,17 +116,21 @@ def test_a_username_that_does_not_exist_is_locked_out_like_one_that_does(api_cli
     assert [r.json()["code"] for r in real] == [r.json()["code"] for r in made_up]
 
 
-def test_a_form_encoded_login_is_counted_too(api_client, ana):
+def test_a_form_encoded_login_is_refused_before_any_password_is_tried(api_client, ana):
+    """The API reads JSON only: a form login is 415, and tries no password (nothing counted)."""
     with time_machine.travel(NOW, tick=False):
-        for _ in range(LIMIT):
+        refused = [
             api_client.post(
                 reverse("auth-token"), {"username": "ana", "password": "wrong"}, format="multipart"
             )
+            for _ in range(LIMIT)
+        ]
         response = api_client.post(
-            reverse("auth-token"), {"username": "ana", "password": PASSWORD}, format="multipart"
+            reverse("auth-token"), {"username": "ana", "password": PASSWORD}, format="json"
         )
 
-    assert _locked(response)
+    assert {(r.status_code, r.json()["code"]) for r in refused} == {(415, "unsupported_media_type")}
+    assert response.status_code == 200
 
 
 def test_the_admin_login_form_locks_out_and_shows_the_lockout_page(client, ana):

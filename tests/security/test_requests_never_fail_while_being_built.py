@@ -133,8 +133,8 @@ def test_a_usable_charset_is_still_honoured(wsgi):
         wsgi,
         "POST",
         "/api/v1/auth/token/",
-        content_type="application/x-www-form-urlencoded; charset=iso-8859-1",
-        body=b"username=caf%E9&password=right-password-123",
+        content_type="application/json; charset=iso-8859-1",
+        body='{"username": "café", "password": "right-password-123"}'.encode("iso-8859-1"),
     )
 
     assert status == 200, content

@@ -1,0 +1,51 @@
+"""Error codes of webhooks, surveys and inbound mail (see ``core.errors``)."""
+
+from core.errors import error_define
+
+WEBHOOK_URL_INVALID = error_define("webhook_url_invalid", status=400, detail="The URL names no host.")
+WEBHOOK_HTTPS_REQUIRED = error_define(
+    "webhook_https_required", status=400, detail="Webhook URLs must use https://."
+)
+WEBHOOK_CREDENTIALS_FORBIDDEN = error_define(
+    "webhook_credentials_forbidden",
+    status=400,
+    detail="Webhook URLs must not carry credentials (user:password@): authenticate with the signature.",
+)
+WEBHOOK_URL_FORBIDDEN = error_define(
+    "webhook_url_forbidden",
+    status=400,
+    detail="The host hooks.acme.example resolves to an address that is not on the public internet (private).",
+    reason="private",
+)
+WEBHOOK_HOST_UNRESOLVABLE = error_define(
+    "webhook_host_unresolvable", status=400, detail="The host hooks.acme.example could not be resolved."
+)
+WEBHOOK_INACTIVE = error_define(
+    "webhook_inactive", status=409, detail="This webhook is disabled: enable it before testing it."
+)
+
+# The inbound-mail endpoints are internal (not in the public schema); their codes are defined all the same.
+INVALID_INBOUND_PAYLOAD = error_define(
+    "invalid_inbound_payload", status=400, detail="'from' must be a string.", field="from"
+)
+INBOUND_SECRET_INVALID = error_define(
+    "inbound_secret_invalid", status=403, detail="Missing or wrong X-Inbound-Secret."
+)
+INBOUND_SIGNATURE_INVALID = error_define(
+    "inbound_signature_invalid", status=403, detail="Mailgun's signature is too old."
+)
+INBOUND_SIGNATURE_REPLAYED = error_define(
+    "inbound_signature_replayed", status=403, detail="This Mailgun signature was already used."
+)
+INBOUND_PROVIDER_NOT_CONFIGURED = error_define(
+    "inbound_provider_not_configured",
+    status=403,
+    detail="The mailgun inbound webhook has no secret configured: every call is refused.",
+)
+INBOUND_MESSAGE_TOO_LARGE = error_define(
+    "inbound_message_too_large",
+    status=413,
+    detail="An inbound message may be at most 36,917,389 bytes (one attachment of ATTACHMENT_MAX_BYTES and "
+    "its text).",
+    max_bytes=36_917_389,
+)
