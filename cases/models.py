@@ -620,11 +620,13 @@ class CaseSearchEntry(models.Model):
             )
         ]
         indexes = [
-            # The newest matches first: customers within their company's public texts, staff over all.
+            # The newest matches first: within a company's public texts (customers), over every public
+            # text, over internal notes (staff); a customer's query implies only the first two.
             models.Index(
                 "company", models.F("at").desc(), condition=Q(is_internal=False), name="search_public_recent"
             ),
-            models.Index(models.F("at").desc(), name="search_recent"),
+            models.Index(models.F("at").desc(), condition=Q(is_internal=False), name="search_public_time"),
+            models.Index(models.F("at").desc(), condition=Q(is_internal=True), name="search_internal_time"),
             models.Index(fields=["case"], name="search_case"),
         ]
 

@@ -92,4 +92,4 @@ class CaseFilter(django_filters.FilterSet):
             return queryset
         user = self.request.user if self.request is not None else None
         assert isinstance(user, User)
-        return queryset.filter(case_search_filter(user=user, query=value))
+        return case_search_filter(user=user, query=value, cases=queryset)

@@ -28,17 +28,18 @@ from typing import Any
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Case as SqlCase
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value, When
 
 from accounts.models import Company, Language, User
 from accounts.selectors import PartnerScope, active_membership_for, company_ids_visible_to
-from cases.models import CaseSearchEntry, Comment
+from cases.models import Case, CaseSearchEntry, Comment
 from cases.selectors import case_list_for_user
 
 # At most this many matching texts (case texts, comments, notes) are ranked per search, newest first.
-SEARCH_WINDOW = 1000
-# Trigram matching (partial words, misspelt names) joins in when whole words matched fewer texts.
-FUZZY_BELOW = 20
+SEARCH_WINDOW = 500
+# Trigram matching (partial words, misspelt names) is tried when no whole word matched: it would
+# otherwise add near misses to exact answers ("Company 199" for "Company 198").
 # Trigrams of shorter queries match nearly everything.
 FUZZY_MIN_LENGTH = 3
 QUERY_MAX_LENGTH = 200
@@ -110,7 +111,7 @@ def _visibility(user: User, scope: PartnerScope) -> tuple[str, dict[str, Any]] |
     if membership is None:
         return None
     if membership.company is not None:
-        condition = "e.company_id = %(visible_company)s"
+        condition = "e.company_id = %(visible_company)s::bigint"
         params: dict[str, Any] = {"visible_company": membership.company.pk}
         if (
             membership.company.case_visibility == Company.CaseVisibility.OWN
@@ -118,12 +119,12 @@ def _visibility(user: User, scope: PartnerScope) -> tuple[str, dict[str, Any]] |
         ):
             condition += (
                 " AND EXISTS (SELECT 1 FROM cases_case own WHERE own.id = e.case_id"
-                " AND (own.opened_by_id = %(visible_user)s OR own.on_behalf_of_id = %(visible_user)s))"
+                " AND (own.opened_by_id = %(visible_user)s::bigint OR own.on_behalf_of_id = %(visible_user)s::bigint))"
             )
             params["visible_user"] = user.pk
         return condition, params
     companies = list(company_ids_visible_to(user, scope=scope).values_list("pk", flat=True))
-    return "e.company_id = ANY(%(visible_companies)s)", {"visible_companies": companies}
+    return "e.company_id = ANY(%(visible_companies)s::bigint[])", {"visible_companies": companies}
 
 
 def _tsquery(languages: tuple[str, ...]) -> str:
@@ -157,7 +158,34 @@ _CASE_TEXT = (
 )
 
 
-def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool) -> str:
+def _text_hits(user: User, visibility: str, tsquery: str) -> str:
+    """The newest ``SEARCH_WINDOW`` matching texts: public ones, and for staff internal notes in a
+    branch of their own. Each branch is planned alone (walk its texts newest first, or read its GIN
+    index and sort) over indexes whose predicate it implies: a customer's statement can only reach
+    ``NOT is_internal`` indexes."""
+    branch = """
+        SELECT e.id, e.case_id, e.at, ts_rank_cd(e.document, {tsquery}, 32) AS rank
+        FROM cases_casesearchentry e
+        WHERE {visibility} AND {internal}e.is_internal AND e.document @@ {tsquery}
+        ORDER BY e.at DESC LIMIT %(window)s::bigint"""
+    public = branch.format(tsquery=tsquery, visibility=visibility, internal="NOT ")
+    if not user.is_staff:
+        return public
+    internal = branch.format(tsquery=tsquery, visibility=visibility, internal="")
+    return f"({public}) UNION ALL ({internal}) ORDER BY at DESC LIMIT %(window)s::bigint"
+
+
+def _headline(tsquery: str) -> str:
+    """The snippet of entry ``e`` (``c``: its case when it is the case's own, ``m``: its comment)."""
+    return f"""ts_headline(
+        casedesk_search_config(e.language),
+        translate(CASE WHEN e.comment_id IS NULL THEN {_CASE_TEXT} ELSE m.body END, E'\\x02\\x03', ''),
+        {tsquery} || {_prefix_tsquery()},
+        %(headline)s
+    )"""
+
+
+def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool, snippets: bool = True) -> str:
     tsquery = _tsquery(search_languages(user))
     number_hits = (
         f"""SELECT e.id, e.case_id, e.at, {NUMBER_RANK}::real AS rank
@@ -169,19 +197,14 @@ def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool) -> st
     fuzzy_hits = (
         f"""SELECT e.id, e.case_id, e.at, (word_similarity(%(q)s, e.label) / 2)::real AS rank
             FROM cases_casesearchentry e
-            WHERE (SELECT count(*) FROM text_hits) < {FUZZY_BELOW}
+            WHERE NOT EXISTS (SELECT 1 FROM text_hits)
               AND e.comment_id IS NULL AND {visibility} AND %(q)s <%% e.label
-            ORDER BY e.at DESC LIMIT %(window)s"""
+            ORDER BY e.at DESC LIMIT %(window)s::bigint"""
         if fuzzy
         else "SELECT NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::real WHERE FALSE"
     )
     return f"""
-        WITH text_hits AS (
-            SELECT e.id, e.case_id, e.at, ts_rank_cd(e.document, {tsquery}, 32) AS rank
-            FROM cases_casesearchentry e
-            WHERE {visibility} AND {_text_match(user, tsquery)}
-            ORDER BY e.at DESC LIMIT %(window)s
-        ),
+        WITH text_hits AS ({_text_hits(user, visibility, tsquery)}),
         number_hits AS ({number_hits}),
         fuzzy_hits AS ({fuzzy_hits}),
         hits AS (
@@ -194,20 +217,14 @@ def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool) -> st
         ),
         page AS (
             SELECT * FROM found ORDER BY rank DESC, last_at DESC, case_id DESC
-            LIMIT %(limit)s OFFSET %(offset)s
+            LIMIT %(limit)s::bigint OFFSET %(offset)s::bigint
         ),
         summary AS (
             SELECT (SELECT count(*) FROM found) AS total,
                    (SELECT count(*) FROM text_hits) >= %(window)s
                    OR (SELECT count(*) FROM fuzzy_hits) >= %(window)s AS capped
         )
-        SELECT s.total, s.capped, p.case_id, p.rank, e.kind,
-               ts_headline(
-                   casedesk_search_config(e.language),
-                   translate(CASE WHEN e.comment_id IS NULL THEN {_CASE_TEXT} ELSE m.body END, E'\\x02\\x03', ''),
-                   {tsquery} || {_prefix_tsquery()},
-                   %(headline)s
-               )
+        SELECT s.total, s.capped, p.case_id, p.rank, e.kind, {_headline(tsquery) if snippets else "NULL"}
         FROM summary s
         LEFT JOIN page p ON TRUE
         LEFT JOIN cases_casesearchentry e ON e.id = p.entry_id
@@ -233,6 +250,32 @@ def _planned_per_query() -> Iterator[None]:
         raw.prepare_threshold = threshold
 
 
+def case_search_statement(
+    *, user: User, query: str, scope: PartnerScope, offset: int, limit: int, snippets: bool = True
+) -> tuple[str, dict[str, Any]] | None:
+    """The SQL ``case_search_for_user`` runs on PostgreSQL and its parameters (None: ``user`` sees no
+    case). Rows: (total, capped, case id, rank, entry kind, headline), best first; one row with no
+    case when the page is empty."""
+    visible = _visibility(user, scope)
+    if visible is None:
+        return None
+    visibility, params = visible
+    query = query.strip()
+    number = case_number_in(query)
+    # Trigrams of a number find its neighbours ("CS-000041" for "CS-000042"), not what was meant.
+    fuzzy = number is None and len(query) >= FUZZY_MIN_LENGTH
+    sql = _search_sql(user, visibility, fuzzy=fuzzy, number=number is not None, snippets=snippets)
+    return sql, {
+        **params,
+        "q": query,
+        "number": number,
+        "window": SEARCH_WINDOW,
+        "limit": limit,
+        "offset": offset,
+        "headline": _HEADLINE_OPTIONS,
+    }
+
+
 def case_search_for_user(
     *, user: User, query: str, scope: PartnerScope = PartnerScope.ESTABLISHMENT, offset: int, limit: int
 ) -> SearchPage:
@@ -246,25 +289,11 @@ def case_search_for_user(
     query = query.strip()
     if connection.vendor != "postgresql":
         return _simple_search(user=user, query=query, scope=scope, offset=offset, limit=limit)
-    visible = _visibility(user, scope)
-    if visible is None:
+    statement = case_search_statement(user=user, query=query, scope=scope, offset=offset, limit=limit)
+    if statement is None:
         return SearchPage(hits=[], count=0, count_exact=True)
-    visibility, params = visible
-    number = case_number_in(query)
-    # Trigrams of a number find its neighbours ("CS-000041" for "CS-000042"), not what was meant.
-    fuzzy = number is None and len(query) >= FUZZY_MIN_LENGTH
-    sql = _search_sql(user, visibility, fuzzy=fuzzy, number=number is not None)
-    params = {
-        **params,
-        "q": query,
-        "number": number,
-        "window": SEARCH_WINDOW,
-        "limit": limit,
-        "offset": offset,
-        "headline": _HEADLINE_OPTIONS,
-    }
     with _planned_per_query(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(*statement)
         rows = cursor.fetchall()
     total, capped = rows[0][0], rows[0][1]
     hits = [
@@ -280,16 +309,72 @@ def case_search_for_user(
     return SearchPage(hits=hits, count=total, count_exact=not capped)
 
 
-def case_search_filter(*, user: User, query: str) -> Q:
-    """The list's ``search``: cases whose texts match ``query`` as ``case_search_for_user`` reads it
-    (whole words in the caller's languages, trigrams of the label, the exact number), as a filter for
-    ``case_list_for_user`` (which keeps the list's order and visibility). Customers match public
-    texts only."""
+def case_search_ranked_ids(*, user: User, query: str) -> list[int]:
+    """Every case ``case_search_for_user`` finds, best first, without snippets (the admin ranks its
+    changelist by this and shows snippets for its page: ``case_search_snippets``)."""
+    query = query.strip()
+    if connection.vendor != "postgresql":
+        matches = _simple_matches(user=user, query=query, scope=PartnerScope.ESTABLISHMENT)
+        return list(matches.values_list("pk", flat=True)[: 2 * SEARCH_WINDOW])
+    statement = case_search_statement(
+        user=user,
+        query=query,
+        scope=PartnerScope.ESTABLISHMENT,
+        offset=0,
+        limit=2 * SEARCH_WINDOW + 1,  # text and trigram windows, and the number
+        snippets=False,
+    )
+    if statement is None:
+        return []
+    with _planned_per_query(), connection.cursor() as cursor:
+        cursor.execute(*statement)
+        return [row[2] for row in cursor.fetchall() if row[2] is not None]
+
+
+def case_search_snippets(*, user: User, query: str, case_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(snippet, matched_in) for each of ``case_ids`` that ``user`` may see: its best matching text
+    (by ``ts_rank_cd``, newest first), or the case's own text when only its number or label matched."""
+    query = query.strip()
+    if not case_ids:
+        return {}
+    if connection.vendor != "postgresql":
+        matches = case_list_for_user(user=user).filter(pk__in=case_ids)
+        return {
+            hit.case_id: (hit.snippet, hit.matched_in) for hit in _simple_hits(user, query, list(matches))
+        }
+    visible = _visibility(user, PartnerScope.ESTABLISHMENT)
+    if visible is None:
+        return {}
+    visibility, params = visible
+    tsquery = _tsquery(search_languages(user))
+    sql = f"""
+        WITH best AS (
+            SELECT DISTINCT ON (e.case_id) e.id
+            FROM cases_casesearchentry e
+            WHERE e.case_id = ANY(%(ids)s::bigint[]) AND {visibility}
+              AND ({_text_match(user, tsquery)} OR e.comment_id IS NULL)
+            ORDER BY e.case_id, ts_rank_cd(e.document, {tsquery}, 32) DESC, e.at DESC, e.id DESC
+        )
+        SELECT e.case_id, e.kind, {_headline(tsquery)}
+        FROM best b JOIN cases_casesearchentry e ON e.id = b.id
+        LEFT JOIN cases_case c ON c.id = e.case_id AND e.comment_id IS NULL
+        LEFT JOIN cases_comment m ON m.id = e.comment_id
+    """
+    with _planned_per_query(), connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "ids": case_ids, "q": query, "headline": _HEADLINE_OPTIONS})
+        return {case_id: (escape_snippet(text or ""), MATCHED_IN[kind]) for case_id, kind, text in cursor}
+
+
+def case_search_filter(*, user: User, query: str, cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The list's ``search``: ``cases`` (``case_list_for_user``'s, in the list's order) whose texts
+    match ``query`` as ``case_search_for_user`` reads it: whole words in the caller's languages or
+    the exact number, else, when no whole word matched, trigrams of the label. Customers match
+    public texts only."""
     query = query.strip()
     number = case_number_in(query)
     by_number = Q(number=number) if number else Q(pk__in=[])
     if connection.vendor != "postgresql":
-        return _simple_match(user=user, query=query) | by_number
+        return cases.filter(_simple_match(user=user, query=query) | by_number)
     tsquery = reduce(
         or_,
         (
@@ -300,9 +385,11 @@ def case_search_filter(*, user: User, query: str) -> Q:
     entries = CaseSearchEntry.objects.filter(case_id=OuterRef("pk"))
     public = Q(is_internal=False, document=tsquery)
     text = public | Q(is_internal=True, document=tsquery) if user.is_staff else public
-    if number is None and len(query) >= FUZZY_MIN_LENGTH:
-        text |= Q(comment__isnull=True) & Q(TrigramWordSimilar(F("label"), Value(query)))
-    return Q(Exists(entries.filter(text))) | by_number
+    found = cases.filter(Q(Exists(entries.filter(text))) | by_number)
+    if number is not None or len(query) < FUZZY_MIN_LENGTH or found.exists():
+        return found
+    similar = Q(comment__isnull=True) & Q(TrigramWordSimilar(F("label"), Value(query)))
+    return cases.filter(Exists(entries.filter(similar)))
 
 
 # --- the fallback (SQLite: `make run`) ---------------------------------------------------------------
@@ -320,30 +407,53 @@ _CASE_TEXT_FIELDS = (
 )
 
 
+# What the label holds besides the number and subject.
+_LABEL_FIELDS = (
+    "company__name",
+    "opened_by__first_name",
+    "opened_by__last_name",
+    "on_behalf_of__first_name",
+    "on_behalf_of__last_name",
+)
+
+
 def _comments_visible(user: User) -> QuerySet[Comment]:
     comments = Comment.objects.all()
     return comments if user.is_staff else comments.filter(is_internal=False)
 
 
 def _simple_match(*, user: User, query: str) -> Q:
-    """A substring of the case's texts or of a comment it may read (internal notes: staff only)."""
-    in_case = reduce(or_, (Q(**{f"{field}__icontains": query}) for field in _CASE_TEXT_FIELDS))
+    """A substring of the case's texts, company or people's names, or of a comment it may read
+    (internal notes: staff only)."""
+    in_case = reduce(
+        or_, (Q(**{f"{field}__icontains": query}) for field in _LABEL_FIELDS + _CASE_TEXT_FIELDS)
+    )
     in_comment = Exists(_comments_visible(user).filter(case=OuterRef("pk"), body__icontains=query))
     return in_case | Q(in_comment)
+
+
+def _simple_matches(*, user: User, query: str, scope: PartnerScope) -> QuerySet[Case]:
+    """The fallback's matches, the exact number first, then newest first."""
+    number = case_number_in(query)
+    matches = case_list_for_user(user=user, scope=scope).filter(
+        _simple_match(user=user, query=query) | (Q(number=number) if number else Q(pk__in=[]))
+    )
+    named = SqlCase(When(number=number, then=Value(0)), default=Value(1)) if number else Value(1)
+    return matches.order_by(named, "-created_at", "-id")
 
 
 def _simple_search(*, user: User, query: str, scope: PartnerScope, offset: int, limit: int) -> SearchPage:
     """Without PostgreSQL: the same answer's shape, from a substring match; unranked (1.0, the exact
     number 100.0), newest first, with a snippet around the first match."""
-    number = case_number_in(query)
-    matches = case_list_for_user(user=user, scope=scope).filter(
-        _simple_match(user=user, query=query) | (Q(number=number) if number else Q(pk__in=[]))
-    )
-    count = matches.count()
-    cases = list(matches.order_by("-created_at", "-id")[: offset + limit])
-    if number is not None:
-        cases.sort(key=lambda case: case.number != number)  # stable: the rest stay newest first
-    cases = cases[offset:]
+    matches = _simple_matches(user=user, query=query, scope=scope)
+    cases = list(matches[offset : offset + limit])
+    hits = _simple_hits(user, query, cases, number=case_number_in(query))
+    return SearchPage(hits=hits, count=matches.count(), count_exact=True)
+
+
+def _simple_hits(user: User, query: str, cases: list[Case], *, number: str | None = None) -> list[SearchHit]:
+    """A hit per case: a snippet around the first match in its texts, else in its newest matching
+    comment (one query for all of them)."""
     comments: dict[int, Comment] = {}
     for comment in (
         _comments_visible(user).filter(case__in=cases, body__icontains=query).order_by("-created_at")
@@ -368,7 +478,7 @@ def _simple_search(*, user: User, query: str, scope: PartnerScope, offset: int, 
         )
         rank = NUMBER_RANK if case.number == number else 1.0
         hits.append(SearchHit(case_id=case.pk, rank=rank, snippet=snippet, matched_in=matched_in))
-    return SearchPage(hits=hits, count=count, count_exact=True)
+    return hits
 
 
 def _excerpt(text: str, query: str, *, around: int = 80) -> str:
