@@ -95,7 +95,9 @@ def test_a_word_only_in_a_public_comment_finds_the_case_for_the_customer(api_cli
 
 def test_a_word_in_an_email_reply_finds_the_case(api_client, company, customer):
     case = _case(company, customer)
-    comment_create(case=case, author=customer, body="Sent from the quokka terminal.", source=Comment.Source.EMAIL)
+    comment_create(
+        case=case, author=customer, body="Sent from the quokka terminal.", source=Comment.Source.EMAIL
+    )
 
     body = _search(api_client, customer, "quokka")
 
@@ -130,9 +132,7 @@ def test_an_exact_case_number_comes_first(api_client, company, customer):
 
 def test_snippets_are_escaped_html_with_only_the_marks_as_tags(api_client, company, customer):
     case = _case(company, customer)
-    comment_create(
-        case=case, author=customer, body='<script>alert("narwhal")</script> <b>narwhal</b> & more'
-    )
+    comment_create(case=case, author=customer, body='<script>alert("narwhal")</script> <b>narwhal</b> & more')
 
     snippet = _search(api_client, customer, "narwhal")["results"][0]["snippet"]
 
@@ -206,7 +206,9 @@ def test_search_finds_exactly_the_cases_the_list_shows_for_every_kind_of_reader(
                 _case(company, opener, subject="Marmoset backlog")
     for name, reader in readers.items():
         for scope in (PartnerScope.ESTABLISHMENT, PartnerScope.PARTNER):
-            found = search.case_search_for_user(user=reader, query="marmoset", scope=scope, offset=0, limit=50)
+            found = search.case_search_for_user(
+                user=reader, query="marmoset", scope=scope, offset=0, limit=50
+            )
             visible = set(case_list_for_user(user=reader, scope=scope).values_list("pk", flat=True))
             assert {hit.case_id for hit in found.hits} == visible, (name, scope)
             assert found.count == len(visible), (name, scope)
@@ -215,7 +217,10 @@ def test_search_finds_exactly_the_cases_the_list_shows_for_every_kind_of_reader(
 def _without_updated_at(body: dict[str, Any]) -> dict[str, Any]:
     """The answer but for the cases' ``updated_at``, which any comment moves, internal notes included
     (``comment_add``; the case list and detail show it with or without search)."""
-    return {**body, "results": [{k: v for k, v in row.items() if k != "updated_at"} for row in body["results"]]}
+    return {
+        **body,
+        "results": [{k: v for k, v in row.items() if k != "updated_at"} for row in body["results"]],
+    }
 
 
 # No shrinking: each example builds a company and asks fourteen questions; the notes are in the message.
@@ -227,7 +232,10 @@ def _without_updated_at(body: dict[str, Any]) -> dict[str, Any]:
 )
 @given(
     notes=st.lists(
-        st.tuples(st.integers(min_value=0, max_value=3), st.lists(st.sampled_from(["ocelot", "tapir", "lynx", NOWHERE]), min_size=1, max_size=4)),
+        st.tuples(
+            st.integers(min_value=0, max_value=3),
+            st.lists(st.sampled_from(["ocelot", "tapir", "lynx", NOWHERE]), min_size=1, max_size=4),
+        ),
         min_size=1,
         max_size=4,
     )
@@ -391,7 +399,9 @@ def test_partial_words_and_misspelt_names_match_by_trigrams(api_client, company)
 @pytest.mark.postgres
 def test_the_search_entries_follow_every_write(api_client, company, customer, analyst):
     case = _case(company, customer, subject="Old subject")
-    comment = Comment.objects.create(case=case, author=customer, body="About the dingo.", created_at=case.created_at)
+    comment = Comment.objects.create(
+        case=case, author=customer, body="About the dingo.", created_at=case.created_at
+    )
     assert CaseSearchEntry.objects.filter(case=case).count() == 2
 
     Case.objects.filter(pk=case.pk).update(subject="Albatross subject")
