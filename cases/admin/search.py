@@ -83,7 +83,7 @@ class CaseSearchAdmin(admin.ModelAdmin):
                 user=self._searcher(request), query=query, case_ids=[case.pk for case in page]
             )
             for case in page:
-                case.search_match = snippets.get(case.pk)  # type: ignore[attr-defined]
+                case.search_match = snippets.get(case.pk)
         return changelist
 
     @admin.display(description="matched")
