@@ -287,7 +287,7 @@ def seed(database_url: str, *, cases: int, companies: int, seed_value: int, log:
                     status_changed_at, escalation_level, resolution, reply_token, created_at, updated_at,
                     application_area_id, company_id, opened_by_id, product_instance_id, reason_id,
                     routing_pending, closed_at)
-                SELECT r.id, 'CS-' || lpad(r.id::text, 6, '0'),
+                SELECT r.id, 'CS-' || lpad(r.id::text, greatest(6, length(r.id::text)), '0'),
                        left(pg_temp.bench_text(r.lang, 4 + (r.g %% 5)::int, 0), 200),
                        pg_temp.bench_text(r.lang, 20 + (r.g %% 20)::int, 1),
                        pg_temp.bench_text(r.lang, 3 + (r.g %% 6)::int, 0),

@@ -238,6 +238,7 @@ def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool, snipp
 def _planned_per_query() -> Iterator[None]:
     """Run a search as an unnamed statement, planned for its own words: a prepared statement's generic
     plan cannot tell a word in half the texts (walk the newest texts) from a rare one (the GIN index)."""
+    connection.ensure_connection()
     raw = connection.connection
     threshold = getattr(raw, "prepare_threshold", None)
     if raw is None or threshold is None:

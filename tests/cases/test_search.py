@@ -369,3 +369,17 @@ def test_a_company_that_changes_language_is_searched_in_the_new_one(api_client):
     assert set(CaseSearchEntry.objects.filter(case=case).values_list("language", flat=True)) == {"es"}
     assert _ids(_search(api_client, customer, "impresora")) == [case.pk]
     assert _ids(_search(api_client, customer, "factura")) == [case.pk]
+
+
+@pytest.mark.postgres
+def test_a_search_is_planned_for_its_own_words_never_prepared(company, customer):
+    """A prepared statement's generic plan would read every word alike: common words must walk the
+    newest texts, rare ones the GIN index."""
+    _case(company, customer, subject="Ledger export")
+    for _ in range(8):  # past psycopg's prepare threshold
+        search.case_search_for_user(user=customer, query="ledger", offset=0, limit=25)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert not any("text_hits" in statement for statement in prepared)
+    assert connection.connection.prepare_threshold is not None  # left as it was for everything else
