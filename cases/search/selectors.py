@@ -4,8 +4,8 @@ filter (``case_search_filter``), on PostgreSQL full-text search with a substring
 Who sees what is ``cases.selectors.case_list_for_user``'s rule, applied *inside* the search (before
 anything is counted, ranked or cut off): ``_visibility`` writes it as a condition on search entries,
 and ``tests/cases/test_search.py`` holds the two equal actor by actor. A customer's search reads
-only public entries (and their own index, ``search_public_document``): no result, count, rank or
-snippet can depend on an internal note.
+only public entries, through indexes whose predicate is ``NOT is_internal``: no result, count, rank
+or snippet can depend on an internal note (``tests/security/test_customers_never_search_internal_notes.py``).
 
 Cost follows the matches, never the table: a search ranks at most ``SEARCH_WINDOW`` matching texts,
 the newest first (PostgreSQL reads them either from the GIN index, when the words are rare, or by
@@ -38,9 +38,9 @@ from cases.selectors import case_list_for_user
 
 # At most this many matching texts (case texts, comments, notes) are ranked per search, newest first.
 SEARCH_WINDOW = 500
-# Trigram matching (partial words, misspelt names) is tried when no whole word matched: it would
-# otherwise add near misses to exact answers ("Company 199" for "Company 198").
-# Trigrams of shorter queries match nearly everything.
+# Trigram matching (partial words, misspelt names) is tried only when no whole word matched: it would
+# otherwise add near misses to exact answers ("Company 199" for "Company 198"); and only for queries
+# this long at least (the trigrams of shorter ones match nearly everything).
 FUZZY_MIN_LENGTH = 3
 QUERY_MAX_LENGTH = 200
 # The exact number's weight: a case named by its number comes first.
@@ -59,7 +59,12 @@ _HEADLINE_OPTIONS = (
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
 _NUMBER = re.compile(r"^(?:CS-?)?0*(\d{1,9})$", re.IGNORECASE)
-_WORD = re.compile(r"\w+")
+# A company's language → its text search configuration (migration cases.0005_case_search).
+TEXT_SEARCH_CONFIG = {
+    Language.ENGLISH: "casedesk_en",
+    Language.FRENCH: "casedesk_fr",
+    Language.SPANISH: "casedesk_es",
+}
 
 
 @dataclass(frozen=True)
@@ -83,13 +88,14 @@ def case_number_in(query: str) -> str | None:
     return f"CS-{int(found.group(1)):06d}" if found else None
 
 
-def search_languages(user: User) -> tuple[str, ...]:
-    """The languages a query is read in: a company member's company's (its cases are indexed in it);
-    for partners and staff, who see companies of every language, all three at once."""
+def search_configs(user: User) -> tuple[str, ...]:
+    """The text search configurations a query is read in: a company member's company's language
+    (its cases are indexed in it); for partners and staff, who see companies of every language, all
+    three at once. Only names from ``TEXT_SEARCH_CONFIG`` (they are written into the SQL)."""
     membership = active_membership_for(user)
     if not user.is_staff and membership is not None and membership.company is not None:
-        return (membership.company.language,)
-    return tuple(Language.values)
+        return (TEXT_SEARCH_CONFIG.get(membership.company.language, TEXT_SEARCH_CONFIG[Language.ENGLISH]),)
+    return tuple(TEXT_SEARCH_CONFIG.values())
 
 
 def escape_snippet(text: str) -> str:
@@ -127,12 +133,10 @@ def _visibility(user: User, scope: PartnerScope) -> tuple[str, dict[str, Any]] |
     return "e.company_id = ANY(%(visible_companies)s::bigint[])", {"visible_companies": companies}
 
 
-def _tsquery(languages: tuple[str, ...]) -> str:
-    """The query read in each language's configuration, OR-ed: a text matches if it matches in its own."""
+def _tsquery(configs: tuple[str, ...]) -> str:
+    """The query read in each configuration, OR-ed: a text matches if it matches in its own."""
     return (
-        "("
-        + " || ".join(f"websearch_to_tsquery(casedesk_search_config('{lang}'), %(q)s)" for lang in languages)
-        + ")"
+        "(" + " || ".join(f"websearch_to_tsquery('{config}'::regconfig, %(q)s)" for config in configs) + ")"
     )
 
 
@@ -186,7 +190,7 @@ def _headline(tsquery: str) -> str:
 
 
 def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool, snippets: bool = True) -> str:
-    tsquery = _tsquery(search_languages(user))
+    tsquery = _tsquery(search_configs(user))
     number_hits = (
         f"""SELECT e.id, e.case_id, e.at, {NUMBER_RANK}::real AS rank
             FROM cases_case c JOIN cases_casesearchentry e ON e.case_id = c.id AND e.comment_id IS NULL
@@ -347,7 +351,7 @@ def case_search_snippets(*, user: User, query: str, case_ids: list[int]) -> dict
     if visible is None:
         return {}
     visibility, params = visible
-    tsquery = _tsquery(search_languages(user))
+    tsquery = _tsquery(search_configs(user))
     sql = f"""
         WITH best AS (
             SELECT DISTINCT ON (e.case_id) e.id
@@ -378,10 +382,7 @@ def case_search_filter(*, user: User, query: str, cases: QuerySet[Case]) -> Quer
         return cases.filter(_simple_match(user=user, query=query) | by_number)
     tsquery = reduce(
         or_,
-        (
-            SearchQuery(query, config=f"casedesk_{language}", search_type="websearch")
-            for language in search_languages(user)
-        ),
+        (SearchQuery(query, config=config, search_type="websearch") for config in search_configs(user)),
     )
     entries = CaseSearchEntry.objects.filter(case_id=OuterRef("pk"))
     public = Q(is_internal=False, document=tsquery)
