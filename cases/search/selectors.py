@@ -60,7 +60,7 @@ _HEADLINE_OPTIONS = (
 )
 _NUMBER = re.compile(r"^(?:CS-?)?0*(\d{1,9})$", re.IGNORECASE)
 # A company's language → its text search configuration (migration cases.0005_case_search).
-TEXT_SEARCH_CONFIG = {
+TEXT_SEARCH_CONFIG: dict[str, str] = {
     Language.ENGLISH: "casedesk_en",
     Language.FRENCH: "casedesk_fr",
     Language.SPANISH: "casedesk_es",
