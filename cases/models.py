@@ -11,12 +11,14 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Company, Language, Product, ProductInstance, User
+from cases.search.triggers import CASE_TRIGGERS, COMMENT_TRIGGERS, COMPANY_TRIGGERS, USER_TRIGGERS
 
 VERIFY_RESOLUTION_AUTO_CLOSE_AFTER = timedelta(days=9)
 REOPEN_WINDOW = timedelta(days=3)
@@ -233,6 +235,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ),
         ]
         permissions = [("reopen_after_window", "May reopen a closed case after the 3-day window")]
+        triggers = CASE_TRIGGERS  # the search entry (cases/search/triggers.py)
 
     def __str__(self) -> str:
         return f"{self.number or 'CS-?'} {self.subject}"
@@ -454,6 +457,7 @@ class Comment(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["case", "created_at", "id"], name="comment_case_time")]
+        triggers = COMMENT_TRIGGERS  # the search entry (cases/search/triggers.py)
 
     def __str__(self) -> str:
         return f"Comment #{self.pk} on {self.case_id}"
@@ -573,3 +577,74 @@ class AnalystProfile(models.Model):
     @property
     def is_available(self) -> bool:
         return self.availability == self.Availability.AVAILABLE
+
+
+class CaseSearchEntry(models.Model):
+    """One searchable text of a case: the case's own (``kind`` "case": number, subject, company and
+    people's names, description fields, resolution) or one comment's ("comment", "email" for a reply
+    by e-mail, "note" for an internal note, the only kind with ``is_internal``).
+
+    Written only by the database (PostgreSQL triggers, ``cases/search/triggers.py``), never by the
+    application; empty on SQLite, where search falls back to a substring match. ``document`` is in
+    the company's language (``language``: its text search configuration, ``casedesk_en``/``_fr``/
+    ``_es``, each with ``unaccent``); ``label`` (case entries only) is matched by trigrams.
+    Migration ``cases.0005_case_search`` creates its GIN indexes: public texts by company
+    (``btree_gin``), internal notes apart, so a customer's search never reads an internal note's
+    index entries; and the trigram index on labels.
+    """
+
+    class Kind(models.TextChoices):
+        CASE = "case", "Case"
+        COMMENT = "comment", "Comment"
+        EMAIL = "email", "E-mail reply"
+        NOTE = "note", "Internal note"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
+    comment = models.OneToOneField(Comment, null=True, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey(
+        Company, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    is_internal = models.BooleanField(default=False)
+    language = models.CharField(max_length=8)
+    document = SearchVectorField()
+    label = models.TextField(blank=True)
+    at = models.DateTimeField(help_text="When the text was written: newest matches are ranked first.")
+
+    objects: ClassVar[models.Manager[CaseSearchEntry]]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(comment__isnull=True), name="uniq_case_search_entry"
+            )
+        ]
+        indexes = [
+            # The newest matches first: within a company's public texts (customers), over every public
+            # text, over internal notes (staff); a customer's query implies only the first two.
+            models.Index(
+                "company", models.F("at").desc(), condition=Q(is_internal=False), name="search_public_recent"
+            ),
+            models.Index(models.F("at").desc(), condition=Q(is_internal=False), name="search_public_time"),
+            models.Index(models.F("at").desc(), condition=Q(is_internal=True), name="search_internal_time"),
+            models.Index(fields=["case"], name="search_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} text of case {self.case_id}"
+
+
+class CompanySearchTriggers(Company):
+    """Company, for its search triggers (django-pgtrigger declares triggers on a model of this app)."""
+
+    class Meta:
+        proxy = True
+        triggers = COMPANY_TRIGGERS
+
+
+class UserSearchTriggers(User):
+    """User, for its search triggers (a name change rewrites the labels of the cases it opened)."""
+
+    class Meta:
+        proxy = True
+        triggers = USER_TRIGGERS

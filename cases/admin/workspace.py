@@ -53,6 +53,7 @@ from cases.admin.queues import (
     case_queue_counts,
     with_sla,
 )
+from cases.admin.search import CaseSearchAdmin
 from cases.models import MACRO_TRANSITIONS, AnalystProfile, Case, CaseStatus, Comment, WhoseMove
 from cases.selectors import (
     TRANSITION_INPUTS,
@@ -147,7 +148,7 @@ class BulkReport:
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(CaseSearchAdmin):
     list_display = [
         "number",
         "subject",
@@ -173,7 +174,10 @@ class CaseAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["company", "assignee"]
     search_fields = ["number", "subject", "company__name"]
-    search_help_text = "Case number, subject or company name."
+    search_help_text = (
+        "Words of the case, its comments, e-mail replies and internal notes; its number; "
+        "partial words and names of the subject, company and people. Best matches first."
+    )
     show_full_result_count = False  # one count query, not two
     list_per_page = 50
     actions = ["assign_to_me", "assign_to_analyst", "change_priority"]
