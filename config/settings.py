@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "sla",
     "notifications",
     "status",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -416,6 +417,8 @@ SPECTACULAR_SETTINGS = {
         "EscalationStatusEnum": "cases.models.EscalationRequest.Status",
         "CaseEventTypeEnum": "cases.models.CaseEvent.Type",
         "HealthCheckEnum": ["ok", "unavailable"],
+        "PlanTierEnum": "accounts.models.PlanTier",
+        "ReportedMetricEnum": ["first_response", "resolution"],
     },
 }
 

@@ -1,0 +1,56 @@
+"""SQL pieces the reports share: ISO weeks in UTC, percentiles, ratios."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.db import connections
+from django.db.models import Aggregate, Expression, F, FloatField, QuerySet
+from django.db.models.functions import TruncWeek
+
+
+def utc_week(field: str | Expression) -> TruncWeek:
+    """The Monday 00:00 UTC that starts ``field``'s ISO week."""
+    return TruncWeek(F(field) if isinstance(field, str) else field, tzinfo=UTC)
+
+
+def week_of(value: date | datetime) -> date:
+    """A ``utc_week`` result as a date (SQLite and PostgreSQL hand back datetimes)."""
+    return value.astimezone(UTC).date() if isinstance(value, datetime) else value
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``: the value at
+    ``fraction`` of the ordered group, interpolated linearly between the two nearest rows."""
+
+    function = "percentile_cont"
+    name = "PercentileCont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression: Any, *, fraction: float, **extra: Any) -> None:
+        if not 0 <= fraction <= 1:
+            raise ValueError(f"fraction must be within 0..1, got {fraction!r}")
+        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+
+def percentile_cont(ordered: Sequence[float], fraction: float) -> float | None:
+    """``percentile_cont`` in Python over values sorted ascending (SQLite has no such aggregate):
+    the same linear interpolation PostgreSQL does, so both answer alike."""
+    if not ordered:
+        return None
+    position = fraction * (len(ordered) - 1)
+    lower, upper = math.floor(position), math.ceil(position)
+    return float(ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower))
+
+
+def has_percentile_cont(queryset: QuerySet[Any]) -> bool:
+    return connections[queryset.db].vendor == "postgresql"
+
+
+def ratio(part: int, whole: int) -> float | None:
+    """``part / whole``, or ``None`` when there is nothing to divide (never a misleading 0 or 100 %)."""
+    return part / whole if whole else None
