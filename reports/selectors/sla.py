@@ -190,9 +190,7 @@ def response_times_report(*, filters: ReportFilters) -> ResponseTimesReport:
             "p50": PercentileCont(seconds, fraction=0.5),
             "p90": PercentileCont(seconds, fraction=0.9),
         }
-        per_priority: Iterable[Any] = timers.values("metric", "case__priority").annotate(
-            **measures
-        )
+        per_priority: Iterable[Any] = timers.values("metric", "case__priority").annotate(**measures)
         for row in per_priority:
             found[row["metric"], row["case__priority"]] = (row["count"], row["p50"], row["p90"])
         per_metric: Iterable[Any] = timers.values("metric").annotate(**measures)
