@@ -79,7 +79,8 @@ def satisfaction_comment_list(*, filters: ReportFilters) -> QuerySet[Satisfactio
         .filter(rating__in=Rating.values)
         .exclude(comment="")
         .select_related("case__company")
-        .only("rating", "comment", "answered_at", "case__number", "case__company__name")
+        # The case's status too: a case row reads it when it is built (django-fsm), one query a row if deferred.
+        .only("rating", "comment", "answered_at", "case__number", "case__status", "case__company__name")
         .order_by("-answered_at", "-pk")
     )
 
