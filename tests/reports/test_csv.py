@@ -324,3 +324,29 @@ def test_the_case_csv_reads_through_a_server_side_cursor(world, frozen_now):
 
     assert open_cursors == 1
     assert rest > 0
+
+
+def test_csv_queries_do_not_grow_with_the_rows(api, world, django_assert_max_num_queries):
+    for n in range(30):  # more answered surveys with comments, and more cases
+        case = Case.objects.create(
+            **{
+                f.name: getattr(world.cases["a1"], f.name)
+                for f in Case._meta.concrete_fields
+                if f.name not in ("id", "number", "reply_token")
+            },
+            number=f"MORE-{n}",
+        )
+        case.surveys.create(
+            respondent=world.acme_dsu, created_at=datetime(2026, 6, 5, tzinfo=UTC), rating="good", comment=f"Fine {n}",
+            answered_at=datetime(2026, 6, 5, 1, n, tzinfo=UTC),
+        )  # fmt: skip
+
+    # The two reads of "support manager" (the user's and the groups' permissions), then the rows in one
+    # query however many.
+    with django_assert_max_num_queries(3):
+        comments = table(api.get(reverse("report-satisfaction-comments-csv"), PERIOD))
+    with django_assert_max_num_queries(1):
+        cases = table(api.get(reverse("report-cases-csv")))
+
+    assert len(comments) == 1 + 4 + 30
+    assert len(cases) == 1 + 13 + 30
