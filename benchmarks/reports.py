@@ -55,11 +55,14 @@ from common import recreate_database  # noqa: E402  (benchmarks/common.py)
 
 # The indexes migrations add for the reports (dropped by --without-report-indexes).
 REPORT_INDEXES = [
-    "sla_timer_stopped",
-    "sla_timer_breached_at",
+    "case_open_report",
     "caseevent_closing_time",
+    "caseevent_closing_case",
+    "caseevent_reopen_time",
     "comment_public_time",
     "escalation_time",
+    "sla_timer_stopped",
+    "sla_timer_breached_at",
     "survey_answered_time",
     "survey_sent_time",
 ]
@@ -122,9 +125,12 @@ def people(seed: int) -> dict[str, Any]:
     instances = ProductInstance.objects.bulk_create(
         ProductInstance(company=c, product=rng.choice(products), environment="production") for c in companies
     )
-    openers = User.objects.bulk_create(User(username=f"dsu{n:03d}", email=f"dsu{n}@c{n}.test") for n in range(COMPANIES))
+    openers = User.objects.bulk_create(
+        User(username=f"dsu{n:03d}", email=f"dsu{n}@c{n}.test") for n in range(COMPANIES)
+    )
     Membership.objects.bulk_create(
-        Membership(user=u, company=c, role="manager", status="active") for u, c in zip(openers, companies, strict=True)
+        Membership(user=u, company=c, role="manager", status="active")
+        for u, c in zip(openers, companies, strict=True)
     )
     analysts = User.objects.bulk_create(
         User(username=f"analyst{n:02d}", first_name="Analyst", last_name=f"{n:02d}", is_staff=True)
@@ -133,7 +139,9 @@ def people(seed: int) -> dict[str, Any]:
     manager = User.objects.create(username="supportmanager", is_staff=True)
     manager.user_permissions.add(Permission.objects.get(codename="manage_support"))
     reason = CaseReason.objects.get_or_create(code="system-issue", defaults={"name": "System issue"})[0]
-    area = ApplicationArea.objects.get_or_create(code="general-ledger", defaults={"name": "General ledger"})[0]
+    area = ApplicationArea.objects.get_or_create(code="general-ledger", defaults={"name": "General ledger"})[
+        0
+    ]
     return {
         "companies": [c.pk for c in companies],
         "instances": [i.pk for i in instances],
@@ -350,7 +358,7 @@ def history(cursor: Any, *, cases: int, now: datetime, seed: int, ids: dict[str,
     counts = {}
     for table in ("cases_case", "sla_slatimer", "cases_caseevent", "cases_comment",
                   "notifications_satisfactionsurvey", "cases_escalationrequest"):  # fmt: skip
-        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608  (our own table names)
+        cursor.execute(f"SELECT count(*) FROM {table}")
         counts[table] = cursor.fetchone()[0]
     return counts
 
@@ -381,9 +389,36 @@ def _first_comment_page(*, filters: Any) -> list[Any]:
 
 
 def call(compute: Any, filters: Any) -> float:
+    from reports.selectors import report_queries
+
     started = time.perf_counter()
-    compute(filters=filters)
+    with report_queries():
+        compute(filters=filters)
     return (time.perf_counter() - started) * 1000
+
+
+def backend_cpu_seconds(pid: int) -> float:
+    """User + system CPU time the PostgreSQL backend ``pid`` has used (it runs on this machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def serial_cpu_ms(compute: Any, filters: Any) -> tuple[float, float]:
+    """(CPU ms of the database backend, CPU ms of this process) for one call with a serial plan (no
+    parallel workers, whose time the backend's counters would miss): what the report costs a core,
+    whatever else the machine is doing."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    database, python = backend_cpu_seconds(pid), time.process_time()
+    call(compute, filters)
+    used = (backend_cpu_seconds(pid) - database) * 1000, (time.process_time() - python) * 1000
+    with connection.cursor() as cursor:
+        cursor.execute("RESET max_parallel_workers_per_gather")
+    return used
 
 
 def time_reports(scenarios: dict[str, Any]) -> list[tuple[str, str, float, float, str]]:
@@ -395,8 +430,12 @@ def time_reports(scenarios: dict[str, Any]) -> list[tuple[str, str, float, float
             connection.close()  # cold: a new connection, nothing prepared
             cold = call(compute, filters)
             warm = statistics.median(call(compute, filters) for _ in range(3))
+            database, python = serial_cpu_ms(compute, filters)
             rows.append((scenario, name, cold, warm, load()))
-            emit(f"| {scenario} | {name} | {cold:,.0f} | {warm:,.0f} | {rows[-1][4]} |")
+            emit(
+                f"| {scenario} | {name} | {cold:,.0f} | {warm:,.0f} | {database:,.0f} + {python:,.0f} "
+                f"| {rows[-1][4]} |"
+            )
     return rows
 
 
@@ -404,18 +443,21 @@ def explain(scenarios: dict[str, Any]) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from reports.selectors import report_queries
+
     for scenario, filters in scenarios.items():
         for name, compute in reports():
             with CaptureQueriesContext(connection) as captured:
                 call(compute, filters)
-            for n, query in enumerate(captured.captured_queries, start=1):
-                with connection.cursor() as cursor:
-                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+            queries = [q["sql"] for q in captured.captured_queries if "set_config" not in q["sql"]]
+            for n, sql in enumerate(queries, start=1):
+                with report_queries(), connection.cursor() as cursor:  # the report's own settings
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
                     plan = "\n".join(row[0] for row in cursor.fetchall())
-                emit(f"### {name}, {scenario}: query {n} of {len(captured.captured_queries)}")
+                emit(f"### {name}, {scenario}: query {n} of {len(queries)}")
                 emit()
                 emit("```sql")
-                emit(query["sql"])
+                emit(sql)
                 emit("```")
                 emit()
                 emit("```")
@@ -455,7 +497,9 @@ def stream_case_csv(manager: Any) -> dict[str, float]:
 
 def machine() -> list[str]:
     def sh(cmd: str) -> str:
-        return subprocess.run(shlex.split(cmd), capture_output=True, text=True, timeout=20, cwd=ROOT).stdout.strip()
+        return subprocess.run(
+            shlex.split(cmd), capture_output=True, text=True, timeout=20, cwd=ROOT
+        ).stdout.strip()
 
     from django.db import connection
 
@@ -467,7 +511,9 @@ def machine() -> list[str]:
     return [
         f"- `nproc`: {sh('nproc')}; {sh(sys.executable + ' --version')}; {platform.platform()}",
         f"- Code: {sh('git rev-parse --short HEAD')}{' + uncommitted changes' if sh('git status --porcelain') else ''}",
-        "- PostgreSQL " + ", ".join(f"{k}={v}" for k, v in found.items()) + " (same machine, 127.0.0.1, shared)",
+        "- PostgreSQL "
+        + ", ".join(f"{k}={v}" for k, v in found.items())
+        + " (same machine, 127.0.0.1, shared)",
     ]
 
 
@@ -484,13 +530,19 @@ def index_sizes() -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", required=True, help="a PostgreSQL database it may drop ('bench' in its name)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database-url", required=True, help="a PostgreSQL database it may drop ('bench' in its name)"
+    )
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the database (and reuse it with --reuse)")
     parser.add_argument("--reuse", action="store_true", help="time a database a --keep run left (no seeding)")
-    parser.add_argument("--without-report-indexes", action="store_true", help="drop the reports' indexes first")
+    parser.add_argument(
+        "--without-report-indexes", action="store_true", help="drop the reports' indexes first"
+    )
     parser.add_argument("--no-explain", action="store_true")
     parser.add_argument("--no-csv", action="store_true")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "reports.md"))
@@ -556,11 +608,16 @@ def main() -> int:
         "12 weeks, one company (customer manager)": report_filters_resolve(user=company_manager, today=today),
         "12 weeks, one analyst": ReportFilters(start=default.start, end=default.end, analyst=analyst),
     }
-    assert Company.objects.filter(pk=scenarios["12 weeks, one company (customer manager)"].company.pk).exists()
+    assert Company.objects.filter(
+        pk=scenarios["12 weeks, one company (customer manager)"].company.pk
+    ).exists()
     emit("## Timings (ms: the selector, all its queries and Python; the API adds its serializer)")
     emit()
-    emit("| scenario | report | cold | warm (median of 3) | load average at the end |")
-    emit("| --- | --- | ---: | ---: | --- |")
+    emit(
+        "| scenario | report | cold | warm (median of 3) | CPU, serial plan: database + Python "
+        "| load average at the end |"
+    )
+    emit("| --- | --- | ---: | ---: | ---: | --- |")
     time_reports(scenarios)
     emit()
 
@@ -581,7 +638,9 @@ def main() -> int:
         emit()
         explain({k: v for k, v in scenarios.items() if k.startswith(("12 weeks, all", "731"))})
 
-    emit(f"- Load average at the end: {load()}; wall time {(datetime.now(UTC) - began).total_seconds():.0f} s")
+    emit(
+        f"- Load average at the end: {load()}; wall time {(datetime.now(UTC) - began).total_seconds():.0f} s"
+    )
     Path(args.output).write_text("\n".join(out_lines) + "\n")
     print(f"\nwritten to {args.output}")
     if not args.keep:

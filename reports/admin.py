@@ -20,7 +20,7 @@ from reports.dashboard import (
     dashboard_sections,
 )
 from reports.models import Dashboard
-from reports.selectors import report_filters_resolve
+from reports.selectors import report_filters_resolve, report_queries
 
 
 def _is_support_manager(request: HttpRequest) -> bool:
@@ -72,6 +72,8 @@ class DashboardAdmin(admin.ModelAdmin):
             filters = report_filters_resolve(user=request.user)
         if not form.is_bound:  # show the period the reports cover
             form = DashboardFilterForm(initial={"from": filters.start, "to": filters.end})
+        with report_queries():
+            sections, comments = dashboard_sections(filters=filters), dashboard_comments(filters=filters)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -79,8 +81,8 @@ class DashboardAdmin(admin.ModelAdmin):
             "form": form,
             "problem": problem,
             "filters": filters,
-            "sections": dashboard_sections(filters=filters),
-            "comments": dashboard_comments(filters=filters),
+            "sections": sections,
+            "comments": comments,
             "comments_csv": dashboard_comments_csv(filters),
             "cases_csv": dashboard_cases_csv(filters),
         }

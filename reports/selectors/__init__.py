@@ -1,5 +1,6 @@
 """Reads for the reports: each report is one selector over SQL aggregates (``reports.selectors.*``)."""
 
+from reports.selectors.aggregates import report_queries
 from reports.selectors.cases import (
     AGE_BUCKETS,
     OPEN_STATUSES,
@@ -56,6 +57,7 @@ __all__ = [
     "reopen_report",
     "report_company_for_user",
     "report_filters_resolve",
+    "report_queries",
     "response_times_report",
     "satisfaction_comment_list",
     "satisfaction_report",

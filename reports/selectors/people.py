@@ -9,10 +9,9 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from cases.models import Case, Comment
+from cases.models import Case, CaseStatus, Comment
 from notifications.models import SatisfactionSurvey
 from reports.selectors.aggregates import ratio, utc_week, week_of
-from reports.selectors.cases import OPEN_STATUSES
 from reports.selectors.scope import ReportFilters
 
 Rating = SatisfactionSurvey.Rating
@@ -112,7 +111,8 @@ def analyst_load_report(*, filters: ReportFilters, now: datetime | None = None) 
     cases. Three queries."""
     now = now or timezone.now()
     open_counts = dict(
-        Case.objects.filter(filters.cases(), status__in=OPEN_STATUSES, assignee__isnull=False)
+        Case.objects.filter(filters.cases(), assignee__isnull=False)
+        .exclude(status=CaseStatus.CLOSED)
         .values("assignee")
         .annotate(count=Count("pk"))
         .order_by()

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Case as SqlCase
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, When
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, QuerySet
 
 from accounts.models import PlanTier
 from cases.models import Priority
@@ -81,36 +80,34 @@ class SlaAttainmentReport:
     totals: list[AttainmentTotal]  # per metric, over the period
 
 
-def _decided_timers(filters: ReportFilters) -> QuerySet[SlaTimer]:
-    met = Q(state=State.MET) & filters.period("met_at")
-    missed = Q(state=State.BREACHED) & filters.period("breached_at")
-    return SlaTimer.objects.filter(met | missed, metric__in=REPORTED_METRICS).filter(filters.cases("case__"))
-
-
 def sla_attainment_report(*, filters: ReportFilters) -> SlaAttainmentReport:
     """Met and missed SLA targets by ISO week (of the decision) × plan tier × priority × metric.
-    One query. Tier and priority are the company's and the case's now."""
-    decided_at = SqlCase(When(state=State.BREACHED, then=F("breached_at")), default=F("met_at"))
-    rows = (
-        _decided_timers(filters)
-        .annotate(week=utc_week(decided_at))
-        .values("week", "case__company__plan_tier", "case__priority", "metric")
-        .annotate(
-            met=Count("pk", filter=Q(state=State.MET)), breached=Count("pk", filter=Q(state=State.BREACHED))
+    Two queries, met and missed, each a range of its own index (``sla_timer_stopped``,
+    ``sla_timer_breached_at``). Tier and priority are the company's and the case's now."""
+    timers = SlaTimer.objects.filter(metric__in=REPORTED_METRICS).filter(filters.cases("case__"))
+    decided = {
+        State.MET: timers.filter(filters.period("met_at"), state=State.MET).annotate(week=utc_week("met_at")),
+        State.BREACHED: timers.filter(filters.period("breached_at"), state=State.BREACHED).annotate(
+            week=utc_week("breached_at")
+        ),
+    }
+    tallies: dict[tuple[date, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for state, rows in decided.items():
+        grouped = rows.values("week", "case__company__plan_tier", "case__priority", "metric").annotate(
+            n=Count("pk")
         )
-        .order_by()
-    )
+        for row in grouped.order_by():
+            key = (
+                week_of(row["week"]),
+                row["case__company__plan_tier"],
+                row["case__priority"],
+                row["metric"],
+            )
+            tallies[key][0 if state == State.MET else 1] += row["n"]
     cells = sorted(
         (
-            AttainmentCell(
-                week=week_of(row["week"]),
-                tier=row["case__company__plan_tier"],
-                priority=row["case__priority"],
-                metric=row["metric"],
-                met=row["met"],
-                breached=row["breached"],
-            )
-            for row in rows
+            AttainmentCell(week=week, tier=tier, priority=priority, metric=metric, met=met, breached=breached)
+            for (week, tier, priority, metric), (met, breached) in tallies.items()
         ),
         key=lambda c: (
             c.week,

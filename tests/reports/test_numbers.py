@@ -262,3 +262,28 @@ def test_default_period_is_twelve_iso_weeks_to_today(api):
         "2026-W24",
     ]
     assert len(body["weeks"]) == 12
+
+
+def test_a_reopening_belongs_to_the_closing_just_before_it_even_at_the_same_instant(world):
+    from cases.models import CaseEvent, CaseStatus
+    from reports.selectors import ReportFilters, reopen_report
+    from tests.reports.conftest import at
+
+    # b2: closed and reopened in the same instant (a frozen clock), closed again and reopened a
+    # week later; closed a third time, still closed. Three closings, the first two reopened.
+    case = world.cases["b2"]
+    for when, from_status, to_status in [
+        (at(2, 9), CaseStatus.IN_PROGRESS, CaseStatus.CLOSED),
+        (at(2, 9), CaseStatus.CLOSED, CaseStatus.IN_PROGRESS),
+        (at(8, 9), CaseStatus.IN_PROGRESS, CaseStatus.CLOSED),
+        (at(9, 9), CaseStatus.CLOSED, CaseStatus.IN_PROGRESS),
+        (at(9, 10), CaseStatus.IN_PROGRESS, CaseStatus.CLOSED),
+    ]:
+        CaseEvent.objects.create(
+            case=case, type="transition", from_status=from_status, to_status=to_status, created_at=when
+        )
+
+    only_b2 = ReportFilters(start=at(1).date(), end=at(9).date(), company=world.bouquet, priorities=("P3",))
+    report = reopen_report(filters=only_b2)
+
+    assert [(w.closed, w.reopened) for w in report.weeks] == [(1, 1), (2, 1)]
