@@ -233,6 +233,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["created_at"], condition=Q(routing_pending=True), name="case_routing_pending"
             ),
+            # Reports (reports.selectors): the open cases, few beside the closed ones, with what the
+            # backlog and the analyst load group and filter by, read from the index alone.
+            models.Index(
+                fields=["status", "created_at"],
+                include=["company", "product_instance", "priority", "assignee"],
+                condition=~Q(status="closed"),
+                name="case_open_report",
+            ),
         ]
         permissions = [("reopen_after_window", "May reopen a closed case after the 3-day window")]
         triggers = CASE_TRIGGERS  # the search entry (cases/search/triggers.py)
@@ -411,7 +419,26 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["case", "created_at", "id"], name="caseevent_case_time")]
+        indexes = [
+            models.Index(fields=["case", "created_at", "id"], name="caseevent_case_time"),
+            # Reports (reports.selectors.cases): closings by time (the reopen rate), a case's closings
+            # (the one a reopening follows), reopenings by time.
+            models.Index(
+                fields=["created_at"],
+                include=["case"],
+                condition=Q(to_status="closed"),
+                name="caseevent_closing_time",
+            ),
+            models.Index(
+                fields=["case", "created_at"], condition=Q(to_status="closed"), name="caseevent_closing_case"
+            ),
+            models.Index(
+                fields=["created_at"],
+                include=["case"],
+                condition=Q(from_status="closed"),
+                name="caseevent_reopen_time",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.from_status}→{self.to_status}".strip()
@@ -456,7 +483,16 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["case", "created_at", "id"], name="comment_case_time")]
+        indexes = [
+            models.Index(fields=["case", "created_at", "id"], name="comment_case_time"),
+            # Reports (analyst load): public comments by time, with their author and case.
+            models.Index(
+                fields=["created_at"],
+                include=["author", "case"],
+                condition=Q(is_internal=False),
+                name="comment_public_time",
+            ),
+        ]
         triggers = COMMENT_TRIGGERS  # the search entry (cases/search/triggers.py)
 
     def __str__(self) -> str:
@@ -512,6 +548,7 @@ class EscalationRequest(models.Model):
                 fields=["case"], condition=Q(status="pending"), name="one_pending_escalation"
             )
         ]
+        indexes = [models.Index(fields=["created_at"], name="escalation_time")]  # reports: requests by week
 
     def __str__(self) -> str:
         return f"Escalation of {self.case_id} ({self.status})"

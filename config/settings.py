@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "sla",
     "notifications",
     "status",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -422,6 +423,8 @@ SPECTACULAR_SETTINGS = {
         "EscalationStatusEnum": "cases.models.EscalationRequest.Status",
         "CaseEventTypeEnum": "cases.models.CaseEvent.Type",
         "HealthCheckEnum": ["ok", "unavailable"],
+        "PlanTierEnum": "accounts.models.PlanTier",
+        "ReportedMetricEnum": ["first_response", "resolution"],
     },
 }
 

@@ -141,6 +141,16 @@ class SatisfactionSurvey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "created_at"], name="one_survey_per_closing")]
+        indexes = [
+            # Reports (satisfaction): answers by when they came, surveys by when they were sent.
+            models.Index(
+                fields=["answered_at"],
+                include=["case", "rating"],
+                condition=Q(answered_at__isnull=False),
+                name="survey_answered_time",
+            ),
+            models.Index(fields=["created_at"], include=["case", "rating"], name="survey_sent_time"),
+        ]
 
     def __str__(self) -> str:
         return f"Survey {self.case_id}: {self.rating or 'unanswered'}"
