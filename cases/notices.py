@@ -359,7 +359,11 @@ def agent_notice_digests_write(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     pending = list(
         AgentNotice.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(email_digest_pending=True, created_at__lt=now)
+        # No window ends later than the shortest one's (the others are multiples of it).
+        .filter(
+            email_digest_pending=True,
+            created_at__lt=digest_window_end(now=now, minutes=min(AnalystProfile.DigestMinutes.values)),
+        )
         .select_related("recipient__analyst_profile", "case__company", "event", "actor")
         .order_by("created_at", "pk")[:DIGEST_BATCH]
     )
