@@ -22,6 +22,12 @@ from notifications.messages import FOOTER, MESSAGES, STAFF_FOOTER, SURVEY_PAGE
 _ENGINE = Engine(autoescape=False, builtins=["notifications.formatting"])
 
 
+def _plain(context: dict[str, Any]) -> Context:
+    """Texts are plain text: nothing is HTML-escaped here (the HTML layout escapes each paragraph
+    once); an escaping Context would show a customer's "It's" as "It&#x27;s" in the text part."""
+    return Context(context, autoescape=False)
+
+
 @dataclass(frozen=True)
 class RenderedEmail:
     subject: str
@@ -48,8 +54,8 @@ def render_email(
     language = language if language in by_language else "en"
     headline_template, body_template = by_language[language]
     with translation.override(language), timezone.override(_zone(time_zone)):
-        headline = _one_line(_ENGINE.from_string(headline_template).render(Context(context)))
-        body = _ENGINE.from_string(body_template).render(Context(context)).strip()
+        headline = _one_line(_ENGINE.from_string(headline_template).render(_plain(context)))
+        body = _ENGINE.from_string(body_template).render(_plain(context)).strip()
     number, case_subject = context.get("case_number"), context.get("case_subject")
     if number:
         subject = _one_line(f"[{number}] {case_subject or headline}")
@@ -79,4 +85,4 @@ def render_headline(*, kind: str, language: str, context: dict[str, Any], time_z
     by_language = MESSAGES[kind]
     headline_template = by_language.get(language, by_language["en"])[0]
     with translation.override(language), timezone.override(_zone(time_zone)):
-        return _one_line(_ENGINE.from_string(headline_template).render(Context(context)))
+        return _one_line(_ENGINE.from_string(headline_template).render(_plain(context)))
