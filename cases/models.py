@@ -652,7 +652,8 @@ class AgentNotice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} → {self.recipient} ({self.case_id})"
+        # Own columns only: the admin labels every row's checkbox with it.
+        return f"{self.get_kind_display()} on case #{self.case_id}"
 
     @property
     def is_read(self) -> bool:

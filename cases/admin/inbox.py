@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
@@ -67,6 +67,7 @@ class AgentNoticeAdmin(admin.ModelAdmin):
     list_display = ["state", "what", "case_link", "excerpt_column", "when"]
     list_display_links = None
     list_filter = [UnreadFilter, "kind"]
+    list_select_related = ["case", "actor"]
     list_per_page = 50
     show_full_result_count = False  # one count query, not two
     actions = ["mark_read"]
@@ -99,8 +100,8 @@ class AgentNoticeAdmin(admin.ModelAdmin):
     @admin.display(description="")
     def state(self, notice: AgentNotice) -> SafeString:
         if notice.read_at is None:
-            return format_html('<span class="cd-notice-unread" title="Unread">●</span>')
-        return format_html('<span class="cd-notice-read" title="Read">○</span>')
+            return mark_safe('<span class="cd-notice-unread" title="Unread">●</span>')
+        return mark_safe('<span class="cd-notice-read" title="Read">○</span>')
 
     @admin.display(description="what", ordering="kind")
     def what(self, notice: AgentNotice) -> str:
