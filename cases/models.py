@@ -10,8 +10,10 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
+from zoneinfo import available_timezones
 
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -589,12 +591,29 @@ class CannedResponse(models.Model):
         return f"{self.title} ({self.language})"
 
 
+def time_zone_check(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(f"'{value}' is not an IANA time zone.", code="invalid_time_zone")
+
+
 class AnalystProfile(models.Model):
-    """Whether an analyst takes routed cases now, and when routing last gave them one."""
+    """Whether an analyst takes routed cases now, when routing last gave them one, and how they want
+    their notices (``cases.notices``): by e-mail at once, in a digest every N minutes, or only in the
+    admin inbox; dates in their e-mails in their time zone (their language is ``User.language``)."""
 
     class Availability(models.TextChoices):
         AVAILABLE = "available", "Available"
         AWAY = "away", "Away"
+
+    class EmailNotices(models.TextChoices):
+        IMMEDIATE = "immediate", "One e-mail per notice, at once"
+        DIGEST = "digest", "A digest every few minutes"
+        OFF = "off", "No e-mail (the admin inbox only)"
+
+    class DigestMinutes(models.IntegerChoices):
+        FIFTEEN = 15, "Every 15 minutes"
+        THIRTY = 30, "Every 30 minutes"
+        SIXTY = 60, "Every hour"
 
     user = models.OneToOneField(
         User, on_delete=models.CASCADE, related_name="analyst_profile", limit_choices_to={"is_staff": True}
@@ -603,6 +622,15 @@ class AnalystProfile(models.Model):
     availability_changed_at = models.DateTimeField(null=True, blank=True)
     last_assigned_at = models.DateTimeField(
         null=True, blank=True, help_text="Last case routing gave this analyst (empty: never)."
+    )
+    email_notices = models.CharField(
+        max_length=10, choices=EmailNotices.choices, default=EmailNotices.IMMEDIATE
+    )
+    digest_minutes = models.PositiveSmallIntegerField(
+        choices=DigestMinutes.choices, default=DigestMinutes.THIRTY
+    )
+    time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[time_zone_check], help_text="IANA name, e.g. Europe/Paris."
     )
 
     class Meta:
@@ -685,3 +713,60 @@ class UserSearchTriggers(User):
     class Meta:
         proxy = True
         triggers = USER_TRIGGERS
+
+
+class AgentNotice(models.Model):
+    """What a staff member was told about a case event (``cases.notices``): a line of their admin
+    inbox, unread until they open the case. Written once per event and recipient; its e-mail is an
+    outbox row written with it, or waits for their digest (``email_digest_pending``)."""
+
+    class Kind(models.TextChoices):
+        CUSTOMER_REPLY = "customer_reply", "Customer reply"
+        CUSTOMER_ATTACHMENT = "customer_attachment", "Customer uploaded a file"
+        RESOLUTION_REJECTED = "resolution_rejected", "Resolution rejected"
+        REOPENED = "reopened", "Case reopened"
+        ESCALATION_REQUESTED = "escalation_requested", "Escalation requested"
+        ASSIGNED = "assigned", "Assigned to you"
+        SLA_WARNING = "sla_warning", "SLA target due soon"
+        SLA_BREACHED = "sla_breached", "SLA target missed"
+        MENTIONED = "mentioned", "Mentioned in a note"
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="agent_notices")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="agent_notices")
+    event = models.ForeignKey(CaseEvent, on_delete=models.CASCADE, related_name="agent_notices")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    excerpt = models.CharField(max_length=300, blank=True, help_text="The start of what was written.")
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_digest_pending = models.BooleanField(
+        default=False, help_text="Waiting for the recipient's next digest e-mail."
+    )
+
+    class Meta:
+        verbose_name = "inbox notice"
+        verbose_name_plural = "inbox"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "recipient"], name="one_agent_notice_per_event")
+        ]
+        indexes = [
+            # The inbox: a recipient's notices, newest first.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="agent_notice_inbox"),
+            # The unread count in the admin header (every admin page) and marking a case read.
+            models.Index(
+                fields=["recipient", "case"], condition=Q(read_at__isnull=True), name="agent_notice_unread"
+            ),
+            # The digest sweep: only rows still waiting.
+            models.Index(
+                fields=["created_at"], condition=Q(email_digest_pending=True), name="agent_notice_digest_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Own columns only: the admin labels every row's checkbox with it.
+        return f"{self.get_kind_display()} on case #{self.case_id}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -50,6 +50,8 @@ class Notification(models.Model):
         Case, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     language = models.CharField(max_length=8, default="en")
+    # Dates and times in the message are shown in this zone (the recipient's), in ``language``.
+    time_zone = models.CharField(max_length=64, default="UTC")
     context = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import ProductInstance
 from cases.models import SUPPORT_HOLDS, Case, CaseEvent, CaseStatus
-from notifications.services import notifications_for_case_event
+from cases.notices import case_event_notices_write
 from sla.clock import read_clock
 from sla.models import Metric, SlaTarget, SlaTimer
 from sla.selectors import (
@@ -60,11 +60,12 @@ def warning_thresholds(target: timedelta) -> list[timedelta]:
 
 
 def _event(case: Case, type: str, at: datetime, note: str, data: dict[str, object]) -> CaseEvent:
-    """An SLA entry in the case's history, by the system; hidden from customers. Notifies staff."""
+    """An SLA entry in the case's history, by the system; hidden from customers. Notifies staff
+    (``cases.notices``: the case's analyst and support managers)."""
     event = CaseEvent.objects.create(
         case=case, type=type, note=note, data=data, is_internal=True, created_at=at
     )
-    notifications_for_case_event(event=event)
+    case_event_notices_write(event=event, case=case)
     return event
 
 

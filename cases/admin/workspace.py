@@ -67,7 +67,13 @@ from cases.selectors import (
     escalation_list_for_user,
     event_list_for_user,
 )
-from cases.services import case_assign, case_priority_override, case_transition, comment_create
+from cases.services import (
+    agent_notices_mark_read,
+    case_assign,
+    case_priority_override,
+    case_transition,
+    comment_create,
+)
 from core.errors import ApplicationError, NotFound
 from sla.models import Metric
 from sla.selectors import sla_timer_summaries
@@ -290,7 +296,9 @@ class CaseAdmin(CaseSearchAdmin):
     ) -> HttpResponse:
         if request.method != "GET":
             return self._page(self._case(request, object_id))  # every change posts to an action view
-        return self._workspace(request, self._case(request, object_id))
+        case = self._case(request, object_id)
+        agent_notices_mark_read(recipient=_staff(request), case=case)  # before the header counts them
+        return self._workspace(request, case)
 
     def _workspace(
         self,

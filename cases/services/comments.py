@@ -24,8 +24,11 @@ def comment_add(
     at: datetime,
     is_escalation_request: bool = False,
     source: str = Comment.Source.API,
+    within: str = "",
 ) -> Comment:
-    """Store a comment and its event; rules are the caller's (used inside other services' transactions)."""
+    """Store a comment and its event; rules are the caller's (used inside other services' transactions).
+    ``within``: the move this comment is part of (a transition's name, ``escalation_request``), whose
+    own event tells everyone, with this text: the comment's event then notifies nobody."""
     comment = Comment.objects.create(
         case=case,
         author=author,
@@ -41,7 +44,7 @@ def comment_add(
         actor=author,
         at=at,
         is_internal=is_internal,
-        data={"comment_id": comment.pk, "public": not is_internal},
+        data={"comment_id": comment.pk, "public": not is_internal, **({"within": within} if within else {})},
     )
     if not author.is_staff:
         Case.objects.filter(pk=case.pk).update(last_customer_activity_at=at, updated_at=at)

@@ -33,7 +33,13 @@ def escalation_request(
             code="escalation_already_pending",
         )
     comment = comment_add(
-        case=case, author=requested_by, body=message, is_internal=False, at=now, is_escalation_request=True
+        case=case,
+        author=requested_by,
+        body=message,
+        is_internal=False,
+        at=now,
+        is_escalation_request=True,
+        within="escalation_request",  # the request's own notice carries the message
     )
     escalation = EscalationRequest.objects.create(
         case=case, comment=comment, requested_by=requested_by, created_at=now

@@ -166,7 +166,15 @@ def case_transition(
         raise Conflict(f"{case.number} changed while you were acting; reload it.", code="conflict") from exc
 
     if transition in _MESSAGE_AS_COMMENT:
-        comment_add(case=case, author=actor, body=message, is_internal=False, at=now, source=comment_source)
+        comment_add(
+            case=case,
+            author=actor,
+            body=message,
+            is_internal=False,
+            at=now,
+            source=comment_source,
+            within=transition,  # the transition's notice carries the message: one e-mail, not two
+        )
     note = message or resolution or reason
     if out_of_scope_reason is not None:
         note = f"{out_of_scope_reason.name}: {out_of_scope_reason.referral}"
