@@ -393,6 +393,7 @@ class CaseEvent(models.Model):
         SLA_WARNING = "sla_warning", "SLA warning"
         SLA_BREACHED = "sla_breached", "SLA breached"
         SLA_RECOMPUTED = "sla_recomputed", "SLA targets recomputed"
+        SLA_RESTARTED = "sla_restarted", "SLA timer restarted"
         AUTO_CLOSE_REMINDER = "auto_close_reminder", "Auto-close reminder sent"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")

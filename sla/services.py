@@ -215,6 +215,43 @@ def sla_timers_refresh(*, case: Case, now: datetime | None = None) -> None:
     _save_timers(timers, _TIMER_FIELDS)
 
 
+@transaction.atomic(savepoint=False)
+def sla_timers_reopen(*, case: Case, now: datetime | None = None) -> SlaTimer | None:
+    """A reopened case is support's move again and its customer is owed an update: the next-update
+    timer starts again from the reopening, with the target the policy in force gives the case's
+    priority now (created if the case never had one), and an event says so. First response and
+    resolution stay as they ended (met or breached). Off production nothing runs."""
+    now = now or timezone.now()
+    timers = {t.metric: t for t in _locked_timers(case)}
+    if not timers or any(t.state == State.NOT_APPLICABLE for t in timers.values()):
+        return None
+    target = sla_target_for(company=case.company, priority=case.priority, metric=Metric.NEXT_UPDATE)
+    fresh = _timer_for(case, Metric.NEXT_UPDATE, target, now, now)
+    if fresh is None:  # no policy defines the next update for this case
+        return None
+    update = timers.get(Metric.NEXT_UPDATE)
+    if update is not None:  # the same row, started afresh
+        for field in _TIMER_FIELDS:
+            setattr(update, field, getattr(fresh, field))
+        fresh = update
+    _refresh(fresh, case, case_status_history(case=case), now)
+    fresh.save()
+    _event(
+        case,
+        CaseEvent.Type.SLA_RESTARTED,
+        now,
+        f"Reopened: the next update is due again, by {fresh.due_at:%Y-%m-%d %H:%M} UTC."
+        if fresh.due_at
+        else "Reopened: the next-update clock runs again.",
+        {
+            "metric": Metric.NEXT_UPDATE,
+            "target_minutes": fresh.target_minutes,
+            "due_at": fresh.due_at.isoformat() if fresh.due_at else None,
+        },
+    )
+    return fresh
+
+
 @transaction.atomic
 def sla_timers_recompute(*, case: Case, reason: str, now: datetime | None = None) -> None:
     """Re-read targets for the case's current priority and recompute from the original starts; record why."""

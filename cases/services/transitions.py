@@ -16,7 +16,7 @@ from cases.services.events import case_event_record
 from core.bulk import insert_from_select
 from core.errors import Conflict, PermissionRefused, ValidationFailed
 from notifications.services import NOTICE_RELATED, notifications_for_auto_closed
-from sla.services import sla_public_reply, sla_timers_refresh, sla_timers_stop_closed
+from sla.services import sla_public_reply, sla_timers_refresh, sla_timers_reopen, sla_timers_stop_closed
 
 # Fields a transition may set on the row; saved together with the status.
 _STATE_FIELDS = [
@@ -207,6 +207,8 @@ def case_transition(
     if transition in _PUBLIC_ANSWER:
         sla_public_reply(case=case, at=now)
     sla_timers_refresh(case=case, now=now)
+    if transition == "reopen":
+        sla_timers_reopen(case=case, now=now)
     return case
 
 
