@@ -155,7 +155,11 @@ class Company(models.Model):
         self.subdivision = self.subdivision.strip().upper()
         if self.subdivision and self.subdivision not in holiday_subdivisions(self.country):
             known = sorted(holiday_subdivisions(self.country))
-            hint = f"one of {', '.join(known)}" if known else f"blank: no subdivisions are known for {self.country}"
+            hint = (
+                f"one of {', '.join(known)}"
+                if known
+                else f"blank: no subdivisions are known for {self.country}"
+            )
             raise ValidationError(
                 {"subdivision": f"'{self.subdivision}' is not a subdivision of {self.country}: use {hint}."},
                 code="invalid_subdivision",

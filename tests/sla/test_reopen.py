@@ -74,7 +74,11 @@ def test_reopening_starts_the_next_update_timer_again(closed_case, time_machine)
         True,
         None,
     )
-    assert restarted.data == {"metric": "next_update", "target_minutes": 720, "due_at": due.astimezone(UTC).isoformat()}
+    assert restarted.data == {
+        "metric": "next_update",
+        "target_minutes": 720,
+        "due_at": due.astimezone(UTC).isoformat(),
+    }
 
     # It is a real deadline: the sweep warns at 75 % and breaches it at the due instant.
     assert sla_timers_sweep(now=datetime(2026, 6, 4, 8, 59, tzinfo=PARIS))["breached"] == 0
