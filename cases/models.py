@@ -19,6 +19,16 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from accounts.models import Company, Language, Product, ProductInstance, User
 
 VERIFY_RESOLUTION_AUTO_CLOSE_AFTER = timedelta(days=9)
+# The description template beyond the problem summary, in its order (SPEC "Cases").
+DESCRIPTION_TEMPLATE_FIELDS = (
+    "error_message",
+    "occurred_at",
+    "users_affected",
+    "replication_steps",
+    "expected_result",
+    "worked_before",
+    "troubleshooting_tried",
+)
 REOPEN_WINDOW = timedelta(days=3)
 
 

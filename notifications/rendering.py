@@ -24,8 +24,11 @@ def render_email(*, kind: str, language: str, context: dict[str, Any]) -> Render
     by_language = MESSAGES[kind]
     language = language if language in by_language else "en"
     subject_template, body_template = by_language[language]
-    subject = " ".join(_ENGINE.from_string(subject_template).render(Context(context)).split())
-    body = _ENGINE.from_string(body_template).render(Context(context)).strip()
+    # Plain text: nothing is HTML-escaped here ("O'Brien", "<b>"); the HTML layout escapes it.
+    subject = " ".join(
+        _ENGINE.from_string(subject_template).render(Context(context, autoescape=False)).split()
+    )
+    body = _ENGINE.from_string(body_template).render(Context(context, autoescape=False)).strip()
     layout = {
         **context,
         "subject": subject,
