@@ -172,6 +172,9 @@ class InboundAutoReply(models.Model):
     last_reason = models.CharField(max_length=60)
     sent_count = models.PositiveIntegerField(default=1)
 
+    class Meta:
+        verbose_name = "inbound automatic answer"
+
     def __str__(self) -> str:
         return f"{self.address}: {self.last_reason} at {self.last_sent_at:%Y-%m-%d %H:%M}"
 
