@@ -101,7 +101,9 @@ def _follow_calendar(timer: SlaTimer, case: Case, history: list[tuple[datetime, 
     )
     before = (timer.due_at, timer.remaining_seconds)
     after = (reading.due_at, int(reading.remaining.total_seconds()))
-    if before == after:
+    # A running timer is compared by its due instant (its stored time left may be older than its
+    # last touch: the sweep marks a breach without recomputing); a paused one by its time left.
+    if before[0] == after[0] and (before[0] is not None or before[1] == after[1]):
         return False
 
     def shown(due: datetime | None, seconds: int | None) -> str:

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from cases.models import CaseEvent
 from cases.services import case_transition, comment_create
 from sla.models import Calendar, Holiday, Metric, SlaPolicy, SlaTimer
-from sla.services import sla_calendar_changed, sla_timers_follow_calendars
+from sla.services import sla_calendar_changed, sla_timers_follow_calendars, sla_timers_sweep
 from sla.tasks import sla_timers_sweep_task
 from tests.factories import AnalystFactory, CompanyFactory, SupportManagerFactory
 from tests.sla.test_timers import open_case, p2_target
@@ -153,6 +153,27 @@ def test_when_the_follow_up_message_is_lost_the_sla_sweep_finishes_the_edit(busi
     assert [len(calendar_events(case)) for case in cases] == [1, 1, 1]
     assert [timer(case).due_at for case in cases] == [datetime(2026, 9, 1, 8, 0, tzinfo=PARIS)] * 3
     assert not Calendar.objects.get(pk=business_hours.pk).timers_outdated
+
+
+def test_an_edit_that_moves_nothing_records_nothing_even_for_a_breached_timer(business_hours):
+    monday_9 = datetime(2026, 6, 1, 9, 0, tzinfo=PARIS)
+    case = open_case(at=monday_9, band=3, priority="P2")  # 2 h: due 11:00, warned at 10:30
+    # The warning recomputes the timer (15 min left); the breach only marks it, leaving that time left.
+    assert sla_timers_sweep(now=datetime(2026, 6, 1, 10, 45, tzinfo=PARIS)) == {"warned": 1, "breached": 0}
+    assert sla_timers_sweep(now=datetime(2026, 6, 1, 12, 0, tzinfo=PARIS)) == {"warned": 0, "breached": 1}
+    assert timer(case).remaining_seconds == 15 * 60
+    Holiday.objects.create(calendar=business_hours, date=date(2026, 12, 24), name="Christmas Eve")
+
+    result = sla_calendar_changed(
+        calendar=business_hours,
+        note="holiday 2026-12-24 added",
+        now=datetime(2026, 6, 1, 12, 5, tzinfo=PARIS),
+    )
+
+    assert (result.checked, result.moved) == (1, 0)
+    assert not calendar_events(case)
+    breached = timer(case)
+    assert (breached.state, breached.due_at) == ("breached", datetime(2026, 6, 1, 11, 0, tzinfo=PARIS))
 
 
 def test_a_status_change_after_an_edit_still_records_the_move(business_hours):
