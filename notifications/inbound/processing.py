@@ -262,6 +262,8 @@ def _new_case(
     if membership is None or not membership.is_active:
         return _no_access(message, sender, ActingRefusal.MEMBERSHIP_INACTIVE, own_company, now, refuse)
     company, candidates = company_for(message=message, sender=sender)
+    if company is None and not candidates:  # a partner establishment that serves nobody
+        return _no_access(message, sender, ActingRefusal.PARTNER_NOT_SERVING, None, now, refuse)
     if company is None:
         names = [candidate.name for candidate in candidates]
         return _details_needed(message, sender, "company_unclear", names, None, now, refuse)

@@ -287,6 +287,15 @@ def test_a_partner_naming_a_client_it_does_not_serve_opens_nothing():
     assert answers()[0].context["options"] == served.name  # only its own clients are offered
 
 
+def test_a_partner_whose_establishment_serves_nobody_is_told_so():
+    partner = partner_user(PartnerEstablishmentFactory())
+
+    logged = to_support(partner.email, "Fails.")
+
+    assert logged.reason.startswith("partner_not_serving_company") and not Case.objects.exists()
+    assert [a.context["reason"] for a in answers()] == ["partner_not_serving_company"]
+
+
 def test_staff_writing_to_support_open_nothing_and_get_no_answer():
     french_company()
 
