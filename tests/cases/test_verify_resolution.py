@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from accounts.models import Membership
-from cases.models import Case, CaseEvent, Comment
+from cases.models import Attachment, Case, CaseEvent, Comment
 from cases.services import (
     case_auto_close_due,
     case_auto_close_reminders_due,
@@ -189,6 +189,55 @@ def test_customer_comment_rows_count_even_without_the_activity_mark(proposed, cl
     assert case_auto_close_due() == []
     proposed.refresh_from_db()
     assert proposed.status == S.IN_PROGRESS
+
+
+def _activity_without_the_move(kind: str, case: Case, by, at: datetime) -> None:
+    """Activity of ``kind`` by ``by`` stored at ``at`` without any move (the second line's inputs)."""
+    if kind == "activity mark":
+        Case.objects.filter(pk=case.pk).update(last_customer_activity_at=at)
+    elif kind == "public comment":
+        Comment.objects.create(case=case, author=by, body="Still broken.", created_at=at)
+    else:
+        Attachment.objects.create(
+            case=case,
+            file=f"cases/{case.pk}/app.log",
+            filename="app.log",
+            content_type="text/plain",
+            size=11,
+            uploaded_by=by,
+            created_at=at,
+        )
+
+
+@pytest.mark.parametrize("kind", ["activity mark", "public comment", "upload"])
+@pytest.mark.parametrize(
+    ("offset", "answered"),
+    [(timedelta(0), True), (-timedelta(microseconds=1), False)],
+    ids=["at the instant it entered", "a microsecond before"],
+)
+def test_customer_activity_counts_from_the_instant_the_case_entered_verify_resolution(
+    proposed, clock, kind, offset, answered
+):
+    assert proposed.status_changed_at == PROPOSED
+    _activity_without_the_move(kind, proposed, proposed.opened_by, PROPOSED + offset)
+    clock(DEADLINE)
+
+    closed = case_auto_close_due()
+
+    proposed.refresh_from_db()
+    if answered:
+        assert (closed, proposed.status) == ([], S.IN_PROGRESS)
+        assert _hand_back_event(proposed).data == {"cause": "customer_activity"}
+    else:
+        assert (closed, proposed.status) == ([proposed.pk], S.CLOSED)
+
+
+@pytest.mark.parametrize("kind", ["public comment", "upload"])
+def test_support_activity_during_verify_resolution_is_no_answer(proposed, clock, kind):
+    _activity_without_the_move(kind, proposed, proposed.assignee, PROPOSED + timedelta(days=1))
+    clock(DEADLINE)
+
+    assert case_auto_close_due() == [proposed.pk]
 
 
 def test_activity_from_before_the_proposal_does_not_count(clock):
