@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from cases.models import Case, CaseEvent
 from cases.services import case_transition, comment_create
-from sla.models import Metric, SlaTimer
+from sla.models import Metric, SlaTarget, SlaTimer
 from sla.services import sla_timers_sweep
 from tests.factories import AnalystFactory
 from tests.sla.test_timers import open_case
@@ -27,9 +27,8 @@ def timers(case: Case) -> dict[str, SlaTimer]:
     return {t.metric: t for t in SlaTimer.objects.filter(case=case)}
 
 
-@pytest.fixture
-def closed_case(time_machine):
-    """A band-2 P2 case (next update: 12 business hours) answered, resolved and confirmed on Monday."""
+def answered_resolved_and_confirmed(time_machine) -> Case:
+    """A band-2 P2 case answered, resolved and confirmed on Monday (closed at 12:00)."""
     time_machine.move_to(datetime(2026, 6, 1, 9, 0, tzinfo=PARIS), tick=False)
     case = open_case(at=datetime(2026, 6, 1, 9, 0, tzinfo=PARIS), band=2, priority="P2")
     analyst = AnalystFactory()
@@ -41,6 +40,13 @@ def closed_case(time_machine):
     time_machine.move_to(datetime(2026, 6, 1, 12, 0, tzinfo=PARIS), tick=False)
     case = case_transition(case=case, actor=case.opened_by, transition="confirm_resolution")
     assert case.status == Case.Status.CLOSED
+    return case
+
+
+@pytest.fixture
+def closed_case(time_machine):
+    """A band-2 P2 case (next update: 12 business hours) answered, resolved and confirmed on Monday."""
+    case = answered_resolved_and_confirmed(time_machine)
     # The seeded policy has first-response and next-update targets (no resolution target).
     assert {metric: t.state for metric, t in timers(case).items()} == {
         Metric.FIRST_RESPONSE: "met",
@@ -109,4 +115,38 @@ def test_reopening_off_production_starts_nothing(time_machine):
     case = case_transition(case=case, actor=case.opened_by, transition="reopen")
 
     assert set(timers(case)[m].state for m in Metric) == {"not_applicable"}
+    assert not case.events.filter(type=CaseEvent.Type.SLA_RESTARTED).exists()
+
+
+def test_a_case_that_never_had_a_next_update_timer_gets_one_on_reopening(time_machine):
+    # The policy had no next-update target while the case ran: no timer was ever started for it.
+    next_update_targets = list(SlaTarget.objects.filter(metric=Metric.NEXT_UPDATE))
+    SlaTarget.objects.filter(metric=Metric.NEXT_UPDATE).delete()
+    case = answered_resolved_and_confirmed(time_machine)
+    assert set(timers(case)) == {Metric.FIRST_RESPONSE}
+    SlaTarget.objects.bulk_create(next_update_targets)  # the policy defines one now
+    reopened_at = datetime(2026, 6, 3, 9, 0, tzinfo=PARIS)
+    time_machine.move_to(reopened_at, tick=False)
+
+    case = case_transition(case=case, actor=case.opened_by, transition="reopen")
+
+    update = timers(case)[Metric.NEXT_UPDATE]
+    assert (update.state, update.started_at, update.due_at, update.target_minutes) == (
+        "running",
+        reopened_at,
+        datetime(2026, 6, 4, 9, 0, tzinfo=PARIS),  # 12 business hours, as above
+        720,
+    )
+    assert case.events.filter(type=CaseEvent.Type.SLA_RESTARTED).count() == 1
+
+
+def test_reopening_under_a_policy_without_a_next_update_target_starts_nothing(time_machine):
+    SlaTarget.objects.filter(metric=Metric.NEXT_UPDATE).delete()
+    case = answered_resolved_and_confirmed(time_machine)
+    time_machine.move_to(datetime(2026, 6, 3, 9, 0, tzinfo=PARIS), tick=False)
+
+    case = case_transition(case=case, actor=case.opened_by, transition="reopen")
+
+    assert case.status == Case.Status.IN_PROGRESS
+    assert {metric: t.state for metric, t in timers(case).items()} == {Metric.FIRST_RESPONSE: "met"}
     assert not case.events.filter(type=CaseEvent.Type.SLA_RESTARTED).exists()
