@@ -23,6 +23,16 @@ from accounts.models import Company, Language, Product, ProductInstance, User
 from cases.search.triggers import CASE_TRIGGERS, COMMENT_TRIGGERS, COMPANY_TRIGGERS, USER_TRIGGERS
 
 VERIFY_RESOLUTION_AUTO_CLOSE_AFTER = timedelta(days=9)
+# The description template beyond the problem summary, in its order (SPEC "Cases").
+DESCRIPTION_TEMPLATE_FIELDS = (
+    "error_message",
+    "occurred_at",
+    "users_affected",
+    "replication_steps",
+    "expected_result",
+    "worked_before",
+    "troubleshooting_tried",
+)
 REOPEN_WINDOW = timedelta(days=3)
 
 
@@ -406,6 +416,7 @@ class CaseEvent(models.Model):
         SLA_WARNING = "sla_warning", "SLA warning"
         SLA_BREACHED = "sla_breached", "SLA breached"
         SLA_RECOMPUTED = "sla_recomputed", "SLA targets recomputed"
+        SLA_RESTARTED = "sla_restarted", "SLA timer restarted"
         AUTO_CLOSE_REMINDER = "auto_close_reminder", "Auto-close reminder sent"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")

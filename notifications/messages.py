@@ -16,19 +16,25 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "We received your case: {{ case_subject }}",
             "Hello {{ name }},\n\nWe received your case {{ case_number }} (priority {{ priority }}).\n\n"
             "{% if first_response_due %}You will hear from us by {{ first_response_due|local_datetime }}.{% else %}"
-            "Service-level targets apply to production instances only.{% endif %}",
+            "Service-level targets apply to production instances only.{% endif %}"
+            "{% if missing_fields %}\n\nTo help us work on it sooner, reply to this e-mail with: "
+            "{{ missing_fields|join:'; ' }}.{% endif %}",
         ),
         "fr": (
             "Nous avons bien reçu votre cas : {{ case_subject }}",
             "Bonjour {{ name }},\n\nNous avons bien reçu votre cas {{ case_number }} (priorité {{ priority }}).\n\n"
             "{% if first_response_due %}Vous aurez une réponse au plus tard le {{ first_response_due|local_datetime }}.{% else %}"
-            "Les engagements de service ne s'appliquent qu'aux instances de production.{% endif %}",
+            "Les engagements de service ne s'appliquent qu'aux instances de production.{% endif %}"
+            "{% if missing_fields %}\n\nPour que nous puissions avancer plus vite, répondez à ce message en "
+            "précisant : {{ missing_fields|join:' ; ' }}.{% endif %}",
         ),
         "es": (
             "Hemos recibido su caso: {{ case_subject }}",
             "Hola {{ name }}:\n\nHemos recibido su caso {{ case_number }} (prioridad {{ priority }}).\n\n"
             "{% if first_response_due %}Le responderemos antes del {{ first_response_due|local_datetime }}.{% else %}"
-            "Los SLA solo se aplican a las instancias de producción.{% endif %}",
+            "Los SLA solo se aplican a las instancias de producción.{% endif %}"
+            "{% if missing_fields %}\n\nPara avanzar antes, responda a este correo indicando: "
+            "{{ missing_fields|join:'; ' }}.{% endif %}",
         ),
     },
     "support_reply": {
@@ -236,6 +242,75 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "Hola {{ name }}:\n\n{{ product }} — {{ title }}: {{ incident_status }}.\n\n{{ message }}",
         ),
     },
+    # Automatic answers to mail sent to the support address that opened nothing (sent with
+    # Auto-Submitted: auto-replied, at most once a day per address).
+    "inbound_no_access": {
+        "en": (
+            "We could not open a case from your e-mail",
+            "Hello,\n\nThank you for writing to support. We could not open a case from your e-mail"
+            '{% if subject %} "{{ subject }}"{% endif %}: '
+            "{% if reason == 'dsu_required' %}in the United States only a designated support user may contact "
+            "support.{% elif reason == 'membership_inactive' %}your account is not active (it is waiting for "
+            "validation, or disabled).{% elif reason == 'partner_not_serving_company' %}your establishment "
+            "does not serve that company.{% else %}this address does not belong to a user of a company we "
+            "support.{% endif %}\n\n"
+            "How to get access: {% if managers %}these managers of your company can authorise you: "
+            "{{ managers }}.{% else %}ask an administrator of your company (or your implementation partner) to "
+            "give you access.{% endif %} Then write to us again, or open the case through the API.\n\n"
+            "We answer such e-mails at most once a day per address.",
+        ),
+        "fr": (
+            "Nous n'avons pas pu ouvrir de cas à partir de votre message",
+            "Bonjour,\n\nMerci d'avoir écrit au support. Nous n'avons pas pu ouvrir de cas à partir de votre "
+            "message{% if subject %} « {{ subject }} »{% endif %} : "
+            "{% if reason == 'dsu_required' %}aux États-Unis, seul un utilisateur désigné peut contacter le "
+            "support.{% elif reason == 'membership_inactive' %}votre compte n'est pas actif (en attente de "
+            "validation, ou désactivé).{% elif reason == 'partner_not_serving_company' %}votre établissement "
+            "ne sert pas cette entreprise.{% else %}cette adresse n'appartient à aucun utilisateur d'une "
+            "entreprise cliente.{% endif %}\n\n"
+            "Pour obtenir l'accès : {% if managers %}ces responsables de votre entreprise peuvent vous "
+            "autoriser : {{ managers }}.{% else %}demandez à un administrateur de votre entreprise (ou à votre "
+            "partenaire intégrateur) de vous donner accès.{% endif %} Écrivez-nous ensuite de nouveau, ou "
+            "ouvrez le cas par l'API.\n\nNous ne répondons à ce type de message qu'une fois par jour et par adresse.",
+        ),
+        "es": (
+            "No hemos podido abrir un caso con su correo",
+            "Hola:\n\nGracias por escribir a soporte. No hemos podido abrir un caso con su correo"
+            "{% if subject %} «{{ subject }}»{% endif %}: "
+            "{% if reason == 'dsu_required' %}en Estados Unidos solo un usuario designado puede contactar con "
+            "soporte.{% elif reason == 'membership_inactive' %}su cuenta no está activa (pendiente de "
+            "validación, o desactivada).{% elif reason == 'partner_not_serving_company' %}su establecimiento "
+            "no da servicio a esa empresa.{% else %}esta dirección no pertenece a ningún usuario de una "
+            "empresa cliente.{% endif %}\n\n"
+            "Cómo obtener acceso: {% if managers %}estos responsables de su empresa pueden autorizarle: "
+            "{{ managers }}.{% else %}pida a un administrador de su empresa (o a su partner de implantación) "
+            "que le dé acceso.{% endif %} Después, escríbanos de nuevo o abra el caso mediante la API.\n\n"
+            "Respondemos a este tipo de correos como máximo una vez al día por dirección.",
+        ),
+    },
+    "inbound_case_details_needed": {
+        "en": (
+            "One more detail to open your case",
+            'Hello {{ name }},\n\nYour e-mail{% if subject %} "{{ subject }}"{% endif %} did not say which '
+            "{% if reason == 'company_unclear' %}client company{% else %}product{% endif %} it is about, so no "
+            "case was opened. Write again with a line such as \"{% if reason == 'company_unclear' %}Company{% else %}"
+            'Product{% endif %}: {{ example }}" (one of: {{ options }}).',
+        ),
+        "fr": (
+            "Une précision pour ouvrir votre cas",
+            "Bonjour {{ name }},\n\nVotre message{% if subject %} « {{ subject }} »{% endif %} ne précise pas "
+            "{% if reason == 'company_unclear' %}l'entreprise cliente{% else %}le produit{% endif %} concerné : "
+            "aucun cas n'a été ouvert. Écrivez-nous de nouveau avec une ligne telle que « {% if reason == "
+            "'company_unclear' %}Société{% else %}Produit{% endif %} : {{ example }} » (parmi : {{ options }}).",
+        ),
+        "es": (
+            "Un dato más para abrir su caso",
+            "Hola {{ name }}:\n\nSu correo{% if subject %} «{{ subject }}»{% endif %} no indica "
+            "{% if reason == 'company_unclear' %}la empresa cliente{% else %}el producto{% endif %} afectado, "
+            "así que no se ha abierto ningún caso. Escríbanos de nuevo con una línea como «{% if reason == "
+            "'company_unclear' %}Empresa{% else %}Producto{% endif %}: {{ example }}» (una de: {{ options }}).",
+        ),
+    },
     # Staff notices: support managers (SLA, escalations to review) and the analysts a case event
     # concerns (cases/notices.py: "agent_*", each also a line of their admin inbox).
     "sla_warning": {
@@ -431,6 +506,50 @@ METRIC_LABELS: dict[str, dict[str, str]] = {
     "first_response": {"en": "first response", "fr": "première réponse", "es": "primera respuesta"},
     "next_update": {"en": "next update", "fr": "prochaine mise à jour", "es": "próxima actualización"},
     "resolution": {"en": "resolution", "fr": "résolution", "es": "resolución"},
+}
+
+# Automatic answers: sent with Auto-Submitted: auto-replied (RFC 3834), so that well-behaved
+# autoresponders do not answer them.
+AUTO_REPLY_KINDS = frozenset({"inbound_no_access", "inbound_case_details_needed"})
+
+# The description template's fields (cases.models.DESCRIPTION_TEMPLATE_FIELDS) as a customer reads
+# them: a case opened by e-mail lists the missing ones in its acknowledgement.
+TEMPLATE_FIELDS: dict[str, dict[str, str]] = {
+    "error_message": {
+        "en": "the exact error message",
+        "fr": "le message d'erreur exact",
+        "es": "el mensaje de error exacto",
+    },
+    "occurred_at": {
+        "en": "the date and time of the issue",
+        "fr": "la date et l'heure du problème",
+        "es": "la fecha y hora del problema",
+    },
+    "users_affected": {
+        "en": "how many users are affected (who, where)",
+        "fr": "le nombre d'utilisateurs concernés (qui, où)",
+        "es": "cuántos usuarios están afectados (quién, dónde)",
+    },
+    "replication_steps": {
+        "en": "the steps to reproduce it",
+        "fr": "les étapes pour le reproduire",
+        "es": "los pasos para reproducirlo",
+    },
+    "expected_result": {
+        "en": "the expected result (expected A, got B)",
+        "fr": "le résultat attendu (attendu A, obtenu B)",
+        "es": "el resultado esperado (se esperaba A, se obtuvo B)",
+    },
+    "worked_before": {
+        "en": "whether it worked before (when, under what conditions)",
+        "fr": "si cela fonctionnait avant (quand, dans quelles conditions)",
+        "es": "si funcionaba antes (cuándo, en qué condiciones)",
+    },
+    "troubleshooting_tried": {
+        "en": "the troubleshooting already tried",
+        "fr": "le dépannage déjà tenté",
+        "es": "las pruebas ya realizadas",
+    },
 }
 
 DECISIONS = {

@@ -32,7 +32,7 @@ from core.bulk import JSONBool, RandomToken, insert_from_select
 from core.precompiled import PrecompiledQuery
 from core.publish import publish_after_commit
 from notifications import webhooks
-from notifications.messages import DECISIONS, REQUEST_KINDS
+from notifications.messages import AUTO_REPLY_KINDS, DECISIONS, REQUEST_KINDS, TEMPLATE_FIELDS
 from notifications.models import AuthorizationReplyAddress, Notification, SatisfactionSurvey, WebhookEndpoint
 from notifications.outbox import case_thread_id, outbox_write
 from notifications.rendering import render_email
@@ -203,7 +203,14 @@ def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) 
             .values_list("due_at", flat=True)
             .first()
         )
-        to_customers("case_created", first_response_due=_instant(due))
+        first_response_due = _instant(due)
+        missing = event.data.get("missing_fields") or []  # a case opened by e-mail: ask for them
+        for user in customers() if missing else []:
+            language = _language(user, case.company)
+            labels = [TEMPLATE_FIELDS[name].get(language, TEMPLATE_FIELDS[name]["en"]) for name in missing]
+            to_customers("case_created", [user], first_response_due=first_response_due, missing_fields=labels)
+        if not missing:
+            to_customers("case_created", first_response_due=first_response_due)
     elif (
         event.type == Type.COMMENTED
         and not event.is_internal
@@ -483,6 +490,36 @@ def notifications_for_status_change(
     return _queue(rows)
 
 
+def notifications_for_inbound_answer(
+    *,
+    key: str,
+    kind: str,
+    address: str,
+    language: str,
+    context: dict[str, Any],
+    now: datetime,
+    recipient: User | None = None,
+) -> list[Notification]:
+    """The automatic answer to an inbound message that opened nothing (``AUTO_REPLY_KINDS``), to
+    ``address``, which may belong to nobody we know; the caller decides whether it is due."""
+    name = str(recipient) if recipient is not None else ""
+    return _queue(
+        [
+            Notification(
+                idempotency_key=f"{key}:{kind}:email",
+                kind=kind,
+                channel=Notification.Channel.EMAIL,
+                recipient=recipient,
+                to_address=address,
+                language=language,
+                context={**context, "name": name},
+                next_attempt_at=now,
+                created_at=now,
+            )
+        ]
+    )
+
+
 def notifications_for_password_reset(*, user: User, key: str, now: datetime) -> list[Notification]:
     """The authorised password reset's e-mail, in the caller's transaction. The row holds no token:
     the link is made when the e-mail is sent (``_password_reset_link``)."""
@@ -584,6 +621,8 @@ def _email_message(notification: Notification) -> EmailMultiAlternatives:
     if notification.case is not None:
         thread = case_thread_id(notification.case)
         headers.update({"In-Reply-To": thread, "References": thread})
+    if notification.kind in AUTO_REPLY_KINDS:
+        headers["Auto-Submitted"] = "auto-replied"  # RFC 3834: autoresponders do not answer it
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,

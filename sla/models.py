@@ -29,7 +29,17 @@ class Calendar(models.Model):
         max_length=2, blank=True, help_text="ISO code for holidays; blank: the company's."
     )
     public_holidays = models.BooleanField(default=True, help_text="Skip the country's public holidays.")
+    # The calendar's version: resolved calendars are cached by it, and each timer records the version
+    # it was last computed with, so an edit is noticed and every timer it moves gets an event.
     updated_at = models.DateTimeField(auto_now=True)
+    change_note = models.CharField(
+        max_length=500, blank=True, editable=False, help_text="What the last edit changed."
+    )
+    timers_outdated = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Live timers computed before the last edit remain (the SLA sweep recomputes them).",
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -126,6 +136,9 @@ class SlaTimer(models.Model):
     policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     holidays_version = models.CharField(
         max_length=20, blank=True, help_text="`holidays` package version used."
+    )
+    calendar_version = models.DateTimeField(
+        null=True, blank=True, help_text="The calendar's updated_at this timer was last computed with."
     )
     started_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(

@@ -10,6 +10,7 @@ from cases.models import Case, CaseEvent, CaseStatus, EscalationRequest
 from cases.selectors import case_acting_check
 from cases.services.comments import comment_add
 from cases.services.events import case_event_record
+from cases.services.transitions import case_customer_answer
 from core.errors import Conflict, PermissionRefused
 
 
@@ -18,7 +19,8 @@ def escalation_request(
     *, case: Case, requested_by: User, message: str, now: datetime | None = None
 ) -> EscalationRequest:
     """A customer asks for escalation with a comment; one pending request per case at a time. Only
-    people who may act for the case's company ask (``case_acting_check``)."""
+    people who may act for the case's company ask (``case_acting_check``). Like any customer comment,
+    it answers a case that is the customer's move (``case_customer_answer``)."""
     now = now or timezone.now()
     if requested_by.is_staff:
         raise PermissionRefused("Escalation is asked for by the customer.", code="customer_only")
@@ -52,6 +54,7 @@ def escalation_request(
         note=message,
         data={"escalation_id": escalation.pk},
     )
+    case_customer_answer(case=case, comment=comment, now=now)  # asking is an answer too
     return escalation
 
 
