@@ -18,7 +18,7 @@ TEST_ENV := SECRET_KEY=test-only-not-secret
 help:
 	@echo "make run    set up (venv, migrate, demo data) and run web + worker + beat on 127.0.0.1:8000"
 	@echo "make test   run the test suite (SQLite + embedded broker unless DATABASE_URL/CELERY_BROKER_URL are set)"
-	@echo "make lint   ruff + mypy"
+	@echo "make lint   ruff + mypy + import contracts (lint-imports)"
 
 python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -53,10 +53,11 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(TEST_ENV) $(BIN)/mypy .
+	$(BIN)/lint-imports
 
 fmt: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache .grimp_cache .import_linter_cache
