@@ -18,7 +18,7 @@ TEST_ENV := SECRET_KEY=test-only-not-secret
 help:
 	@echo "make run    set up (venv, migrate, demo data) and run web + worker + beat on 127.0.0.1:8000"
 	@echo "make test   run the test suite (SQLite + embedded broker unless DATABASE_URL/CELERY_BROKER_URL are set)"
-	@echo "make lint   ruff + mypy"
+	@echo "make lint   ruff + mypy + import contracts (lint-imports)"
 	@echo "make client generate the typed Python client into clients/python/casedesk_client (SCHEMA_URL=... for a live server)"
 	@echo "make screenshots   redraw docs/screenshots/ (Chromium at /usr/bin/chromium)"
 
@@ -55,6 +55,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(TEST_ENV) $(BIN)/mypy .
+	$(BIN)/lint-imports
 
 # The typed Python client (openapi-python-client, settings in clients/python/config.yml), generated
 # from the code's schema, or from a running server's with SCHEMA_URL=http://127.0.0.1:8000/api/schema/.
@@ -77,4 +78,4 @@ fmt: venv
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache .grimp_cache .import_linter_cache
