@@ -22,7 +22,6 @@ from core.errors import NotFound, PermissionRefused, ValidationFailed
 REPORT_PERIOD_MAX_DAYS = 731
 # Without ``from``: this many ISO weeks, the current one included.
 REPORT_DEFAULT_WEEKS = 12
-REPORTS_NOT_ALLOWED = "reports_not_allowed"
 
 
 def week_monday(day: date) -> date:
@@ -107,7 +106,7 @@ def report_company_for_user(*, user: User) -> Company | None:
             return membership.company
     raise PermissionRefused(
         "Reports are for support managers, and for a customer company's managers about their company.",
-        code=REPORTS_NOT_ALLOWED,
+        code="reports_not_allowed",
     )
 
 
