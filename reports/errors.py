@@ -22,6 +22,13 @@ DATE_RANGE_TOO_LONG = error_define(
     detail="A report covers at most 731 days; ask for a shorter period.",
     max_days=731,
 )
+DATE_OUT_OF_RANGE = error_define(
+    "date_out_of_range",
+    status=400,
+    detail="A report's period lies between 1970-01-01 and 9998-12-31; 0093-02-22 does not.",
+    min_date="1970-01-01",
+    max_date="9998-12-31",
+)
 # Every report's errors, by code, for its schema (``core.schema.raises``): who asks, the filters, the
 # company (another company's id answers as a missing one).
 REPORT_ERRORS = (
@@ -30,5 +37,6 @@ REPORT_ERRORS = (
     "invalid",
     "invalid_date_range",
     "date_range_too_long",
+    "date_out_of_range",
     "not_found",
 )
