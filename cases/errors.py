@@ -124,3 +124,17 @@ FILE_CONTENT_MISMATCH = error_define(
     status=415,
     detail="'screenshot.png' does not contain what its name says (image/png).",
 )
+
+# A staff member's notice preferences (cases.services.notices), refused per field.
+INVALID_EMAIL_NOTICES = error_define(
+    "invalid_email_notices", status=400, detail="Unknown e-mail preference 'hourly'.", field="email_notices"
+)
+INVALID_DIGEST_MINUTES = error_define(
+    "invalid_digest_minutes",
+    status=400,
+    detail="A digest comes every 15, 30 or 60 minutes.",
+    field="digest_minutes",
+)
+INVALID_LANGUAGE = error_define(
+    "invalid_language", status=400, detail="Unknown language 'de'.", field="language"
+)

@@ -49,3 +49,10 @@ INBOUND_MESSAGE_TOO_LARGE = error_define(
     "its text).",
     max_bytes=36_917_389,
 )
+
+# A case opened by e-mail finds no active case reason or application area for its product.
+CATALOG_VALUE_MISSING = error_define(
+    "catalog_value_missing",
+    status=400,
+    detail="No active case reason or application area fits this product.",
+)
