@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "django_htmx",  # the analyst workspace's htmx (served from django-htmx's static files)
     "core",
     "accounts",
     "cases",
@@ -117,6 +118,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: the workspace answers partial updates
+    "cases.admin.timezones.AnalystTimeZoneMiddleware",  # admin pages in the analyst's time zone
     "axes.middleware.AxesMiddleware",  # the admin's lockout page; after the others, as django-axes requires
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
