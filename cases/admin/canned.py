@@ -61,7 +61,7 @@ def text_insert(text: str, snippet: str, at: int | None) -> tuple[str, int]:
     before, after = text[:position], text[position:]
     if before and not before.endswith("\n\n"):
         before = before.rstrip("\n") + "\n\n"
-    if after.strip() and not after.startswith("\n"):
-        after = "\n\n" + after.lstrip(" ")
+    if after.strip():
+        after = "\n\n" + after.lstrip(" \n")
     merged = before + snippet + after
     return merged, len(before) + len(snippet)

@@ -123,11 +123,14 @@ def queue_place(
     listing = copy.copy(request)
     listing.GET = QueryDict(_with_page(params, 1))  # the queryset; the page is read as a window below
     listing.method = "GET"
+    list_display = list(model_admin.get_list_display(listing))
+    if model_admin.get_actions(listing):  # as get_changelist_instance: the ordering indexes count it
+        list_display = ["action_checkbox", *list_display]
     try:
         queue = _QueueQueryset(
             listing,
             model_admin.model,
-            model_admin.get_list_display(listing),
+            list_display,
             (),
             _filters_in_use(model_admin.get_list_filter(listing), listing.GET),
             model_admin.date_hierarchy,
