@@ -137,7 +137,7 @@ def test_a_refused_action_stays_on_the_case(analyst_client, queue):
 
 def test_next_crosses_to_the_following_page_of_the_queue(analyst_client, queue, monkeypatch):
     monkeypatch.setattr(CaseAdmin, "list_per_page", 2)
-    first, second, third = queue
+    _, second, third = queue
 
     place = analyst_client.get(page(second)).context["place"]
     assert place.next_url == page(third, f"{UNASSIGNED}&p=2")
