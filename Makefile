@@ -13,12 +13,13 @@ RUN_ENV := DEBUG=1
 # Settings for tests: production-like (DEBUG off) with a throwaway key.
 TEST_ENV := SECRET_KEY=test-only-not-secret
 
-.PHONY: help python uv venv run migrate demo test lint fmt ci clean
+.PHONY: help python uv venv run migrate demo test lint fmt ci clean screenshots
 
 help:
 	@echo "make run    set up (venv, migrate, demo data) and run web + worker + beat on 127.0.0.1:8000"
 	@echo "make test   run the test suite (SQLite + embedded broker unless DATABASE_URL/CELERY_BROKER_URL are set)"
 	@echo "make lint   ruff + mypy"
+	@echo "make screenshots  retake README's analyst workspace pictures (docs/screenshots/, Chromium)"
 
 python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -48,6 +49,10 @@ run: demo
 
 test: venv
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# README's analyst workspace pictures, taken by the workspace's browser tests (an ordinary run takes none).
+screenshots: venv
+	$(TEST_ENV) CASEDESK_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/admin/test_workspace_browser.py -q $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

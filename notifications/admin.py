@@ -52,6 +52,20 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
+class KindListFilter(admin.SimpleListFilter):
+    """The kinds present in the outbox, named in words."""
+
+    title = "what"
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        kinds = Notification.objects.order_by().values_list("kind", flat=True).distinct()
+        return sorted(((kind, kind_label(kind)) for kind in kinds), key=lambda item: item[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Notification]) -> QuerySet[Notification]:
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     """The outbox as support managers read it: which case, what was sent in words, to whom, its
@@ -67,7 +81,7 @@ class NotificationAdmin(ReadOnlyAdmin):
         "attempts",
         "error_column",
     ]
-    list_filter = ["status", "channel", "kind"]
+    list_filter = ["status", "channel", KindListFilter]
     list_select_related = ["case"]
     search_fields = ["to_address", "case__number", "idempotency_key"]
     actions = ["retry_selected"]

@@ -81,7 +81,10 @@ class ReplyForm(forms.Form):
     apply_assignee = forms.BooleanField(required=False)
     attachments = MultipleFileField(required=False)
     seen_comment = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
-    send_anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_body(self) -> str:
+        body: str = self.cleaned_data["body"]
+        return body.replace("\r\n", "\n")  # browsers post text boxes with CRLF; the API stores LF
 
 
 class AssignForm(forms.Form):
