@@ -6,9 +6,10 @@ from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.admin.workspace import CaseAdmin
-from cases.models import Case, CaseEvent, CaseStatus
+from cases.models import Case, CaseEvent, CaseStatus, Comment
 from tests.admin.conftest import add_timer
 from tests.factories import AnalystFactory, CaseFactory
 
@@ -174,9 +175,14 @@ def test_the_case_page_query_count_does_not_grow_with_the_queue(
 
     make(3)
     target = Case.objects.order_by("pk").first()
+    Comment.objects.create(
+        case=target, author=target.opened_by, body="Still failing", created_at=timezone.now()
+    )
     analyst_client.get(page(target))  # warm the calendar cache
-    with django_assert_max_num_queries(30) as first:
+    # session, user, time zone, the case, the queue window, comments and their files, timers, 2
+    # permission look-ups, followers, macros, events, assignee, attachments, escalations
+    with django_assert_max_num_queries(16):
         assert analyst_client.get(page(target)).status_code == 200
     make(60)
-    with django_assert_max_num_queries(len(first.captured_queries)):
+    with django_assert_max_num_queries(16):
         assert analyst_client.get(page(target)).status_code == 200

@@ -125,3 +125,15 @@ def test_the_case_page_names_the_saved_view_it_came_from(analyst_client, analyst
     )
 
     assert response.context["queue_title"] == "Urgent ones"
+
+
+def test_the_case_page_names_a_shared_view_it_came_from(analyst):
+    owner = AnalystFactory()
+    saved_view_save(owner=owner, name="Team P1", query="priority__exact=P1", is_shared=True)
+    case = CaseFactory(priority="P1")
+
+    response = as_user(analyst).get(
+        f"{reverse('admin:cases_case_change', args=[case.pk])}?_changelist_filters=priority__exact%3DP1"
+    )
+
+    assert response.context["queue_title"] == "Team P1"

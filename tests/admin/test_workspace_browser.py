@@ -160,7 +160,10 @@ def test_files_attached_to_a_reply(chromium, demo):  # noqa: F811
 
     expect(page.locator(".messagelist")).to_contain_text("public reply sent; 2 files attached.")
     expect(page.locator(".cd-comment .cd-attachment a")).to_have_text(["capture.png", "export.log"])
-    assert set(Attachment.objects.filter(case=case).values_list("filename", flat=True)) == {"capture.png", "export.log"}
+    assert set(Attachment.objects.filter(case=case).values_list("filename", flat=True)) == {
+        "capture.png",
+        "export.log",
+    }
     page.context.close()
 
 
@@ -201,11 +204,11 @@ def test_two_analysts_see_each_other_and_a_reply_meanwhile_is_held(chromium, dem
 
     expect(theirs.locator(".cd-viewing")).to_contain_text("Also viewing: Alex Analyst")
     expect(mine.locator(".cd-viewing")).to_contain_text("Also viewing: Sam Lead")  # by polling
-    shoot(mine, "collision")
 
     mine.fill("#id_body", "Estamos revisando el informe.")
     comment_create(case=case, author=User.objects.get(username="supportmanager"), body="Ya lo miro yo.")
     expect(mine.locator("#cd-newer")).to_contain_text("1 new comment since this page opened (Sam Lead)")
+    shoot(mine, "collision")
     mine.click("#send-reply")
     expect(mine.locator(".messagelist")).to_contain_text("Not sent: Sam Lead wrote on")
     expect(mine.locator("#id_body")).to_have_value("Estamos revisando el informe.")
@@ -281,7 +284,9 @@ def test_support_manager_decides_a_request_with_a_reason_and_reads_the_outbox(ch
         "attempts",
         "last error",
     ]
-    overflow = page.evaluate("() => { const r = document.querySelector('.results'); return r.scrollWidth - r.clientWidth; }")
+    overflow = page.evaluate(
+        "() => { const r = document.querySelector('.results'); return r.scrollWidth - r.clientWidth; }"
+    )
     assert overflow <= 0  # every column fits at 1440 px
     shoot(page, "outbox")
     page.context.close()
@@ -310,7 +315,9 @@ def test_the_layout_fits_at_1280_and_1920(chromium, demo, width):  # noqa: F811
     if width == 1920:
         shoot(page, "case-list-1920")
 
-    page.goto(f"{demo['url']}/admin/cases/case/{demo['cases'][0].pk}/change/?_changelist_filters=worklist%3Dall")
+    page.goto(
+        f"{demo['url']}/admin/cases/case/{demo['cases'][0].pk}/change/?_changelist_filters=worklist%3Dall"
+    )
     columns = page.evaluate(
         "() => [getComputedStyle(document.querySelector('.cd-columns')).gridTemplateColumns.split(' ').length,"
         " document.documentElement.scrollWidth - document.documentElement.clientWidth]"

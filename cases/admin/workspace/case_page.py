@@ -13,7 +13,8 @@ from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import Max
+from django.db.models import Case as SqlCase
+from django.db.models import Q, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -74,18 +75,17 @@ def queue_title(filters: str, user: User) -> str:
     slug = params.get(QUEUE_PARAMETER, ["all"])[0]
     cleaned = saved_view_query_clean(filters)
     saved = (
-        SavedView.objects.filter(query=cleaned, owner=user).values_list("name", flat=True).first()
-        if set(params) - {QUEUE_PARAMETER, "p"}
+        SavedView.objects.filter(Q(owner=user) | Q(is_shared=True), query=cleaned)
+        .order_by(SqlCase(When(owner=user, then=0), default=1), "name")  # one's own name first
+        .values_list("name", flat=True)
+        .first()
+        if set(params) - {QUEUE_PARAMETER, "p"}  # a built-in queue alone needs no look-up
         else None
     )
     if saved:
         return saved
     queue = QUEUES_BY_SLUG.get(slug)
     return queue.title if queue else "Cases"
-
-
-def newest_comment_id(case: Case) -> int:
-    return Comment.objects.filter(case=case).aggregate(newest=Max("pk"))["newest"] or 0
 
 
 def comments_by_others_since(case: Case, user: User, seen: int) -> list[Comment]:
