@@ -61,10 +61,6 @@ def sign_in(page, base_url: str, username: str) -> None:
     page.wait_for_selector("#site-name")
 
 
-def focused(page) -> str:
-    return page.evaluate("() => document.activeElement && document.activeElement.id")
-
-
 def test_keyboard_only_walk_from_the_queue_to_the_next_case(chromium, demo):  # noqa: F811
     """Open the queue, open the first case, insert a macro, reply and go to the next case: keys only."""
     from playwright.sync_api import expect
@@ -73,9 +69,9 @@ def test_keyboard_only_walk_from_the_queue_to_the_next_case(chromium, demo):  # 
     sign_in(page, demo["url"], "analyst")
 
     page.keyboard.press("q")  # the queue tabs of the workspace panel
-    assert focused(page) == "queue-mine"
+    expect(page.locator("#queue-mine")).to_be_focused()
     page.keyboard.press("ArrowRight")
-    assert focused(page) == "queue-unassigned"
+    expect(page.locator("#queue-unassigned")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#result_list tbody tr")).to_have_count(3)
     numbers = page.locator("#result_list tbody tr th.field-number a").all_inner_texts()
@@ -84,20 +80,21 @@ def test_keyboard_only_walk_from_the_queue_to_the_next_case(chromium, demo):  # 
 
     page.keyboard.press("Enter")  # the row under the cursor: the first
     expect(page.locator(".cd-header .cd-number")).to_have_text(numbers[0])
-    assert focused(page) == "id_body"  # focus lands in the reply box
+    # Focus lands in the reply box: autofocus applies on a later frame, so wait for it.
+    expect(page.locator("#id_body")).to_be_focused()
     page.evaluate("() => { window.sameDocument = true; }")  # gone if the page reloads
 
     page.keyboard.type("Thank you for the details.")
     page.keyboard.press("Escape")
     page.keyboard.press("m")
-    assert focused(page) == "cd-macro-search"
+    expect(page.locator("#cd-macro-search")).to_be_focused()
     first = Case.objects.select_related("company").get(number=numbers[0])
     page.keyboard.type(RECORDER_WORD[first.company.language])
     expect(page.locator("#cd-macro-list .cd-macro-item")).to_have_count(1)
     shoot(page, "macro-picker", "#reply")
     page.keyboard.press("Enter")
     expect(page.locator("#cd-macro-effects")).to_be_visible()
-    assert focused(page) == "id_body"
+    expect(page.locator("#id_body")).to_be_focused()
     text = page.input_value("#id_body")
     assert text.startswith("Thank you for the details.\n\n") and first.number in text
     assert page.evaluate("() => window.sameDocument") is True  # inserted in place, typed text kept
@@ -256,7 +253,7 @@ def test_support_manager_decides_a_request_with_a_reason_and_reads_the_outbox(ch
     page.goto(f"{demo['url']}/admin/accounts/authorizationrequest/{request.pk}/change/")
     expect(page.locator("input[name=_save]")).to_have_count(0)
     page.fill("#id_reason", "Confirmed with the company's manager by phone.")
-    shoot(page, "authorisation-request")
+    shoot(page, "authorisation-request", "#content")
     page.click("#approve-request")
     expect(page.locator(".messagelist")).to_contain_text(f"#{request.pk}: approved.")
     request.refresh_from_db()
