@@ -137,6 +137,44 @@ def test_shortcuts_overlay_and_transition_keys(chromium, demo):  # noqa: F811
     page.context.close()
 
 
+def test_the_remaining_case_keys_move_between_boxes_cases_and_the_queue(chromium, demo):  # noqa: F811
+    """n (note), r (reply), / (search), j / k (next / previous), u (back to the queue), and
+    Shift+digit (a transition, then the next case)."""
+    from playwright.sync_api import expect
+
+    page = open_context(chromium)
+    sign_in(page, demo["url"], "analyst")
+    page.goto(f"{demo['url']}/admin/cases/case/?worklist=unassigned")
+    numbers = page.locator("#result_list tbody tr th.field-number a").all_inner_texts()
+    page.keyboard.press("Enter")
+    expect(page.locator(".cd-header .cd-number")).to_have_text(numbers[0])
+    expect(page.locator("#id_body")).to_be_focused()
+
+    for key, box in (("n", "#id_note_body"), ("r", "#id_body"), ("/", "#cd-search")):
+        page.keyboard.press("Escape")
+        page.keyboard.press(key)
+        expect(page.locator(box)).to_be_focused()
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    expect(page.locator(".cd-header .cd-number")).to_have_text(numbers[1])
+    page.keyboard.press("Escape")
+    page.keyboard.press("k")
+    expect(page.locator(".cd-header .cd-number")).to_have_text(numbers[0])
+
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+Digit1")  # take the case, then the next one of the queue
+    expect(page.locator(".cd-header .cd-number")).to_have_text(numbers[1])
+    taken = Case.objects.get(number=numbers[0])
+    assert (taken.status, taken.assignee.username) == (CaseStatus.IN_PROGRESS, "analyst")
+    assert "_changelist_filters=worklist%3Dunassigned" in page.url
+
+    page.keyboard.press("Escape")
+    page.keyboard.press("u")
+    expect(page).to_have_url(re.compile(r"/admin/cases/case/\?worklist=unassigned"))
+    expect(page.locator("#result_list tbody tr")).to_have_count(2)  # the taken case left the queue
+    page.context.close()
+
+
 def test_files_attached_to_a_reply(chromium, demo):  # noqa: F811
     from playwright.sync_api import expect
 
