@@ -11,7 +11,7 @@ from django.utils import timezone
 from cases.admin.workspace import CaseAdmin
 from cases.models import Case, CaseEvent, CaseStatus, Comment
 from tests.admin.conftest import add_timer
-from tests.factories import AnalystFactory, CaseFactory
+from tests.factories import AnalystFactory, CaseFactory, OutOfScopeReasonFactory
 
 pytestmark = pytest.mark.django_db
 UNASSIGNED = "worklist=unassigned"
@@ -186,3 +186,35 @@ def test_the_case_page_query_count_does_not_grow_with_the_queue(
     make(60)
     with django_assert_max_num_queries(16):
         assert analyst_client.get(page(target)).status_code == 200
+
+
+def test_a_transition_asking_for_input_offers_and_next_and_keeps_the_queue(analyst_client, queue):
+    _, second, third = queue
+    reason = OutOfScopeReasonFactory()
+    url = reverse("admin:cases_case_transition", args=[third.pk, "close_out_of_scope"])
+    by_number_descending = f"{UNASSIGNED}&o=-1"  # third, second, first
+
+    form = analyst_client.get(url, {"_changelist_filters": by_number_descending}).content.decode()
+    assert 'id="confirm-transition-next"' in form
+    assert 'value="worklist=unassigned&amp;o=-1"' in form  # the queue and its order ride along
+    response = analyst_client.post(
+        url,
+        {
+            "seen_status": "open",
+            "out_of_scope_reason": reason.pk,
+            "_changelist_filters": by_number_descending,
+            "and_next": "1",
+        },
+    )
+
+    # In the default order the third case is the last; in the order kept in the URL the second follows.
+    assert response.status_code == 302
+    assert response["Location"] == page(second, by_number_descending)
+    third.refresh_from_db()
+    assert (third.status, third.out_of_scope_reason) == (CaseStatus.CLOSED, reason)
+
+
+def test_a_transition_form_opened_outside_a_queue_offers_no_and_next(analyst_client, queue):
+    url = reverse("admin:cases_case_transition", args=[queue[0].pk, "close_out_of_scope"])
+
+    assert 'id="confirm-transition-next"' not in analyst_client.get(url).content.decode()
