@@ -122,9 +122,54 @@ def test_the_reply_accepts_a_body_as_large_as_the_api_upload_and_no_larger(analy
 
 def test_the_workspace_tells_the_browser_the_limit_and_types(analyst_client, settings):
     settings.ATTACHMENT_MAX_BYTES = 1234
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 7
     case = CaseFactory(status=CaseStatus.IN_PROGRESS)
 
     html = analyst_client.get(reverse("admin:cases_case_change", args=[case.pk])).content.decode()
 
-    assert 'name="attachments" id="id_reply_attachments" multiple data-max-bytes="1234"' in html
+    assert 'id="id_reply_attachments" multiple data-max-bytes="1234" data-max-files="7"' in html
+    assert 'id="id_note_attachments" multiple data-max-bytes="1234" data-max-files="7"' in html
     assert 'accept=".csv,.gif,.har,' in html
+
+
+def test_a_refused_file_refuses_the_whole_note_and_keeps_the_text(analyst_client):
+    case = CaseFactory(status=CaseStatus.IN_PROGRESS)
+
+    response = analyst_client.post(
+        reverse("admin:cases_case_note", args=[case.pk]),
+        {
+            "body": "Customer's dump attached.",
+            "attachments": [
+                SimpleUploadedFile("fine.log", b"ok", "text/plain"),
+                SimpleUploadedFile("dump.exe", b"MZ"),
+            ],
+        },
+    )
+
+    assert response.status_code == 200
+    assert said(response)[0].startswith("Note not saved: 'dump.exe' is not an accepted file type.")
+    assert response.context["note_form"]["body"].value() == "Customer's dump attached."
+    assert not Comment.objects.filter(case=case).exists()
+    assert not Attachment.objects.filter(case=case).exists()
+
+
+@pytest.mark.parametrize("action", ["reply", "note"])
+def test_more_files_than_the_api_accepts_are_refused_before_anything_is_written(
+    analyst_client, settings, action
+):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    case = CaseFactory(status=CaseStatus.IN_PROGRESS)
+
+    response = analyst_client.post(
+        reverse(f"admin:cases_case_{action}", args=[case.pk]),
+        {
+            "body": "Three logs.",
+            "attachments": [SimpleUploadedFile(f"{n}.log", b"x", "text/plain") for n in range(3)],
+        },
+    )
+
+    # Django's own refusal while reading the form (the admin's HTML 400 page, as for every admin
+    # form); the workspace script stops such a form in the browser before it is sent.
+    assert response.status_code == 400
+    assert not Comment.objects.filter(case=case).exists()
+    assert not Attachment.objects.filter(case=case).exists()

@@ -202,6 +202,38 @@ def test_files_attached_to_a_reply(chromium, demo):  # noqa: F811
     page.context.close()
 
 
+def test_more_files_than_a_message_may_carry_are_stopped_in_the_browser(chromium, demo):  # noqa: F811
+    """Django would refuse the whole form (and the typed text with it): the script says so first."""
+    from playwright.sync_api import expect
+
+    page = open_context(chromium)
+    sign_in(page, demo["url"], "analyst")
+    case = demo["cases"][1]
+    page.goto(f"{demo['url']}/admin/cases/case/{case.pk}/change/")
+    most = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+
+    page.fill("#id_body", "Tous les journaux.")
+    page.set_input_files(
+        "#id_reply_attachments",
+        [{"name": f"{n}.log", "mimeType": "text/plain", "buffer": b"x"} for n in range(most + 1)],
+    )
+    page.click("#send-reply")
+
+    files = page.locator("#id_reply_attachments")
+    expect(files).to_have_js_property(
+        "validationMessage", f"{most + 1} files: at most {most} may go with one message."
+    )
+    expect(page.locator("#id_body")).to_have_value("Tous les journaux.")
+    assert not Comment.objects.filter(case=case).exists()
+    page.set_input_files(
+        "#id_reply_attachments",
+        [{"name": f"{n}.log", "mimeType": "text/plain", "buffer": b"x"} for n in range(most)],
+    )
+    page.click("#send-reply")
+    expect(page.locator(".messagelist")).to_contain_text(f"public reply sent; {most} files attached.")
+    page.context.close()
+
+
 def test_times_are_in_the_browsers_zone_then_in_the_chosen_one(chromium, demo):  # noqa: F811
     from playwright.sync_api import expect
 

@@ -196,6 +196,8 @@ class CasePageMixin(admin.ModelAdmin):
             "customer_language": customer_language(case),
             "workspace_zone": getattr(request, "workspace_zone", None),
             "attachment_max_bytes": _attachment_max_bytes(),
+            # Django refuses a form with more files before the view runs, and the typed text is lost.
+            "attachment_max_files": int(settings.DATA_UPLOAD_MAX_NUMBER_FILES),
             "attachment_accept": ",".join(sorted(ALLOWED_TYPES)),
             **self._composer_context(case, reply_form, macro, cursor, available),
         }

@@ -200,15 +200,20 @@
     caretTo(box, isNaN(at) ? box.value.length : unitsFor(box.value, at));
   });
 
-  // --- Files: refuse one over the limit before uploading it. ---------------------------------------
+  // --- Files: refuse one over the limit, or more files than a form may carry, before uploading. ----
   doc.addEventListener("change", function (event) {
     var input = event.target;
     if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) { return; }
     var limit = parseInt(input.getAttribute("data-max-bytes"), 10);
+    var most = parseInt(input.getAttribute("data-max-files"), 10);
     var big = Array.prototype.filter.call(input.files, function (file) { return file.size > limit; });
-    input.setCustomValidity(big.length ? big.map(function (file) { return file.name; }).join(", ") +
-      ": larger than the " + Math.round(limit / 1048576) + " MB a file may be." : "");
-    if (big.length) { input.reportValidity(); }
+    var problem = big.length ? big.map(function (file) { return file.name; }).join(", ") +
+      ": larger than the " + Math.round(limit / 1048576) + " MB a file may be." : "";
+    if (!problem && most > 0 && input.files.length > most) {
+      problem = input.files.length + " files: at most " + most + " may go with one message.";
+    }
+    input.setCustomValidity(problem);
+    if (problem) { input.reportValidity(); }
   });
 
   // --- One key handler for the page ----------------------------------------------------------------
