@@ -167,7 +167,7 @@ def test_a_tampered_queue_in_the_url_gives_no_neighbours_and_no_error(analyst_cl
 
 
 def test_the_case_page_query_count_does_not_grow_with_the_queue(
-    analyst_client, around_the_clock, django_assert_max_num_queries
+    analyst_client, around_the_clock, calendar_cache_held, django_assert_max_num_queries
 ):
     def make(n):
         for case in CaseFactory.create_batch(n):

@@ -137,7 +137,7 @@ def test_sla_column_shows_time_left_and_due_time_coloured_by_urgency(analyst_cli
 
 
 def test_changelist_queries_do_not_grow_with_cases(
-    analyst_client, around_the_clock, django_assert_max_num_queries
+    analyst_client, around_the_clock, calendar_cache_held, django_assert_max_num_queries
 ):
     def make(n):
         for case in CaseFactory.create_batch(n, assignee=AnalystFactory()):

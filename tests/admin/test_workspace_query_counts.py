@@ -48,7 +48,7 @@ def comments_with_files(case, count, *, author, internal=False):
 
 
 def test_the_case_page_query_count_does_not_grow_with_comments_and_files(
-    analyst_client, around_the_clock, django_assert_max_num_queries
+    analyst_client, around_the_clock, calendar_cache_held, django_assert_max_num_queries
 ):
     case = CaseFactory()
     add_timer(case, around_the_clock, due_in=timedelta(hours=2))
