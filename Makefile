@@ -20,7 +20,7 @@ help:
 	@echo "make test   run the test suite (SQLite + embedded broker unless DATABASE_URL/CELERY_BROKER_URL are set)"
 	@echo "make lint   ruff + mypy + import contracts (lint-imports)"
 	@echo "make client generate the typed Python client into clients/python/casedesk_client (SCHEMA_URL=... for a live server)"
-	@echo "make screenshots   redraw docs/screenshots/ (Chromium at /usr/bin/chromium)"
+	@echo "make screenshots   retake docs/screenshots/ (reports dashboard, analyst workspace; Chromium)"
 
 python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -51,6 +51,13 @@ run: demo
 test: venv
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# README's analyst workspace pictures, taken by the workspace's browser tests (an ordinary run takes none).
+# The documentation's screenshots, drawn by the browser tests that take them (an ordinary run takes none,
+# or keeps them under artifacts/).
+screenshots: venv
+	CASEDESK_SCREENSHOTS=docs/screenshots $(TEST_ENV) $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/admin/test_workspace_browser.py tests/reports/test_dashboard_browser.py $(PYTEST_ARGS)
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -68,10 +75,6 @@ client: venv
 	$(BIN)/openapi-python-client generate $$source --config clients/python/config.yml --meta none \
 		--output-path $(CLIENT_DIR) --overwrite --fail-on-warning
 	@echo "Generated $(CLIENT_DIR): PYTHONPATH=clients/python python -c 'import casedesk_client'"
-# The documentation's screenshots, drawn by the browser tests that take them (they save elsewhere otherwise).
-screenshots: venv
-	CASEDESK_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(TEST_ENV) $(BIN)/python -m pytest \
-		tests/reports/test_dashboard_browser.py -k screenshot -p no:cacheprovider $(PYTEST_ARGS)
 
 fmt: venv
 	$(BIN)/ruff check --fix .

@@ -2,13 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_POST
 
 from accounts.models import (
     AuditRecord,
@@ -136,8 +142,31 @@ class MembershipAdmin(admin.ModelAdmin):
     readonly_fields = ["role", "status"]
 
 
+class DecisionReasonForm(forms.Form):
+    """A support manager's decision on an authorisation request: approval may say why, rejection must."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Recorded with the decision and sent to the people told about it. Required to reject.",
+    )
+
+
+class BulkDecisionForm(DecisionReasonForm):
+    """The intermediate page of the list's approve/reject actions: it posts the selection back."""
+
+    apply = forms.CharField(widget=forms.HiddenInput, initial="1")
+    action = forms.CharField(widget=forms.HiddenInput)
+    select_across = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
 @admin.register(AuthorizationRequest)
 class AuthorizationRequestAdmin(admin.ModelAdmin):
+    """Support managers decide requests raised by e-mail or on a case: Approve or Reject on the
+    request's page (with a reason), or several at once from the list; every decision goes through
+    ``authorization_request_approve``/``_reject``."""
+
     list_display = [
         "id",
         "kind",
@@ -152,6 +181,14 @@ class AuthorizationRequestAdmin(admin.ModelAdmin):
     list_select_related = ["company", "subject_user", "requested_by"]
     search_fields = ["company__name", "subject_user__username", "requested_by__username"]
     actions = ["approve_selected", "reject_selected"]
+    change_form_template = "admin/accounts/authorizationrequest/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuthorizationRequest]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("company", "subject_user", "requested_by", "decided_by")
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in AuthorizationRequest._meta.fields]
@@ -159,25 +196,122 @@ class AuthorizationRequestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def _decide(self, request: HttpRequest, queryset: QuerySet[AuthorizationRequest], approve: bool) -> None:
+    def get_urls(self) -> list[URLPattern]:
+        decide = self.admin_site.admin_view(require_POST(self.decide_view))
+        return [
+            path("<int:request_id>/decide/", decide, name="accounts_authorizationrequest_decide"),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST":  # the page decides through decide_view; it never saves the row
+            return HttpResponseRedirect(request.path)
+        obj = self.get_object(request, object_id)
+        can_decide = bool(
+            obj is not None
+            and obj.status == AuthorizationRequest.Status.PENDING
+            and self.has_change_permission(request, obj)
+        )
+        context = {
+            "decision_form": DecisionReasonForm(),
+            "can_decide": can_decide,
+            "decide_url": reverse("admin:accounts_authorizationrequest_decide", args=[obj.pk]) if obj else "",
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, context)
+
+    def decide_view(self, request: HttpRequest, request_id: int) -> HttpResponse:
+        item = self.get_queryset(request).filter(pk=request_id).first()
+        if item is None or not self.has_change_permission(request, item):
+            raise PermissionDenied
+        decision = request.POST.get("decision", "")
+        form = DecisionReasonForm(request.POST)
+        page = reverse("admin:accounts_authorizationrequest_change", args=[item.pk])
+        if decision not in ("approve", "reject") or not form.is_valid():
+            self.message_user(
+                request, "Choose Approve or Reject (a reason has at most 2,000 characters).", messages.ERROR
+            )
+            return HttpResponseRedirect(page)
+        reason = form.cleaned_data["reason"].strip()
+        if decision == "reject" and not reason:
+            self.message_user(
+                request,
+                "Say why the request is rejected: the reason is sent with the decision.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(page)
+        self._decide_one(request, item, approve=decision == "approve", reason=reason)
+        return HttpResponseRedirect(page)
+
+    def _decide_one(
+        self, request: HttpRequest, item: AuthorizationRequest, *, approve: bool, reason: str
+    ) -> None:
         decide = authorization_request_approve if approve else authorization_request_reject
         user = request.user
         assert isinstance(user, User)
+        try:
+            decide(request=item, decided_by=user, reason=reason, channel=AuthorizationRequest.Channel.ADMIN)
+        except ApplicationError as error:
+            self.message_user(request, f"#{item.pk}: {error.detail}", level=messages.WARNING)
+        else:
+            self.message_user(request, f"#{item.pk}: {'approved' if approve else 'rejected'}.")
+
+    def _decide(
+        self, request: HttpRequest, queryset: QuerySet[AuthorizationRequest], approve: bool
+    ) -> TemplateResponse | None:
+        initial = {
+            "action": request.POST.get("action", ""),
+            "select_across": request.POST.get("select_across", "0"),
+        }
+        form = BulkDecisionForm(request.POST if "apply" in request.POST else None, initial=initial)
+        valid = form.is_bound and form.is_valid()
+        if valid and not approve and not form.cleaned_data["reason"].strip():
+            form.add_error("reason", "Say why the requests are rejected.")
+            valid = False
+        if not valid:
+            verb = "Approve" if approve else "Reject"
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"{verb} authorisation requests",
+                "form": form,
+                "objects": [
+                    (
+                        item.pk,
+                        f"#{item.pk} {item.get_kind_display()} — {item.subject_user}",
+                        str(item.company),
+                    )
+                    for item in queryset.select_related("company", "subject_user")
+                ],
+                "selected_name": ACTION_CHECKBOX_NAME,
+                "submit_label": verb,
+            }
+            return TemplateResponse(request, "admin/cases/bulk_action.html", context)
         for item in queryset.select_related("company"):
-            try:
-                decide(request=item, decided_by=user, channel=AuthorizationRequest.Channel.ADMIN)
-            except ApplicationError as error:
-                self.message_user(request, f"#{item.pk}: {error.detail}", level=messages.WARNING)
-            else:
-                self.message_user(request, f"#{item.pk}: {'approved' if approve else 'rejected'}.")
+            self._decide_one(request, item, approve=approve, reason=form.cleaned_data["reason"].strip())
+        return None
 
-    @admin.action(description="Approve selected requests", permissions=["change"])
-    def approve_selected(self, request: HttpRequest, queryset: QuerySet[AuthorizationRequest]) -> None:
-        self._decide(request, queryset, approve=True)
+    @admin.action(description="Approve selected requests…", permissions=["change"])
+    def approve_selected(
+        self, request: HttpRequest, queryset: QuerySet[AuthorizationRequest]
+    ) -> TemplateResponse | None:
+        return self._decide(request, queryset, approve=True)
 
-    @admin.action(description="Reject selected requests", permissions=["change"])
-    def reject_selected(self, request: HttpRequest, queryset: QuerySet[AuthorizationRequest]) -> None:
-        self._decide(request, queryset, approve=False)
+    @admin.action(description="Reject selected requests…", permissions=["change"])
+    def reject_selected(
+        self, request: HttpRequest, queryset: QuerySet[AuthorizationRequest]
+    ) -> TemplateResponse | None:
+        return self._decide(request, queryset, approve=False)
 
 
 @admin.register(AuditRecord)

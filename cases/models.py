@@ -591,12 +591,35 @@ class CannedResponse(models.Model):
         blank=True,
         help_text="Sent with the reply: the rendered text becomes the transition's message or resolution.",
     )
+    # Besides the reply, a macro may set the priority and the assignee when it is sent (each shown
+    # ticked in the composer, so the analyst sees and may untick it).
+    priority = models.CharField(
+        max_length=2, choices=Priority.choices, blank=True, help_text="Empty: the priority is left as it is."
+    )
+    assign_to_sender = models.BooleanField(
+        default=False, help_text="Assign the case to the analyst who sends the macro."
+    )
+    assignee = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"is_staff": True, "is_active": True},
+        help_text="Assign the case to this analyst (empty: the assignee is left as it is).",
+    )
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["language", "position", "title"]
-        constraints = [models.UniqueConstraint(fields=["language", "title"], name="uniq_canned_response")]
+        constraints = [
+            models.UniqueConstraint(fields=["language", "title"], name="uniq_canned_response"),
+            models.CheckConstraint(
+                condition=Q(assign_to_sender=False) | Q(assignee__isnull=True),
+                name="canned_response_one_assignee",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.language})"
@@ -608,9 +631,10 @@ def time_zone_check(value: str) -> None:
 
 
 class AnalystProfile(models.Model):
-    """Whether an analyst takes routed cases now, when routing last gave them one, and how they want
+    """Whether an analyst takes routed cases now, when routing last gave them one, how they want
     their notices (``cases.notices``): by e-mail at once, in a digest every N minutes, or only in the
-    admin inbox; dates in their e-mails in their time zone (their language is ``User.language``)."""
+    admin inbox, and their time zone: the workspace shows times in it and their e-mails are dated in
+    it (empty: the browser's in the workspace, UTC in e-mails; their language is ``User.language``)."""
 
     class Availability(models.TextChoices):
         AVAILABLE = "available", "Available"
@@ -641,7 +665,10 @@ class AnalystProfile(models.Model):
         choices=DigestMinutes.choices, default=DigestMinutes.THIRTY
     )
     time_zone = models.CharField(
-        max_length=64, default="UTC", validators=[time_zone_check], help_text="IANA name, e.g. Europe/Paris."
+        max_length=64,
+        blank=True,
+        validators=[time_zone_check],
+        help_text="IANA name, e.g. Europe/Paris; empty: the browser's in the workspace, UTC in e-mails.",
     )
 
     class Meta:
@@ -781,3 +808,23 @@ class AgentNotice(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class SavedView(models.Model):
+    """A named case list: the changelist's query string (queue, filters, search, ordering), kept by
+    an analyst for themself or shared with the team. Shown beside the built-in queues."""
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=1000, blank=True, help_text="The case list's query string.")
+    is_shared = models.BooleanField(default=False, help_text="Every analyst sees it.")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="uniq_saved_view_name")]
+        indexes = [models.Index(fields=["is_shared"], condition=Q(is_shared=True), name="saved_view_shared")]
+
+    def __str__(self) -> str:
+        return self.name

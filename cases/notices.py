@@ -17,7 +17,7 @@ event's transaction). The customer side (opener, contact, followers, webhooks) i
 
 One e-mail per event per recipient; each has a key, so processing an event again writes nothing.
 Staff read their e-mails in ``User.language`` (default en) with dates in
-``AnalystProfile.time_zone`` (default UTC).
+``AnalystProfile.time_zone`` (UTC while it is empty).
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def staff_profile(user: User) -> AnalystProfile | None:
 def staff_locale(user: User) -> tuple[str, str]:
     """(language, time zone) a staff member reads their e-mails in."""
     profile = staff_profile(user)
-    return user.language or "en", profile.time_zone if profile else "UTC"
+    return user.language or "en", (profile.time_zone or "UTC") if profile else "UTC"
 
 
 def admin_case_url(case_id: int) -> str:

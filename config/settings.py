@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "pgtrigger",
+    "django_htmx",  # the analyst workspace's htmx (served from django-htmx's static files)
     "core",
     "accounts",
     "cases",
@@ -120,6 +121,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: the workspace answers partial updates
+    "cases.admin.timezones.AnalystTimeZoneMiddleware",  # admin pages in the analyst's time zone
     "axes.middleware.AxesMiddleware",  # the admin's lockout page; after the others, as django-axes requires
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]

@@ -1,6 +1,7 @@
 """Analyst availability: each analyst switches their own (admin index, case page); support managers
 see everyone's and may switch it for them. Every switch goes through ``analyst_availability_set``,
-which hands waiting cases to someone who becomes available."""
+which hands waiting cases to someone who becomes available. Each analyst also chooses the time zone
+the workspace shows them times in (``analyst_time_zone_set``)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from cases.admin.forms import TimeZoneForm
 from cases.models import AnalystProfile, CaseStatus
+from cases.services import analyst_time_zone_set
 from cases.services.routing import analyst_availability_set
 from core.errors import ApplicationError
 
@@ -62,7 +67,48 @@ class AnalystProfileAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view(require_POST(self.my_availability_view))
-        return [path("me/", view, name="cases_analystprofile_me"), *super().get_urls()]
+        preferences = self.admin_site.admin_view(
+            require_http_methods(["GET", "POST"])(self.my_preferences_view)
+        )
+        return [
+            path("me/", view, name="cases_analystprofile_me"),
+            path("me/preferences/", preferences, name="cases_analystprofile_preferences"),
+            *super().get_urls(),
+        ]
+
+    def my_preferences_view(self, request: HttpRequest) -> HttpResponse:
+        """Any staff member chooses the time zone the workspace shows them times in."""
+        user = request.user
+        assert isinstance(user, User)
+        zone = getattr(request, "workspace_zone", None)
+        if request.method == "POST":
+            form = TimeZoneForm(request.POST)
+            if form.is_valid():
+                try:
+                    analyst_time_zone_set(analyst=user, time_zone=form.cleaned_data["time_zone"])
+                except ApplicationError as error:
+                    messages.error(request, error.detail)
+                else:
+                    chosen = form.cleaned_data["time_zone"]
+                    messages.success(
+                        request,
+                        f"Times are shown in {chosen}." if chosen else "Times follow your browser's zone.",
+                    )
+                    return HttpResponseRedirect(reverse("admin:cases_analystprofile_preferences"))
+        else:
+            chosen = (
+                AnalystProfile.objects.filter(user=user).values_list("time_zone", flat=True).first() or ""
+            )
+            form = TimeZoneForm(initial={"time_zone": chosen})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "My workspace settings",
+            "form": form,
+            "workspace_zone": zone,
+            "now": timezone.now(),
+        }
+        return TemplateResponse(request, "admin/cases/preferences.html", context)
 
     def my_availability_view(self, request: HttpRequest) -> HttpResponse:
         """Any staff member switches their own availability (no model permission needed)."""

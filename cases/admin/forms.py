@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -49,14 +50,41 @@ class TransitionForm(forms.Form):
             self.fields[name] = _input_field(name)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's recipe); each is checked by the services' attachment rules."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
 class ReplyForm(forms.Form):
-    """A public reply (optionally from a canned response that moves the case) or an internal note."""
+    """A public reply (optionally from a macro that moves the case, sets its priority or assignee)
+    or an internal note, with files; ``seen_comment`` is the newest comment the analyst had on screen."""
 
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6, "cols": 80}))
     canned = forms.ModelChoiceField(
         queryset=CannedResponse.objects.filter(is_active=True), required=False, widget=forms.HiddenInput
     )
     apply_transition = forms.BooleanField(required=False)
+    apply_priority = forms.BooleanField(required=False)
+    apply_assignee = forms.BooleanField(required=False)
+    attachments = MultipleFileField(required=False)
+    seen_comment = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def clean_body(self) -> str:
+        body: str = self.cleaned_data["body"]
+        return body.replace("\r\n", "\n")  # browsers post text boxes with CRLF; the API stores LF
 
 
 class AssignForm(forms.Form):
@@ -102,3 +130,22 @@ class DecisionForm(BulkForm):
 
 
 SELECTED = ACTION_CHECKBOX_NAME
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(max_length=60)
+    query = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+    is_shared = forms.BooleanField(required=False, label="Share with the team")
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [("", "— follow my browser —"), *((zone, zone) for zone in sorted(available_timezones()))]
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        choices=_time_zone_choices,
+        required=False,
+        label="Time zone",
+        help_text="Every time in the workspace is shown in it; empty: your browser's.",
+    )

@@ -92,9 +92,9 @@ def _live_timers() -> QuerySet[SlaTimer]:
 
 
 def with_sla(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Annotate each case's nearest SLA deadline (with its timer's calendar, state and warnings) and,
-    when every clock is paused, the least business time left: enough to show and sort the SLA
-    column without a query per row."""
+    """Annotate each case's nearest SLA deadline (with its timer's calendar, state, warnings and
+    target) and, when every clock is paused, the least business time left: enough to show and sort
+    the SLA column without a query per row."""
     live = _live_timers()
     paused = SlaTimer.objects.filter(
         case=OuterRef("pk"), state=SlaTimer.State.PAUSED, met_at__isnull=True, remaining_seconds__isnull=False
@@ -104,6 +104,7 @@ def with_sla(cases: QuerySet[Case]) -> QuerySet[Case]:
         sla_calendar_id=Subquery(live.values("calendar_id")[:1]),
         sla_state=Subquery(live.values("state")[:1]),
         sla_warnings_sent=Subquery(live.values("warnings_sent")[:1]),
+        sla_target_minutes=Subquery(live.values("target_minutes")[:1]),
         sla_paused_seconds=Subquery(paused.values("remaining_seconds")[:1]),
     )
 

@@ -60,6 +60,24 @@ def attachment_type_check(*, filename: str, head: bytes) -> str:
     return content_type
 
 
+def attachment_upload_check(*, upload: UploadedFile) -> tuple[str, str]:
+    """The stored file name and content type of an upload within the limits (413 ``file_too_large``,
+    415 ``unsupported_file_type`` / ``file_content_mismatch``). Callers storing several files check
+    them all with it before writing anything."""
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size is None or upload.size > limit:
+        raise PayloadTooLarge(
+            f"'{upload.name}' is {upload.size or 0:,} bytes; the limit is {limit:,} bytes.",
+            code="file_too_large",
+            extra={"max_bytes": limit},
+        )
+    filename = PurePath(upload.name or "upload").name[:200]
+    upload.seek(0)
+    content_type = attachment_type_check(filename=filename, head=upload.read(16))
+    upload.seek(0)
+    return filename, content_type
+
+
 @transaction.atomic
 def attachment_add(
     *,
@@ -73,25 +91,15 @@ def attachment_add(
     uploaders must be allowed to act for the case's company (``case_acting_check``)."""
     now = now or timezone.now()
     case_acting_check(case=case, user=uploaded_by, action="add attachments to a case")
-    limit = settings.ATTACHMENT_MAX_BYTES
-    if upload.size is None or upload.size > limit:
-        raise PayloadTooLarge(
-            f"'{upload.name}' is {upload.size or 0:,} bytes; the limit is {limit:,} bytes.",
-            code="file_too_large",
-            extra={"max_bytes": limit},
-        )
     if case.status == CaseStatus.CLOSED and not uploaded_by.is_staff:
         raise Conflict(f"{case.number} is closed: reopen it or open a follow-up.", code="case_closed")
-    filename = PurePath(upload.name or "upload").name[:200]
-    upload.seek(0)
-    content_type = attachment_type_check(filename=filename, head=upload.read(16))
-    upload.seek(0)
+    filename, content_type = attachment_upload_check(upload=upload)
     attachment = Attachment(
         case=case,
         comment=comment,
         filename=filename,
         content_type=content_type,
-        size=upload.size,
+        size=upload.size or 0,  # checked above: never None here
         uploaded_by=uploaded_by,
         created_at=now,
     )

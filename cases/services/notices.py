@@ -60,7 +60,7 @@ def analyst_notice_preferences_set(
             code="invalid_digest_minutes",
             extra={"field": "digest_minutes"},
         )
-    if time_zone not in available_timezones():
+    if time_zone and time_zone not in available_timezones():  # "": the browser's (UTC in e-mails)
         raise ValidationFailed(
             f"'{time_zone}' is not an IANA time zone.", code="invalid_time_zone", extra={"field": "time_zone"}
         )

@@ -60,3 +60,11 @@ def add_timer(
         breached_at=now if state == SlaTimer.State.BREACHED else None,
         updated_at=now,
     )
+
+
+@pytest.fixture
+def calendar_cache_held(monkeypatch):
+    """Resolved calendars are cached in one-minute buckets of the monotonic clock: a query count
+    measured across a bucket boundary (a slow machine) would count the calendar's re-resolution.
+    One bucket for the whole test (the cache itself is emptied around every test)."""
+    monkeypatch.setattr("sla.selectors.CALENDAR_CACHE_SECONDS", 10**9)

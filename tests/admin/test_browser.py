@@ -169,9 +169,14 @@ def test_support_manager_approves_an_authorisation_request(chromium, demo):
     page.check(f"input[name=_selected_action][value='{request.pk}']")
     page.select_option("select[name=action]", "approve_selected")
     page.click("button[name=index]")
+    page.fill("#id_reason", "Confirmed with Acme's manager.")  # the decision's reason, asked first
+    page.click("input[type=submit][value=Approve]")
     expect(page.locator(".messagelist")).to_contain_text(f"#{request.pk}: approved.")
     page.screenshot(path=SCREENSHOTS / "authorisation-approved.png", full_page=True)
 
     request.refresh_from_db()
-    assert request.status == AuthorizationRequest.Status.APPROVED
+    assert (request.status, request.decision_reason) == (
+        AuthorizationRequest.Status.APPROVED,
+        "Confirmed with Acme's manager.",
+    )
     assert Membership.objects.get(user__username="us.member").role == Membership.Role.DSU

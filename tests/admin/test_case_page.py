@@ -194,15 +194,19 @@ def test_canned_response_fills_the_reply_and_can_move_the_case(analyst_client):
     )
     customer = case.opened_by
 
-    form = analyst_client.get(page(case), {"canned": canned.pk}).context["reply_form"]
+    response = analyst_client.post(
+        reverse("admin:cases_case_macro_insert", args=[case.pk]), {"macro": canned.pk, "body": ""}
+    )
 
+    form = response.context["reply_form"]
     body = form["body"].value()
     name = customer.get_full_name()
     assert (
         body
         == f"Bonjour {name}, pour {case.number} (http://127.0.0.1:8000/api/v1/cases/{case.pk}/) : envoyez le journal. {{unknown}}"
     )
-    assert form["apply_transition"].value() is True
+    assert response.context["macro_checked"]["transition"] is True
+    assert 'name="apply_transition" value="on" checked' in response.content.decode()
 
     analyst_client.post(
         reverse("admin:cases_case_reply", args=[case.pk]),
@@ -211,7 +215,8 @@ def test_canned_response_fills_the_reply_and_can_move_the_case(analyst_client):
 
     case.refresh_from_db()
     assert case.status == CaseStatus.PENDING_CUSTOMER
-    assert case.comments.get().body == body  # the reply is the transition's message: one comment
+    comment = case.comments.get()  # the reply is the transition's message: one comment
+    assert (comment.body, comment.source) == (body, Comment.Source.ADMIN)
 
 
 def test_assign_to_me_to_someone_else_or_nobody(analyst_client, analyst):

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AuditRecord, AuthorizationRequest, Membership
 from cases.admin.canned import canned_response_render
 from cases.models import (
     AnalystProfile,
@@ -18,7 +19,14 @@ from cases.models import (
     EscalationRequest,
     Queue,
 )
-from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, USCompanyFactory
+from notifications.models import Notification
+from tests.factories import (
+    AnalystFactory,
+    AuthorizationRequestFactory,
+    CaseFactory,
+    CompanyFactory,
+    USCompanyFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +195,163 @@ def test_seeded_canned_responses_render_in_each_language(pk, company, greeting):
     assert text.startswith(greeting + case.opened_by.get_full_name())
     assert case.number in text and f"/api/v1/cases/{case.pk}/" in text and "{" not in text
     assert CannedResponse.objects.get(pk=pk).transition == "request_customer_action"
+
+
+# --- authorisation requests: decided on their page, with a reason -----------------------------------
+
+
+def _pending_request():
+    return AuthorizationRequestFactory(company=CompanyFactory())
+
+
+def test_the_request_page_offers_approve_and_reject_instead_of_save(client, manager):
+    client.force_login(grant(manager, MANAGER_PERMISSIONS))
+    request = _pending_request()
+
+    html = client.get(
+        reverse("admin:accounts_authorizationrequest_change", args=[request.pk])
+    ).content.decode()
+
+    assert 'id="approve-request"' in html and 'id="reject-request"' in html
+    assert 'name="_save"' not in html and 'name="_continue"' not in html
+
+
+def test_a_manager_approves_with_a_reason_on_the_request_page(client, manager):
+    client.force_login(grant(manager, MANAGER_PERMISSIONS))
+    request = _pending_request()
+    decide = reverse("admin:accounts_authorizationrequest_decide", args=[request.pk])
+
+    response = client.post(decide, {"decision": "approve", "reason": "Confirmed by phone"}, follow=True)
+
+    request.refresh_from_db()
+    assert (request.status, request.decision_reason, request.decided_by) == (
+        "approved",
+        "Confirmed by phone",
+        manager,
+    )
+    assert request.decision_channel == AuthorizationRequest.Channel.ADMIN
+    assert Membership.objects.get(user=request.subject_user).role == Membership.Role.DSU
+    assert said(response) == [f"#{request.pk}: approved."]
+    assert "This request is <strong>approved</strong>" in response.content.decode()
+
+
+def test_rejecting_needs_a_reason(client, manager):
+    client.force_login(grant(manager, MANAGER_PERMISSIONS))
+    request = _pending_request()
+    decide = reverse("admin:accounts_authorizationrequest_decide", args=[request.pk])
+
+    refused = client.post(decide, {"decision": "reject", "reason": "  "}, follow=True)
+    assert said(refused) == ["Say why the request is rejected: the reason is sent with the decision."]
+    assert AuthorizationRequest.objects.get(pk=request.pk).status == "pending"
+
+    client.post(decide, {"decision": "reject", "reason": "Not on the company's domain"})
+    request.refresh_from_db()
+    assert (request.status, request.decision_reason) == ("rejected", "Not on the company's domain")
+    audit = AuditRecord.objects.get(authorization_request=request)
+    assert audit.after == {"status": "rejected", "reason": "Not on the company's domain"}
+
+
+def test_an_analyst_without_the_authority_is_refused_by_the_service(client, analyst):
+    client.force_login(
+        grant(
+            analyst, [("accounts", "view_authorizationrequest"), ("accounts", "change_authorizationrequest")]
+        )
+    )
+    request = _pending_request()
+
+    response = client.post(
+        reverse("admin:accounts_authorizationrequest_decide", args=[request.pk]),
+        {"decision": "approve", "reason": ""},
+        follow=True,
+    )
+
+    assert said(response) == [f"#{request.pk}: Only support managers act for a company's managers."]
+    assert AuthorizationRequest.objects.get(pk=request.pk).status == "pending"
+
+
+def test_without_change_permission_the_page_offers_no_decision(client, analyst):
+    client.force_login(grant(analyst, [("accounts", "view_authorizationrequest")]))
+    request = _pending_request()
+
+    html = client.get(
+        reverse("admin:accounts_authorizationrequest_change", args=[request.pk])
+    ).content.decode()
+    posted = client.post(
+        reverse("admin:accounts_authorizationrequest_decide", args=[request.pk]), {"decision": "approve"}
+    )
+
+    assert 'id="approve-request"' not in html
+    assert posted.status_code == 403
+
+
+def test_bulk_decisions_carry_a_reason(client, manager):
+    client.force_login(grant(manager, MANAGER_PERMISSIONS))
+    first, second = _pending_request(), _pending_request()
+    changelist = reverse("admin:accounts_authorizationrequest_changelist")
+    selected = {"action": "reject_selected", ACTION_CHECKBOX_NAME: [first.pk, second.pk]}
+
+    asked = client.post(changelist, selected)
+    assert asked.status_code == 200 and 'name="reason"' in asked.content.decode()
+    client.post(changelist, {**selected, "apply": "1", "reason": "Duplicate requests"})
+
+    assert set(AuthorizationRequest.objects.values_list("status", "decision_reason")) == {
+        ("rejected", "Duplicate requests")
+    }
+
+
+def test_the_request_page_query_count_is_bounded(client, manager, django_assert_max_num_queries):
+    client.force_login(grant(manager, MANAGER_PERMISSIONS))
+    request = _pending_request()
+    url = reverse("admin:accounts_authorizationrequest_change", args=[request.pk])
+    client.get(url)
+
+    with django_assert_max_num_queries(8):
+        assert client.get(url).status_code == 200
+
+
+# --- the outbox list: case, readable kind, status, attempts, last error -------------------------------
+
+
+def _outbox_row(case, **fields):
+    return Notification.objects.create(
+        idempotency_key=f"test:{Notification.objects.count()}",
+        kind=fields.pop("kind", "support_reply"),
+        channel=fields.pop("channel", Notification.Channel.EMAIL),
+        to_address=fields.pop("to_address", "customer@example.com"),
+        case=case,
+        next_attempt_at=timezone.now(),
+        created_at=timezone.now(),
+        **fields,
+    )
+
+
+def test_the_outbox_list_shows_case_readable_kind_status_attempts_and_error(admin_client):
+    case = CaseFactory()
+    error = "SMTPRecipientsRefused: 550 mailbox unavailable; " * 5
+    _outbox_row(case, status="failed", attempts=8, last_error=error)
+    _outbox_row(
+        None, kind="transition", channel=Notification.Channel.WEBHOOK, to_address="https://hooks.example/x"
+    )
+
+    response = admin_client.get(reverse("admin:notifications_notification_changelist"))
+
+    html = response.content.decode()
+    assert f'<a href="{reverse("admin:cases_case_change", args=[case.pk])}">{case.number}</a>' in html
+    assert '<span title="support_reply">Support replied (to customer)</span>' in html
+    assert '<span title="transition">Webhook: status changed</span>' in html
+    assert '<span class="cd-outbox-status-failed">Failed</span>' in html
+    assert f'<span title="{error}">{error[:79]}…</span>' in html  # the whole error on hover
+    assert "cases/admin/workspace.css" in html
+
+
+def test_the_outbox_list_query_count_does_not_grow(admin_client, django_assert_max_num_queries):
+    for _ in range(3):
+        _outbox_row(CaseFactory())
+    url = reverse("admin:notifications_notification_changelist")
+    admin_client.get(url)
+    with django_assert_max_num_queries(10) as few:
+        admin_client.get(url)
+    for _ in range(30):
+        _outbox_row(CaseFactory())
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert admin_client.get(url).status_code == 200

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.admin.display import sla_cell
 from cases.admin.queues import CASE_QUEUES, case_queue_counts
 from cases.models import CaseStatus, Comment, EscalationRequest
 from sla.models import SlaTimer
@@ -97,38 +98,58 @@ def test_list_is_ordered_by_nearest_sla_deadline_with_no_clock_last(analyst_clie
     assert [c.pk for c in response.context["cl"].result_list] == [overdue.pk, sooner.pk, later.pk, none.pk]
 
 
-def test_sla_column_shows_business_time_left_coloured_by_state(analyst_client, around_the_clock):
-    ok, warned, late, paused = (
+def test_sla_column_shows_time_left_and_due_time_coloured_by_urgency(analyst_client, around_the_clock):
+    # Targets are 240 minutes: urgency is the share of it still left (or a warning already sent).
+    calm, half, warned, urgent, late, paused = (
+        CaseFactory(),
+        CaseFactory(),
         CaseFactory(),
         CaseFactory(),
         CaseFactory(),
         CaseFactory(status="pending_customer"),
     )
-    add_timer(ok, around_the_clock, due_in=timedelta(hours=3, minutes=30, seconds=30))
-    add_timer(warned, around_the_clock, due_in=timedelta(minutes=45, seconds=30), warnings_sent=1)
+    add_timer(calm, around_the_clock, due_in=timedelta(hours=3, minutes=30, seconds=30))
+    add_timer(half, around_the_clock, due_in=timedelta(hours=1, minutes=30, seconds=30))
+    add_timer(warned, around_the_clock, due_in=timedelta(hours=3, seconds=30), warnings_sent=1)
+    add_timer(urgent, around_the_clock, due_in=timedelta(minutes=45, seconds=30))
     add_timer(late, around_the_clock, due_in=-timedelta(hours=2), state=SlaTimer.State.BREACHED)
     add_timer(paused, around_the_clock, due_in=None, state=SlaTimer.State.PAUSED, remaining=5400)
 
-    html = analyst_client.get(CHANGELIST).content.decode()
+    response = analyst_client.get(CHANGELIST)
 
-    assert 'class="cd-sla cd-sla-ok"' in html and "3h 30m left" in html
-    assert 'class="cd-sla cd-sla-warning"' in html and "45m left" in html
-    assert 'class="cd-sla cd-sla-breached"' in html and "overdue 2h 00m" in html
-    assert 'class="cd-sla cd-sla-paused"' in html and "paused · 1h 30m left" in html
+    cells = {c.pk: sla_cell(c, timezone.now()) for c in response.context["cl"].result_list}
+    assert (cells[calm.pk].state, cells[calm.pk].text) == ("ok", "3h 30m left")
+    assert (cells[half.pk].state, cells[half.pk].text) == ("warning", "1h 30m left")
+    assert (cells[warned.pk].state, cells[warned.pk].text) == ("warning", "3h 00m left")
+    assert (cells[urgent.pk].state, cells[urgent.pk].text) == ("urgent", "45m left")
+    assert (cells[late.pk].state, cells[late.pk].text) == ("breached", "overdue 2h 00m")
+    assert (cells[paused.pk].state, cells[paused.pk].text) == ("paused", "paused (customer's move)")
+    assert cells[paused.pk].due_text == "1h 30m left"
+    due = timezone.localtime(SlaTimer.objects.get(case=calm).due_at)  # UTC: no zone chosen, no cookie
+    assert (
+        cells[calm.pk].due_text
+        == f"due {'today' if due.date() == timezone.now().date() else 'tomorrow'} {due:%H:%M}"
+    )
+    html = response.content.decode()
+    assert 'class="cd-sla cd-sla-urgent"' in html and "45m left" in html
+    assert 'paused <span class="cd-why">(customer\'s move)</span>' in html
+    assert f'<span class="cd-due"><time datetime="{due.isoformat()}' in html
 
 
 def test_changelist_queries_do_not_grow_with_cases(
-    analyst_client, around_the_clock, django_assert_max_num_queries
+    analyst_client, around_the_clock, calendar_cache_held, django_assert_max_num_queries
 ):
     def make(n):
         for case in CaseFactory.create_batch(n, assignee=AnalystFactory()):
             add_timer(case, around_the_clock, due_in=timedelta(hours=2), warnings_sent=1)
 
     make(5)
-    with django_assert_max_num_queries(14):  # includes resolving the calendar once (cached after)
+    # session, user, time zone, queue counts, saved views, 4 filter choices, count, 2 permissions,
+    # the page, and resolving the calendar once (cached after)
+    with django_assert_max_num_queries(15):
         assert analyst_client.get(CHANGELIST).status_code == 200
     make(45)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         response = analyst_client.get(CHANGELIST, {"worklist": "breaching"})
     assert len(response.context["cl"].result_list) == 50
 

@@ -3,7 +3,7 @@ Security Policy: a support manager signs in and opens it; its SVG charts render 
 the hand-built data set, its stylesheet applies, and not one CSP violation is reported.
 
 The screenshot test draws a few months of plausible history. It saves ``dashboard.png`` under
-``$CASEDESK_SCREENSHOTS_DIR`` when set (``make screenshots`` sets it to ``docs/screenshots``), else
+``$CASEDESK_SCREENSHOTS`` when set (``make screenshots`` sets it to ``docs/screenshots``), else
 under ``artifacts/screenshots`` (git-ignored), so ordinary runs never rewrite the documentation.
 """
 
@@ -83,9 +83,7 @@ def test_dashboard_screenshot(watched, site):  # noqa: F811
     expect(page.locator("#chart-sla circle").first).to_be_visible()
     assert page.locator(".rp-empty").count() == 0  # every chart has something to show
 
-    target = Path(
-        os.environ.get("CASEDESK_SCREENSHOTS_DIR") or Path(settings.BASE_DIR) / "artifacts" / "screenshots"
-    )
+    target = Path(settings.BASE_DIR) / (os.environ.get("CASEDESK_SCREENSHOTS") or "artifacts/screenshots")
     target.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=target / "dashboard.png", full_page=True)
     assert (target / "dashboard.png").stat().st_size > 10_000

@@ -124,3 +124,33 @@ def test_the_listener_sees_a_violation(watched, site):  # noqa: F811
     page.wait_for_function("() => window.cspViolations.length > 0")
     assert page.evaluate("() => window.ran") is None
     assert next(v["directive"] for v in watched.problems() if isinstance(v, dict)) == "script-src-elem"
+
+
+def test_the_analyst_workspace_and_manager_screens_work_without_a_violation(watched, demo, monkeypatch):  # noqa: F811
+    """htmx (macro search and insertion, presence polling), the shortcuts dialog, the time zone
+    settings, the authorisation request page and the outbox list (issue 19)."""
+    from playwright.sync_api import expect
+
+    monkeypatch.setattr("cases.admin.workspace.case_page.PRESENCE_HEARTBEAT_SECONDS", 1)
+    page, case = watched.page, demo["cases"][0]
+    sign_in(watched, demo["url"], "supportmanager")
+    page.goto(f"{demo['url']}/admin/cases/case/{case.pk}/change/?_changelist_filters=worklist%3Dunassigned")
+    page.fill("#id_body", "Hello")
+    page.fill("#cd-macro-search", "recorder")
+    expect(page.locator("#cd-macro-list .cd-macro-item")).to_have_count(1)  # htmx swapped the list
+    page.click("#cd-macro-list .cd-macro-item")
+    expect(page.locator("#cd-macro-effects")).to_be_visible()  # htmx swapped the composer's text
+    with page.expect_response(lambda response: "/presence/" in response.url):
+        pass  # the presence poll ran (and its answer was swapped in)
+    page.keyboard.press("Escape")
+    page.keyboard.press("?")
+    expect(page.locator("#cd-shortcuts")).to_be_visible()
+    page.keyboard.press("Escape")
+
+    page.goto(f"{demo['url']}/admin/cases/analystprofile/me/preferences/")
+    page.goto(f"{demo['url']}/admin/accounts/authorizationrequest/{demo['request'].pk}/change/")
+    expect(page.locator("#approve-request")).to_be_visible()
+    page.goto(f"{demo['url']}/admin/notifications/notification/")
+    expect(page.locator("#result_list")).to_be_visible()
+
+    assert watched.problems() == []

@@ -156,6 +156,15 @@ def test_the_admin_pages_have_no_inline_code(client, case):
         client.get(reverse("admin:cases_case_changelist")),
         client.get(reverse("admin:cases_case_change", args=[case.pk])),
         client.get(reverse("admin:cases_case_transition", args=[case.pk, "close_out_of_scope"])),
+        # The analyst workspace's settings and its htmx fragments (issue 19).
+        client.get(reverse("admin:cases_analystprofile_preferences")),
+        client.get(reverse("admin:cases_case_presence", args=[case.pk]), HTTP_HX_REQUEST="true"),
+        client.get(
+            reverse("admin:cases_case_macros", args=[case.pk]), {"macro_q": "x"}, HTTP_HX_REQUEST="true"
+        ),
+        client.post(
+            reverse("admin:cases_case_macro_insert", args=[case.pk]), {"body": "x"}, HTTP_HX_REQUEST="true"
+        ),
     ]
 
     for page in pages:
