@@ -580,7 +580,9 @@ def _password_reset_link(user: User | None) -> dict[str, str]:
 
 
 def _for_manager(notification: Notification) -> bool:
-    return notification.kind == "authorization_request_raised" and bool(notification.context.get("for_manager"))
+    return notification.kind == "authorization_request_raised" and bool(
+        notification.context.get("for_manager")
+    )
 
 
 def _authorization_reply_tokens(rows: Iterable[Notification]) -> dict[tuple[int, int], str]:
@@ -688,7 +690,9 @@ def _mark_sent(notification: Notification, *, at: datetime | None = None) -> Non
     while True:
         try:
             with connection.cursor() as cursor:
-                cursor.execute(_MARK_SENT_SQL, [Notification.Status.SENT, at or timezone.now(), notification.pk])
+                cursor.execute(
+                    _MARK_SENT_SQL, [Notification.Status.SENT, at or timezone.now(), notification.pk]
+                )
             return
         except (OperationalError, InterfaceError):
             if timezone.now() >= give_up_at:

@@ -40,13 +40,17 @@ class SmtpServer:
         self.port = _free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
-    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]) -> list[str]:
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
         with self._lock:
             self.sessions += 1
         session.host_name = hostname
         return responses
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
         if address in self.refuse:
             return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
@@ -155,5 +159,7 @@ def test_an_smtp_server_that_stops_mid_batch_leaves_the_unsent_rows_to_retry(smt
     later = notifications_deliver_due(now=NOW + settings.NOTIFICATION_BACKOFF)
     assert later["sent"] == 2  # the two that failed, after their backoff
 
-    assert sorted(mid for mid, _ in first.accepted + second.accepted) == sorted(row.message_id for row in rows)
+    assert sorted(mid for mid, _ in first.accepted + second.accepted) == sorted(
+        row.message_id for row in rows
+    )
     assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
