@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import secrets
 import select
 import smtplib
 import time
@@ -597,6 +598,19 @@ def _authorization_reply_tokens(rows: Iterable[Notification]) -> dict[tuple[int,
     return {(request, manager): token for request, manager, token in addresses}
 
 
+class _OutboxMessage(EmailMultiAlternatives):
+    """An outbox e-mail whose MIME boundary is chosen up front: 128 random bits, which no text can
+    hold by chance or by design. Left to the standard library, each message compiles a regular
+    expression to search its texts for a boundary made from a non-cryptographic random number: a
+    tenth of the worker's CPU per e-mail."""
+
+    def message(self, *args: Any, **kwargs: Any) -> Any:
+        mime = super().message(*args, **kwargs)
+        if mime.is_multipart():
+            mime.set_boundary(f"=={secrets.token_hex(16)}==")
+        return mime
+
+
 def _email_message(
     notification: Notification, *, reply_tokens: dict[tuple[int, int], str] | None = None
 ) -> EmailMultiAlternatives:
@@ -619,7 +633,7 @@ def _email_message(
     if notification.case is not None:
         thread = case_thread_id(notification.case)
         headers.update({"In-Reply-To": thread, "References": thread})
-    message = EmailMultiAlternatives(
+    message = _OutboxMessage(
         subject=rendered.subject,
         body=rendered.text,
         to=[notification.to_address],
