@@ -1,7 +1,7 @@
 """Outbox delivery throughput: rows/s from PostgreSQL to a local SMTP server (aiosmtpd on loopback),
 in one process, the way the sweep on beat delivers (``notifications_deliver_due``).
 
-    DATABASE_URL=postgres://…/bench SECRET_KEY=x .venv/bin/python benchmarks/outbox_delivery.py [rows] [--sink-in-process]
+    DATABASE_URL=postgres://…/bench SECRET_KEY=x .venv/bin/python benchmarks/outbox_delivery.py [rows] [--sink-in-process] [--sink-only]
 
 Migrates the database it is given, writes ``rows`` e-mail rows (default 2,000) due now, then calls
 ``notifications_deliver_due()`` until none is pending, and prints rows/s for each of 3 runs and
@@ -9,7 +9,8 @@ their median. The SMTP sink accepts everything at once, so the figure measures C
 claims, rendering, the SMTP conversation and the status updates; the worker's CPU time per row
 (this process's, the sink's excluded) is printed too. The sink runs in its own process,
 as a mail server would; ``--sink-in-process`` runs it in a thread of the benchmark instead (sharing
-the GIL with the worker: the setup of the figures before issue 22).
+the GIL with the worker: the setup of the figures before issue 22). ``--sink-only`` measures the
+sink alone: one pre-made e-mail sent ``rows`` times over one smtplib session.
 """
 
 from __future__ import annotations
@@ -81,12 +82,60 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
+
+    if "--sink-only" in sys.argv:
+        _sink_only(rows, port)
+    else:
+        call_command("migrate", "--noinput", verbosity=0)
+        _deliveries(rows, accepted)
+    if in_process:
+        sink.stop()
+    else:
+        stop.set()
+        sink.join(10)
+
+
+def _sink_only(rows: int, port: int) -> None:
+    """The SMTP server's own ceiling: one e-mail as Casedesk renders it, made once and sent ``rows``
+    times over one smtplib session (no database, no rendering), 3 runs."""
+    import smtplib
+
+    from django.utils import timezone
+
+    from notifications.models import Notification
+    from notifications.services import _email_message
+
+    now = timezone.now()
+    row = Notification(
+        pk=1,
+        kind="status_incident",
+        channel=Notification.Channel.EMAIL,
+        to_address="reader@bench.example",
+        context={"name": "Reader", "product": "Ledger", "title": "Bench", "message": "Hello"},
+        next_attempt_at=now,
+        created_at=now,
+    )
+    message = _email_message(row).message().as_bytes(linesep="\r\n")
+    results = []
+    for run in range(3):
+        started = time.perf_counter()
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            for n in range(rows):
+                smtp.sendmail("support@bench.example", [f"reader{n}@bench.example"], message)
+        elapsed = time.perf_counter() - started
+        results.append(rows / elapsed)
+        print(
+            f"run {run + 1}: {rows} pre-made e-mails over one session, {elapsed:.2f} s, {rows / elapsed:.0f}/s"
+        )
+    print(f"median: {statistics.median(results):.0f} e-mails/s (the SMTP server's ceiling here)")
+
+
+def _deliveries(rows: int, accepted: Any) -> None:
     from django.utils import timezone
 
     from notifications.models import Notification
     from notifications.services import notifications_deliver_due
 
-    call_command("migrate", "--noinput", verbosity=0)
     results, cpu_results = [], []
     for run in range(3):
         Notification.objects.all().delete()
@@ -122,11 +171,6 @@ def main() -> None:
             f" {sent / elapsed:.0f} rows/s; worker CPU {cpu:.2f} s (user {user:.2f}, system {system:.2f}),"
             f" {cpu / sent * 1e6:.0f} µs/row"
         )
-    if in_process:
-        sink.stop()
-    else:
-        stop.set()
-        sink.join(10)
     print(
         f"median: {statistics.median(results):.0f} rows/s, best: {max(results):.0f} rows/s;"
         f" per second of worker CPU: median {statistics.median(cpu_results):.0f} rows"
