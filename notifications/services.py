@@ -727,10 +727,7 @@ class _SentMarks:
     which would lose every mark of a killed worker; hence one statement in flight, on libpq's own
     asynchronous calls. A mark that fails is written again the waiting way (``_mark_sent``)."""
 
-    _SQL = (
-        f"UPDATE {Notification._meta.db_table} SET status = $1, sent_at = $2, last_error = '',"
-        " claimed_at = NULL WHERE id = $3"
-    ).encode()
+    _SQL = (_MARK_SENT_SQL % ("$1", "$2", "$3")).encode()  # libpq's placeholders
 
     def __init__(self) -> None:
         self._in_flight: tuple[Notification, datetime] | None = None
@@ -759,9 +756,9 @@ class _SentMarks:
             return
         row, at = self._in_flight
         self._in_flight = None
-        pgconn = connection.connection.pgconn
         ok = True
         try:
+            pgconn = connection.connection.pgconn
             pgconn.consume_input()
             while pgconn.is_busy():
                 select.select([pgconn.socket], [], [], 1.0)
@@ -813,7 +810,8 @@ def _session_usable(smtp: Any, error: Exception) -> bool:
     """Whether the SMTP session can carry the next e-mail after ``error`` (else a new one is opened)."""
     if not isinstance(error, (OSError, smtplib.SMTPException)):
         return True  # the message could not be made (e.g. Undeliverable): nothing was said to the server
-    return isinstance(error, _MESSAGE_REFUSED) and getattr(smtp.connection, "sock", None) is not None
+    session = getattr(smtp, "connection", None)  # smtplib's, for Django's SMTP backend
+    return isinstance(error, _MESSAGE_REFUSED) and getattr(session, "sock", None) is not None
 
 
 def _deliver_batch(rows: list[Notification], now: datetime) -> dict[str, int]:
