@@ -9,17 +9,25 @@ headline as their subject.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.template import Context, Engine
+from django.template import Context, Engine, Template
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from notifications.messages import FOOTER, MESSAGES, STAFF_FOOTER, SURVEY_PAGE
 
 _ENGINE = Engine(autoescape=False, builtins=["notifications.formatting"])
+
+
+@functools.lru_cache(maxsize=1024)
+def _template(source: str) -> Template:
+    """A message text compiled once per process: the texts are constants (``messages.py``), and
+    compiling one costs more than rendering it."""
+    return _ENGINE.from_string(source)
 
 
 def _plain(context: dict[str, Any]) -> Context:
@@ -54,8 +62,8 @@ def render_email(
     language = language if language in by_language else "en"
     headline_template, body_template = by_language[language]
     with translation.override(language), timezone.override(_zone(time_zone)):
-        headline = _one_line(_ENGINE.from_string(headline_template).render(_plain(context)))
-        body = _ENGINE.from_string(body_template).render(_plain(context)).strip()
+        headline = _one_line(_template(headline_template).render(_plain(context)))
+        body = _template(body_template).render(_plain(context)).strip()
     number, case_subject = context.get("case_number"), context.get("case_subject")
     if number:
         subject = _one_line(f"[{number}] {case_subject or headline}")
@@ -85,4 +93,4 @@ def render_headline(*, kind: str, language: str, context: dict[str, Any], time_z
     by_language = MESSAGES[kind]
     headline_template = by_language.get(language, by_language["en"])[0]
     with translation.override(language), timezone.override(_zone(time_zone)):
-        return _one_line(_ENGINE.from_string(headline_template).render(_plain(context)))
+        return _one_line(_template(headline_template).render(_plain(context)))

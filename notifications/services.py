@@ -11,6 +11,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import secrets
+import select
+import smtplib
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -23,6 +26,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, NullIf, Substr, Trim
 from django.utils import timezone
+from psycopg import pq
 
 from accounts.models import AuthorizationRequest, Company, User
 from accounts.selectors import company_managers
@@ -602,10 +606,44 @@ def _password_reset_link(user: User | None) -> dict[str, str]:
     }
 
 
-def _email_message(notification: Notification) -> EmailMultiAlternatives:
+def _for_manager(notification: Notification) -> bool:
+    return notification.kind == "authorization_request_raised" and bool(
+        notification.context.get("for_manager")
+    )
+
+
+def _authorization_reply_tokens(rows: Iterable[Notification]) -> dict[tuple[int, int], str]:
+    """The reply addresses' tokens of the authorisation e-mails among ``rows``, by (request, manager):
+    one query for a batch."""
+    wanted = {(row.context.get("request_id"), row.recipient_id) for row in rows if _for_manager(row)}
+    if not wanted:
+        return {}
+    addresses = AuthorizationReplyAddress.objects.filter(
+        request_id__in={request for request, _ in wanted}, manager_id__in={manager for _, manager in wanted}
+    ).values_list("request_id", "manager_id", "token")
+    return {(request, manager): token for request, manager, token in addresses}
+
+
+class _OutboxMessage(EmailMultiAlternatives):
+    """An outbox e-mail whose MIME boundary is chosen up front: 128 random bits, which no text can
+    hold by chance or by design. Left to the standard library, each message compiles a regular
+    expression to search its texts for a boundary made from a non-cryptographic random number: a
+    tenth of the worker's CPU per e-mail."""
+
+    def message(self, *args: Any, **kwargs: Any) -> Any:
+        mime = super().message(*args, **kwargs)
+        if mime.is_multipart():
+            mime.set_boundary(f"=={secrets.token_hex(16)}==")
+        return mime
+
+
+def _email_message(
+    notification: Notification, *, reply_tokens: dict[tuple[int, int], str] | None = None
+) -> EmailMultiAlternatives:
     """The e-mail of an outbox row. A case's e-mails answer the case's thread id (``In-Reply-To``,
     ``References``: one conversation in the reader's mail client); customers get the case's reply
-    address, staff none (they answer in the admin, and mail from staff is refused)."""
+    address, staff none (they answer in the admin, and mail from staff is refused).
+    ``reply_tokens``: ``_authorization_reply_tokens`` of the batch (read here when not given)."""
     context = notification.context
     if notification.kind == "password_reset":
         context = {**context, **_password_reset_link(notification.recipient)}
@@ -623,7 +661,7 @@ def _email_message(notification: Notification) -> EmailMultiAlternatives:
         headers.update({"In-Reply-To": thread, "References": thread})
     if notification.kind in AUTO_REPLY_KINDS:
         headers["Auto-Submitted"] = "auto-replied"  # RFC 3834: autoresponders do not answer it
-    message = EmailMultiAlternatives(
+    message = _OutboxMessage(
         subject=rendered.subject,
         body=rendered.text,
         to=[notification.to_address],
@@ -631,15 +669,11 @@ def _email_message(notification: Notification) -> EmailMultiAlternatives:
     )
     if notification.case is not None and not staff:
         message.reply_to = [f"case+{notification.case.reply_token}@{settings.INBOUND_EMAIL_DOMAIN}"]
-    elif notification.kind == "authorization_request_raised" and notification.context.get("for_manager"):
+    elif _for_manager(notification):
         # Each manager answers at an address issued to them alone; the asker gets none.
-        token = (
-            AuthorizationReplyAddress.objects.filter(
-                request_id=notification.context.get("request_id"), manager_id=notification.recipient_id
-            )
-            .values_list("token", flat=True)
-            .first()
-        )
+        if reply_tokens is None:
+            reply_tokens = _authorization_reply_tokens([notification])
+        token = reply_tokens.get((notification.context.get("request_id"), notification.recipient_id))  # type: ignore[arg-type]
         if token:
             message.reply_to = [f"authorization+{token}@{settings.INBOUND_EMAIL_DOMAIN}"]
     message.attach_alternative(rendered.html, "text/html")
@@ -677,22 +711,79 @@ _MARK_SENT_SQL = (
 )
 
 
-def _mark_sent(notification: Notification) -> None:
-    """One statement per row, as soon as the server accepted it (so a crash resends at most the row
-    in flight); plain SQL, as it runs once per e-mail: the ORM's update costs more than the query.
-    The e-mail is out: if the database is briefly unreachable, keep trying while the row's lease
-    has a quarter left, so a short outage does not turn into a resend."""
+def _mark_sent(notification: Notification, *, at: datetime | None = None) -> None:
+    """Mark one row sent, waiting for the database. The e-mail is out: if the database is briefly
+    unreachable, keep trying while the row's lease has a quarter left, so a short outage does not
+    turn into a resend."""
     give_up_at = notification.next_attempt_at - settings.NOTIFICATION_LEASE / 4
     while True:
         try:
             with connection.cursor() as cursor:
-                cursor.execute(_MARK_SENT_SQL, [Notification.Status.SENT, timezone.now(), notification.pk])
+                cursor.execute(
+                    _MARK_SENT_SQL, [Notification.Status.SENT, at or timezone.now(), notification.pk]
+                )
             return
         except (OperationalError, InterfaceError):
             if timezone.now() >= give_up_at:
                 raise
             connection.close()  # a broken connection: the next try connects afresh
             time.sleep(MARK_SENT_RETRY_SECONDS)
+
+
+class _SentMarks:
+    """Marks each row sent as soon as the SMTP server accepted it, without waiting for the database
+    between e-mails. Each row's UPDATE goes to PostgreSQL at once, where it commits on its own (or
+    joins the caller's transaction, if there is one); its answer is read before the connection is
+    used for anything else, normally one SMTP exchange later, when it has long arrived. So a worker
+    killed mid-batch leaves at most the row in flight (and a mark still on the wire) to be sent again,
+    as with a mark per row that waits, but the worker never waits on the database per e-mail.
+
+    psycopg's pipeline mode would batch statements into one implicit transaction until its sync,
+    which would lose every mark of a killed worker; hence one statement in flight, on libpq's own
+    asynchronous calls. A mark that fails is written again the waiting way (``_mark_sent``)."""
+
+    _SQL = (_MARK_SENT_SQL % ("$1", "$2", "$3")).encode()  # libpq's placeholders
+
+    def __init__(self) -> None:
+        self._in_flight: tuple[Notification, datetime] | None = None
+
+    def add(self, row: Notification) -> None:
+        self.collect()
+        at = timezone.now()
+        if connection.vendor != "postgresql":
+            _mark_sent(row, at=at)
+            return
+        connection.ensure_connection()
+        pgconn = connection.connection.pgconn
+        params = [Notification.Status.SENT.encode(), at.isoformat().encode(), str(row.pk).encode()]
+        try:
+            pgconn.send_query_params(self._SQL, params)
+            while pgconn.flush():  # a non-blocking connection: wait until the statement is handed over
+                select.select([], [pgconn.socket], [], 1.0)
+        except Exception:
+            _mark_sent(row, at=at)
+            return
+        self._in_flight = (row, at)
+
+    def collect(self) -> None:
+        """Read the answer of the mark in flight (before anything else uses the connection)."""
+        if self._in_flight is None:
+            return
+        row, at = self._in_flight
+        self._in_flight = None
+        ok = True
+        try:
+            pgconn = connection.connection.pgconn
+            pgconn.consume_input()
+            while pgconn.is_busy():
+                select.select([pgconn.socket], [], [], 1.0)
+                pgconn.consume_input()
+            while (result := pgconn.get_result()) is not None:
+                ok = ok and result.status == pq.ExecStatus.COMMAND_OK
+        except Exception:
+            ok = False
+        if not ok:
+            _mark_sent(row, at=at)
 
 
 def _mark_failed_attempt(notification: Notification, error: BaseException, now: datetime) -> bool:
@@ -725,42 +816,76 @@ def _release(rows: list[Notification], now: datetime) -> None:
         )
 
 
+# Answers about one message: the server refused its sender, a recipient or its content, and the
+# session goes on (smtplib resets it), unless the server also closed it.
+_MESSAGE_REFUSED = (smtplib.SMTPSenderRefused, smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
+
+
+def _session_usable(smtp: Any, error: Exception) -> bool:
+    """Whether the SMTP session can carry the next e-mail after ``error`` (else a new one is opened)."""
+    if not isinstance(error, (OSError, smtplib.SMTPException)):
+        return True  # the message could not be made (e.g. Undeliverable): nothing was said to the server
+    session = getattr(smtp, "connection", None)  # smtplib's, for Django's SMTP backend
+    return isinstance(error, _MESSAGE_REFUSED) and getattr(session, "sock", None) is not None
+
+
 def _deliver_batch(rows: list[Notification], now: datetime) -> dict[str, int]:
-    """Send claimed rows, e-mails over one SMTP connection; each row is marked as soon as its
-    attempt ends. Stops at half the lease (the rest is handed back), so no row outlives its lease."""
+    """Send claimed rows, e-mails over one SMTP session; each row is marked as soon as its attempt
+    ends. A message the server refuses fails alone, on the same session; a session that breaks is
+    opened again once, and when that fails the e-mails not yet tried are handed back for the next
+    run (webhooks go on). Stops at half the lease (the rest is handed back), so no row outlives its
+    lease."""
     deadline = time.monotonic() + settings.NOTIFICATION_LEASE.total_seconds() / 2
     counts = {"sent": 0, "failed": 0, "retrying": 0, "released": 0}
     untried = deque(rows)
+    handed_back: list[Notification] = []
     smtp: Any = None
+    smtp_unreachable = False
+    marks = _SentMarks()
+    reply_tokens = _authorization_reply_tokens(rows)
     try:
         while untried:
             if time.monotonic() > deadline:
-                counts["released"] = len(untried)
-                _release(list(untried), now)
+                handed_back.extend(untried)
+                untried.clear()
                 break
             row = untried.popleft()
+            if row.channel == Notification.Channel.EMAIL and smtp_unreachable:
+                handed_back.append(row)
+                continue
+            opening = False
             try:
                 if row.channel == Notification.Channel.EMAIL:
+                    message = _email_message(row, reply_tokens=reply_tokens)
                     if smtp is None:
+                        opening = True
                         smtp = get_connection(fail_silently=False)
                         smtp.open()
-                    smtp.send_messages([_email_message(row)])
+                        opening = False
+                    smtp.send_messages([message])
                 else:
                     _send_webhook(row)
             except Exception as exc:  # SMTP, HTTP and socket errors alike: recorded on the row
-                if smtp is not None:  # the session may be broken: the next e-mail opens a new one
+                if smtp is not None and not _session_usable(smtp, exc):
                     with contextlib.suppress(Exception):
                         smtp.close()
                     smtp = None
+                smtp_unreachable = opening
+                marks.collect()
                 counts["failed" if _mark_failed_attempt(row, exc, now) else "retrying"] += 1
                 continue
-            _mark_sent(row)
+            marks.add(row)
             counts["sent"] += 1
+        marks.collect()
+        if handed_back:
+            counts["released"] = len(handed_back)
+            _release(handed_back, now)
     except BaseException:
         # A soft time limit, a warm shutdown, the database gone: the rows not yet tried go back
         # (if the database answers); the one in flight keeps its lease, as it may have been sent.
         with contextlib.suppress(Exception):
-            _release(list(untried), now)
+            marks.collect()
+            _release(handed_back + list(untried), now)
         raise
     finally:
         if smtp is not None:
