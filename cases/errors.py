@@ -138,3 +138,15 @@ INVALID_DIGEST_MINUTES = error_define(
 INVALID_LANGUAGE = error_define(
     "invalid_language", status=400, detail="Unknown language 'de'.", field="language"
 )
+
+# Saved views of the case list (cases.services.workspace).
+VIEW_NAME_REQUIRED = error_define("name_required", status=400, detail="Name the view.", field="name")
+VIEW_NAME_TOO_LONG = error_define(
+    "name_too_long", status=400, detail="Names are at most 60 characters.", field="name"
+)
+VIEW_QUERY_TOO_LONG = error_define(
+    "query_too_long", status=400, detail="The view's filters are longer than 1000 characters."
+)
+NOT_OWNER = error_define(
+    "not_owner", status=403, detail="Only its owner (or a support manager, if shared) deletes a view."
+)

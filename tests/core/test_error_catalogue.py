@@ -35,7 +35,10 @@ def _sources() -> list[Path]:
 def _application_errors() -> dict[str, type[ApplicationError]]:
     """Every ApplicationError subclass by name (the apps' own included)."""
     for path in _sources():
-        importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        if parts[-1] == "__init__":  # a package is imported by its own name, never twice
+            parts = parts[:-1]
+        importlib.import_module(".".join(parts))
     found: dict[str, type[ApplicationError]] = {}
     pending: list[type[ApplicationError]] = [ApplicationError]
     while pending:
