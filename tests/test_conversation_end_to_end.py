@@ -61,7 +61,7 @@ def written(sender: str, to: str, subject: str, text: str, message_id: str) -> E
     """A message as our receiving server hands it over: SPF/DKIM checked, verdicts in its header."""
     message = EmailMessage()
     message["Authentication-Results"] = trusted_results(sender)
-    message["From"] = f"Pat Customer <{sender}>"
+    message["From"] = f"Pat Kent <{sender}>"
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = message_id
@@ -179,7 +179,9 @@ def thames(db, settings):
     )
     financials = ProductFactory(name="Financials", code="financials")  # bootstrap's
     ProductInstanceFactory(company=company, product=financials)
-    customer = member(company, role=Membership.Role.MEMBER, email="pat@thames.test")
+    customer = member(
+        company, role=Membership.Role.MEMBER, email="pat@thames.test", first_name="Pat", last_name="Kent"
+    )
     analyst = AnalystFactory(first_name="Tamara", last_name="Jones")
     AnalystProfile.objects.create(user=analyst, availability="available")
     Queue.objects.get(product=financials, language="en").analysts.add(analyst)  # routing's choice
