@@ -16,6 +16,9 @@ event's transaction). The customer side (opener, contact, followers, webhooks) i
   before; one who is also an agent recipient of the same event gets only the agent notice.
 
 One e-mail per event per recipient; each has a key, so processing an event again writes nothing.
+One notice per thing the customer did: a comment that answers a case that was the customer's move
+(by the API or by e-mail) is part of the move it makes (``respond``, ``reject_resolution``), whose
+notice quotes it; so is an escalation request's comment, and the hand-back it causes.
 Staff read their e-mails in ``User.language`` (default en) with dates in
 ``AnalystProfile.time_zone`` (UTC while it is empty).
 """
@@ -144,9 +147,9 @@ class _AgentNotices:
 def _agent_notices_for(event: CaseEvent, case: Case) -> _AgentNotices | None:
     actor = event.actor
     by_customer = actor is not None and not actor.is_staff
+    if event.data.get("within"):
+        return None  # told by the move it belongs to (a transition, an escalation request)
     if event.type == Type.COMMENTED:
-        if event.data.get("within"):
-            return None  # told by the move it belongs to (a transition, an escalation request)
         if event.is_internal:
             if actor is None or not actor.is_staff:
                 return None
@@ -163,10 +166,13 @@ def _agent_notices_for(event: CaseEvent, case: Case) -> _AgentNotices | None:
         return None
     note = functools.partial(str, event.note)
     if event.type == Type.TRANSITION and by_customer:
+        # A move made by commenting (``cause``: the customer's comment) quotes the comment, not the
+        # event's note, which explains the move to support.
+        said = functools.partial(_comment_body, event) if event.data.get("comment_id") else note
         if event.transition == "respond":
-            return _AgentNotices(Kind.CUSTOMER_REPLY, _case_audience(case), note)
+            return _AgentNotices(Kind.CUSTOMER_REPLY, _case_audience(case), said)
         if event.transition == "reject_resolution":
-            return _AgentNotices(Kind.RESOLUTION_REJECTED, _case_audience(case), note)
+            return _AgentNotices(Kind.RESOLUTION_REJECTED, _case_audience(case), said)
         return None
     if event.type == Type.REOPENED:
         return _AgentNotices(Kind.REOPENED, _case_audience(case), note)

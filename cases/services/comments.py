@@ -91,11 +91,14 @@ def comment_create(
         )
 
     def create() -> Comment:
-        comment = comment_add(
-            case=case, author=author, body=body, is_internal=is_internal, at=now, source=source
-        )
-        from cases.services.transitions import case_customer_answer
+        from cases.services.transitions import case_customer_answer, customer_answer_transition
 
+        # A comment that answers is part of the move it makes: that move's notice carries its text,
+        # so each person hears of it once.
+        answer = customer_answer_transition(case=case, author=author, is_internal=is_internal)
+        comment = comment_add(
+            case=case, author=author, body=body, is_internal=is_internal, at=now, source=source, within=answer
+        )
         case_customer_answer(case=case, comment=comment, now=now)
         return comment
 

@@ -201,6 +201,9 @@ def case_transition(
     if answering is not None:
         note = _ANSWER_NOTES[transition].format(comment=answering.pk)
         data.update(comment_id=answering.pk, cause="customer_comment")
+        if answering.is_escalation_request:
+            # The escalation request's own notice told everyone, with the text: one e-mail, not two.
+            data["within"] = "escalation_request"
     case_event_record(
         case=case,
         type=CaseEvent.Type.REOPENED if transition == "reopen" else CaseEvent.Type.TRANSITION,
@@ -220,13 +223,22 @@ def case_transition(
     return case
 
 
+def customer_answer_transition(*, case: Case, author: User, is_internal: bool) -> str:
+    """The move a comment by ``author`` on ``case`` (as it is now) makes: ``respond`` or
+    ``reject_resolution`` for a public comment from the customer side while the case is the
+    customer's move, else "" (the comment is only a comment)."""
+    if is_internal or author.is_staff:
+        return ""
+    return CUSTOMER_ANSWERS.get(case.status, "")
+
+
 def case_customer_answer(*, case: Case, comment: Comment, now: datetime) -> Case:
     """A public comment from the customer side on a case that is the customer's move answers it:
     Pending Customer Action → ``respond``, Verify Resolution → ``reject_resolution`` (the fix is not
     confirmed), both back to In Progress with an event naming the comment. Any other comment, or
     any other status, changes nothing. Part of the caller's transaction (the one that stored it)."""
-    transition = CUSTOMER_ANSWERS.get(case.status)
-    if transition is None or comment.is_internal or comment.author.is_staff:
+    transition = customer_answer_transition(case=case, author=comment.author, is_internal=comment.is_internal)
+    if not transition:
         return case
     return case_transition(case=case, actor=comment.author, transition=transition, answering=comment, now=now)
 

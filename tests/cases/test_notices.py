@@ -129,6 +129,20 @@ CUSTOMER_MOVES = [
         Kind.RESOLUTION_REJECTED,
     ),
     (
+        "rejected resolution by a comment",
+        Case.Status.VERIFY_RESOLUTION,
+        lambda w: comment_create(case=w.case, author=w.customer, body="Still broken.", now=NOW),
+        Kind.RESOLUTION_REJECTED,
+    ),
+    (
+        "rejected resolution by e-mail",
+        Case.Status.VERIFY_RESOLUTION,
+        lambda w: inbound_email_process(
+            message=inbound(w.customer.email, reply_to(w.case), "Still broken."), now=NOW
+        ),
+        Kind.RESOLUTION_REJECTED,
+    ),
+    (
         "reopen",
         Case.Status.CLOSED,
         lambda w: case_transition(case=w.case, actor=w.customer, transition="reopen", now=NOW),

@@ -94,10 +94,25 @@ MOVES = {
         [],
         ["agent_customer_reply"],
     ),
+    "customer comment on Verify Resolution": (
+        "verify_resolution",
+        "customer",
+        {"comment": "Still broken."},
+        [],
+        ["agent_resolution_rejected"],
+    ),
     "escalation request": (
         "in_progress",
         "customer",
         {"escalation": "Payroll is stopped."},
+        ["escalation_requested"],
+        ["agent_escalation_requested"],
+    ),
+    # Asking is an answer too (the case goes back to support), told once, as the escalation request.
+    "escalation request on Verify Resolution": (
+        "verify_resolution",
+        "customer",
+        {"escalation": "Still broken, and payroll is stopped."},
         ["escalation_requested"],
         ["agent_escalation_requested"],
     ),
@@ -158,7 +173,7 @@ def test_each_person_gets_at_most_one_email_per_move_and_the_move_carries_its_me
         case.opened_by: customer_kinds,
         follower: customer_kinds,  # a follower hears what the opener hears
         analyst: analyst_kinds,
-        manager: ["escalation_review"] if name == "escalation request" else [],
+        manager: ["escalation_review"] if name.startswith("escalation request") else [],
     }
     # What the move said is in the e-mail that tells of it (the comment it posts sends none of its own).
     said = act.get("message") or act.get("resolution") or act.get("comment") or act.get("escalation")
