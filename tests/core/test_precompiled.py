@@ -244,8 +244,9 @@ def _reads_of(api_client: Any, reader: User, case: Case) -> None:
 
 def test_a_new_reader_compiles_nothing(api_client: Any) -> None:
     """Only reads whose SQL is the same for every reader are compiled (the token lookup, the case's
-    SLA timers): the case detail and the list pages are plain querysets, so readers of other
-    companies, roles and kinds reuse what the first one compiled (in check mode, compared afresh)."""
+    SLA timers): the case detail and the list pages are plain querysets, so a reader of another
+    company, one who sees only their own cases and a partner's user reuse what the first reader
+    compiled (in check mode, compared afresh)."""
     readers = []
     for company in (CompanyFactory(), CompanyFactory(case_visibility=Company.CaseVisibility.OWN)):
         reader = member(company, role=Membership.Role.MEMBER)
