@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Model, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -62,29 +62,6 @@ def membership_preloaded(user: User) -> None:
     authentication): make that ``membership_for``'s answer instead of querying again."""
     if user.is_authenticated and not user.is_staff:
         user.__dict__["_casedesk_membership"] = getattr(user, "membership", None)  # None: no membership
-
-
-def visibility_inputs(user: User) -> tuple[object, ...]:
-    """What the visibility rules can read about ``user`` in Python: the user row and its membership
-    with company, establishment and partner, as loaded. The key of anything compiled from those
-    rules (``core.precompiled``): a change to any of these rows makes a new key."""
-    membership = membership_for(user)
-    establishment = membership.establishment if membership is not None else None
-    rows = (
-        user,
-        membership,
-        membership.company if membership is not None else None,
-        establishment,
-        establishment.partner if establishment is not None else None,
-    )
-    return tuple(_loaded_values(row) for row in rows)
-
-
-def _loaded_values(row: Model | None) -> tuple[object, ...] | None:
-    if row is None:
-        return None
-    loaded = row.__dict__  # not getattr: a deferred column would be read from the database
-    return (type(row), *(loaded.get(field.attname) for field in row._meta.concrete_fields))
 
 
 def active_membership_for(user: User) -> Membership | None:

@@ -6,7 +6,6 @@ must contain "bench"):
 
     .venv/bin/python benchmarks/realistic.py                      # seed if needed, then precompiled on and off
     .venv/bin/python benchmarks/realistic.py --quick              # 20,000 cases, 30 s runs: a smoke run
-    .venv/bin/python benchmarks/realistic.py --precompiled on,off,hybrid   # hybrid: per-reader queries plain
     .venv/bin/python benchmarks/realistic.py --precompiled on --profile --duration 120
     .venv/bin/python benchmarks/realistic.py --reseed             # drop the database and seed it again
 
@@ -31,8 +30,7 @@ the same rows whatever the machine):
 ``BENCH_REDIS`` names the Redis server (``benchmarks/common.py``).
 
 **A run** (per ``--precompiled`` mode, each on a fresh gunicorn; ``on``: as in production, ``off``:
-``PRECOMPILED_QUERIES=0``, ``hybrid``: compiled except ``PER_READER_QUERIES``, through
-``PRECOMPILED_QUERIES_OFF``): API tokens for every customer user
+``PRECOMPILED_QUERIES=0``): API tokens for every customer user
 and analyst, a session for each analyst (``/admin/login/`` with the CSRF token, as a browser does),
 gunicorn with ``--workers`` sync workers (``benchmarks/gunicorn_bench.py``: the project's settings,
 plus each request's CPU time in the worker and its operation's name on the stack), ``--warmup``
@@ -42,7 +40,7 @@ that qualify: every customer user reads), then a case that user may see:
 
 | operation | weight | request |
 | --- | ---: | --- |
-| list_first | 18 | ``GET /api/v1/cases/?page_size=25`` (compiled page query) |
+| list_first | 18 | ``GET /api/v1/cases/?page_size=25`` |
 | list_next | 7 | the next page of a list the thread read before (cursor) |
 | list_filtered | 12 | a list with a filter: status, priority, search, created_after |
 | detail | 23 | ``GET /api/v1/cases/{id}/`` (60 % an open case of the company, 40 % any) |
@@ -110,9 +108,6 @@ WEIGHTS = {
     "analyst_reply": 8,
     "transition": 5,
 }
-# The compiled queries keyed by the reader's rows (accounts.selectors.visibility_inputs): the ones
-# the "hybrid" mode runs as plain querysets.
-PER_READER_QUERIES = ("case detail", "case list page")
 READS = ("list_first", "list_next", "list_filtered", "detail", "events")
 WRITES = ("create", "customer_comment", "analyst_reply", "transition")
 
@@ -1226,7 +1221,7 @@ def one_run(
     run_env = {
         **env,
         "PRECOMPILED_QUERIES": "0" if mode == "off" else "1",
-        "PRECOMPILED_QUERIES_OFF": ",".join(PER_READER_QUERIES) if mode == "hybrid" else "",
+        "PRECOMPILED_QUERIES_OFF": "",
         # Connections kept for the whole run (production: 60 s), so each PostgreSQL backend's CPU can
         # be read from /proc before and after the window: a backend replaced mid-window takes its
         # CPU time with it.
@@ -1616,8 +1611,7 @@ def main() -> int:
     parser.add_argument(
         "--precompiled",
         default="on,off",
-        help="comma-separated modes, each a run per round: on, off (PRECOMPILED_QUERIES=0), hybrid "
-        "(compiled, except the queries keyed per reader: PRECOMPILED_QUERIES_OFF); 'both' = on,off",
+        help="comma-separated modes, each a run per round: on, off (PRECOMPILED_QUERIES=0); 'both' = on,off",
     )
     parser.add_argument(
         "--rounds", type=int, default=1, help="with --precompiled both: on/off pairs, alternating"
@@ -1679,7 +1673,7 @@ def main() -> int:
         flush=True,
     )
     wanted = ["on", "off"] if args.precompiled == "both" else args.precompiled.split(",")
-    if unknown := set(wanted) - {"on", "off", "hybrid"}:
+    if unknown := set(wanted) - {"on", "off"}:
         parser.error(f"unknown --precompiled modes: {', '.join(sorted(unknown))}")
     modes = wanted * args.rounds
     runs = []

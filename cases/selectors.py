@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db.models import (
     BooleanField,
@@ -31,7 +30,6 @@ from accounts.selectors import (
     active_membership_for,
     company_ids_visible_to,
     user_brief_deferred,
-    visibility_inputs,
 )
 from cases.models import (
     AgentNotice,
@@ -84,11 +82,7 @@ LIST_COLUMNS = (
 
 
 def case_list_for_user(*, user: User, scope: PartnerScope = PartnerScope.ESTABLISHMENT) -> QuerySet[Case]:
-    """Cases ``user`` may see, preloaded for the list serializer (no per-row queries).
-
-    Its SQL is compiled once per reader (``CASE_DETAIL``, ``CASE_LIST_PAGE``), keyed by
-    ``visibility_inputs(user)``: what it reads in Python must come from the user, the membership and
-    its company, establishment and partner as loaded; anything else belongs in the SQL."""
+    """Cases ``user`` may see, preloaded for the list serializer (no per-row queries)."""
     cases = Case.objects.select_related(*LIST_RELATED).annotate(following=_following(user))
     if user.is_staff:
         return cases
@@ -114,37 +108,6 @@ def case_list_page_for_user(
     return case_list_for_user(user=user, scope=scope).only(*LIST_COLUMNS)
 
 
-# A template holds ~80 KiB (the compiled query's expression trees): at most ~10 MB a worker. A reader's
-# list uses two shapes: the first page and the pages after a cursor position.
-CASE_LIST_PAGE = PrecompiledQuery("case list page", max_entries=128)
-
-
-def case_list_page_rows(
-    *,
-    user: User,
-    scope: PartnerScope,
-    cases: QuerySet[Case],
-    ordering: tuple[str, ...],
-    after: tuple[str, Any] | None,
-    offset: int,
-    limit: int,
-) -> list[Case]:
-    """``limit`` rows of ``cases`` in ``ordering`` from ``offset``, past ``after`` (a lookup such as
-    ``created_at__lt`` and its value) if given: a page of the case list, its SQL compiled once per
-    reader and page shape. ``cases`` must be ``case_list_page_for_user(user=user, scope=scope)``
-    with nothing filtered (the key says so; check mode holds it)."""
-    lookup = after[0] if after is not None else None
-    key = (visibility_inputs(user), scope, ordering, lookup, offset, limit)
-    page = slice(offset, offset + limit)
-    if after is None:
-        return CASE_LIST_PAGE.fetch(key=key, build=lambda: cases.order_by(*ordering)[page])
-    return CASE_LIST_PAGE.fetch(
-        key=key,
-        build=lambda position: cases.order_by(*ordering).filter(**{after[0]: position})[page],
-        position=after[1],
-    )
-
-
 def case_get_for_user(*, user: User, case_id: int, preload: bool = True) -> Case:
     """A case ``user`` may see; missing and forbidden look the same (404).
 
@@ -162,25 +125,9 @@ def case_detail_get_for_user(*, user: User, case_id: int) -> Case:
 
     Scalar subqueries rather than two more joins: PostgreSQL plans a join of all nine relations in
     ~3 ms for a query that runs in 0.1 ms (planning grows with every joined relation); the subqueries
-    are planned on their own, and the whole query plans in under 1 ms. Building and compiling it took
-    the worker longer still (~2.5 ms), so its SQL is compiled once per reader (``CASE_DETAIL``).
+    are planned on their own, and the whole query plans in under 1 ms.
     """
-    cases = CASE_DETAIL.fetch(
-        key=visibility_inputs(user),
-        build=lambda case_id: _case_detail_queryset(user).filter(pk=case_id).order_by()[:1],
-        case_id=case_id,
-    )
-    if not cases:
-        raise NotFound("Case not found.")
-    return cases[0]
-
-
-# A template holds ~80 KiB (the compiled query's expression trees): at most ~10 MB a worker.
-CASE_DETAIL = PrecompiledQuery("case detail", max_entries=128)
-
-
-def _case_detail_queryset(user: User) -> QuerySet[Case]:
-    return (
+    cases = (
         case_list_for_user(user=user, scope=PartnerScope.PARTNER)
         .select_related("opened_by", "on_behalf_of")
         .defer(*(name for relation in PEOPLE_SHOWN for name in user_brief_deferred(relation)))
@@ -191,6 +138,7 @@ def _case_detail_queryset(user: User) -> QuerySet[Case]:
             ),
         )
     )
+    return _the_case(cases, case_id)
 
 
 def _the_case(cases: QuerySet[Case], case_id: int) -> Case:

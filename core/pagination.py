@@ -1,23 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
 from core.errors import INVALID_CURSOR, ValidationFailed
-
-
-class PagePosition(NamedTuple):
-    """Where a cursor points: a lookup on the first ordering field (``created_at__lt``) and the
-    position as a value of that field."""
-
-    lookup: str
-    value: Any
 
 
 def _query_int(request: Request, name: str, *, minimum: int, maximum: int | None = None) -> int | None:
@@ -57,29 +49,12 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
 
 class CursorPagination(pagination.CursorPagination):
-    """DRF's cursor pagination, with the read of a page's rows a step of its own (``page_rows``) that
-    a view's paginator can answer another way (``cases.api.views.CaseCursorPagination`` runs the
-    case list's compiled query). ``paginate_queryset`` does what DRF 3.18's does, step for step,
-    but for checking the cursor's position against the ordering field (``_position_value``)."""
+    """DRF's cursor pagination. ``paginate_queryset`` does what DRF 3.18's does, step for step, but
+    for checking the cursor's position against the ordering field (``_position_value``)."""
 
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
-
-    def page_rows(
-        self,
-        queryset: QuerySet[Any],
-        *,
-        ordering: tuple[str, ...],
-        position: PagePosition | None,
-        offset: int,
-    ) -> list[Any]:
-        """The page's rows and the first of the next page: ``page_size + 1`` rows after ``offset``
-        in ``ordering``, past the cursor's ``position`` when it has one."""
-        queryset = queryset.order_by(*ordering)
-        if position is not None:
-            queryset = queryset.filter(**{position.lookup: position.value})
-        return list(queryset[offset : offset + self.page_size + 1])
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
         self.request = request
@@ -92,16 +67,17 @@ class CursorPagination(pagination.CursorPagination):
         offset, reverse, position_text = (0, False, None) if self.cursor is None else self.cursor
         current_position: Any = position_text  # text (DRF's type stubs say int)
 
-        position = None
+        ordering = pagination._reverse_ordering(self.ordering) if reverse else self.ordering
+        queryset = queryset.order_by(*ordering)
         if current_position is not None:
             order = self.ordering[0]
             # (cursor reversed) XOR (ordering descending): rows before the position, else after it
             before = reverse != order.startswith("-")
             name = order.lstrip("-")
             value = self._position_value(queryset.model, name, current_position)
-            position = PagePosition(f"{name}__{'lt' if before else 'gt'}", value)
-        ordering = tuple(pagination._reverse_ordering(self.ordering) if reverse else self.ordering)
-        results = self.page_rows(queryset, ordering=ordering, position=position, offset=offset)
+            queryset = queryset.filter(**{f"{name}__{'lt' if before else 'gt'}": value})
+        # The page and the first row of the next one, if any.
+        results = list(queryset[offset : offset + self.page_size + 1])
         self.page = list(results[: self.page_size])
 
         # The position of the first row past the page, if there is one.

@@ -1,18 +1,29 @@
 """ORM queries compiled once and run again with new parameter values.
 
-Building a queryset and compiling it to SQL is most of what a hot read costs in the worker: the
-case detail (the visibility rule, five joined relations, the ``following`` CASE, two scalar
-subqueries) took ~2.5 ms to build and compile for a query PostgreSQL answers in ~0.2 ms, on every
-GET. Django has no statement cache, so this is one, kept small and strict:
+Building a queryset and compiling it to SQL costs the worker more than PostgreSQL takes to answer a
+small indexed read, and Django has no statement cache. This is one, for the reads whose SQL is the
+same for every request, so that a few templates per worker serve them all:
+
+- the token lookup with the user's membership (``accounts.authentication``): every API request;
+- the reads of a write: the priority rule (``cases.selectors``), the SLA targets and a case's SLA
+  timers (``sla.selectors``, the timers also on every case detail), a company's active webhooks
+  (``notifications.services``), catalogue values by code (``core.api.serializers``).
+
+Their keys come from the code (a constant, the set of SLA metrics asked for, the serializer field),
+never from the data or the reader, so after the first call every call hits. Nowhere else: a query
+whose SQL depends on who reads (the visibility rule of the case detail and the case list pages)
+needs a template per reader; with many readers most calls miss, a miss compiles the query three
+times, and the templates held grow the worker, so there it costs more than the plain queryset it
+replaces. The figures are in ``BENCHMARKS.md`` ("Realistic workload", "``core/precompiled.py`` on
+this load"); a new use should show there, on ``casedesk_precompiled_fetches_total``, that it hits.
 
 - The caller names what the SQL depends on. ``key`` holds everything the builder reads from Python
-  objects (for a user's visibility: ``accounts.selectors.visibility_inputs``); the values that
-  change from call to call are named parameters, passed to the builder as placeholders when the
-  template is compiled and put in their places in the SQL's parameters afterwards. A value must
-  reach the SQL as a parameter of its own (an ``=`` or ``<`` lookup; a datetime as the backend
-  adapts it), not folded into another (``icontains``) nor written into the SQL (a slice bound).
-  A new template is compiled with two sets of placeholders (the parameters that differ are the
-  slots) and then with the real values, and refused unless all three agree.
+  objects; the values that change from call to call are named parameters, passed to the builder as
+  placeholders when the template is compiled and put in their places in the SQL's parameters
+  afterwards. A value must reach the SQL as a parameter of its own (an ``=`` or ``<`` lookup; a
+  datetime as the backend adapts it), not folded into another (``icontains``) nor written into the
+  SQL (a slice bound). A new template is compiled with two sets of placeholders (the parameters
+  that differ are the slots) and then with the real values, and refused unless all three agree.
 - Rows are turned into model instances by Django's own ``ModelIterable`` from the compiler's
   column map, so ``select_related``, ``only``/``defer`` and annotations behave as in the queryset.
 - With ``settings.PRECOMPILED_QUERIES_CHECK`` (the test suite, the contract-fuzzing server) every

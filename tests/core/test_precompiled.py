@@ -8,15 +8,22 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, QuerySet
+from django.urls import reverse
 from prometheus_client import REGISTRY
 
-from accounts.models import Membership, User
-from accounts.selectors import membership_for, visibility_inputs
+from accounts.models import Company, Membership, User
+from accounts.services import api_token_create
 from cases.models import Case
-from cases.selectors import CASE_DETAIL, case_detail_get_for_user, case_list_for_user
-from core.precompiled import PlaceholderNotFound, PrecompiledQuery, StalePrecompiledQuery
+from core.precompiled import FETCHES, PlaceholderNotFound, PrecompiledQuery, StalePrecompiledQuery
 from sla.models import SlaTarget
-from tests.factories import CaseFactory, CompanyFactory, member
+from tests.factories import (
+    CaseFactory,
+    CompanyFactory,
+    PartnerEstablishmentFactory,
+    ProductInstanceFactory,
+    member,
+    partner_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -212,38 +219,52 @@ def test_queries_named_off_run_plainly_and_the_others_stay_compiled(settings: An
     assert (_fetches("test: still compiled", "miss"), _fetches("test: still compiled", "hit")) == (1, 1)
 
 
-def test_visibility_inputs_change_with_anything_the_rules_read() -> None:
-    company = CompanyFactory()
-    user = member(company, role=Membership.Role.MEMBER)
-
-    def inputs() -> tuple[object, ...]:
-        fresh = User.objects.get(pk=user.pk)
-        membership_for(fresh)
-        return visibility_inputs(fresh)
-
-    before = inputs()
-    assert inputs() == before
-    Membership.objects.filter(user=user).update(role=Membership.Role.DSU)
-    after_role = inputs()
-    assert after_role != before
-    company.case_visibility = "own" if company.case_visibility != "own" else "company"
-    company.save(update_fields=["case_visibility"])
-    assert inputs() != after_role
+def _fetch_counts() -> dict[tuple[str, str], float]:
+    """Every compiled query's calls so far: (query, outcome) → count."""
+    return {
+        (sample.labels["query"], sample.labels["outcome"]): sample.value
+        for metric in FETCHES.collect()
+        for sample in metric.samples
+        if sample.name.endswith("_total")
+    }
 
 
-def test_the_case_detail_is_compiled_once_per_reader_and_answers_each_case() -> None:
-    """The real use, in check mode: a DSU reads two cases of the company, a member of another
-    company finds neither (the same cache, another key)."""
-    first = CaseFactory()
-    second = CaseFactory(company=first.company)
-    reader = User.objects.get(pk=first.opened_by_id)
-    outsider = member(CompanyFactory(), role=Membership.Role.DSU)
-    CASE_DETAIL.clear()
+def _reads_of(api_client: Any, reader: User, case: Case) -> None:
+    """What a customer reads most: the case, the first list page and the next (page size 1), with a
+    token as API clients send it."""
+    headers = {"HTTP_AUTHORIZATION": f"Token {api_token_create(user=reader)[1]}"}
+    detail = api_client.get(reverse("case-detail", args=[case.pk]), **headers)
+    assert (detail.status_code, detail.json()["id"]) == (200, case.pk)
+    first = api_client.get(reverse("case-list"), {"page_size": 1}, **headers).json()
+    assert first["next"] is not None
+    second = api_client.get(first["next"], **headers).json()
+    listed = [row["id"] for page in (first, second) for row in page["results"]]
+    assert case.pk in listed and len(set(listed)) == 2
 
-    assert case_detail_get_for_user(user=reader, case_id=first.pk).pk == first.pk
-    assert case_detail_get_for_user(user=reader, case_id=second.pk).following is False
-    assert case_list_for_user(user=reader).filter(pk=second.pk).exists()
-    for case in (first, second):
-        with pytest.raises(Exception, match="Case not found"):
-            case_detail_get_for_user(user=outsider, case_id=case.pk)
-    assert len(CASE_DETAIL._templates) == 2  # one per reader, whatever the case
+
+def test_a_new_reader_compiles_nothing(api_client: Any) -> None:
+    """Only reads whose SQL is the same for every reader are compiled (the token lookup, the case's
+    SLA timers): the case detail and the list pages are plain querysets, so a reader of another
+    company, one who sees only their own cases and a partner's user reuse what the first reader
+    compiled (in check mode, compared afresh)."""
+    readers = []
+    for company in (CompanyFactory(), CompanyFactory(case_visibility=Company.CaseVisibility.OWN)):
+        reader = member(company, role=Membership.Role.MEMBER)
+        instance = ProductInstanceFactory(company=company)
+        cases = CaseFactory.create_batch(2, company=company, opened_by=reader, product_instance=instance)
+        readers.append((reader, cases[0]))
+    client_company = CompanyFactory()
+    establishment = PartnerEstablishmentFactory(clients=[client_company])
+    instance = ProductInstanceFactory(company=client_company)
+    cases = CaseFactory.create_batch(2, company=client_company, product_instance=instance)
+    readers.append((partner_user(establishment), cases[0]))
+
+    _reads_of(api_client, *readers[0])  # whatever earlier tests left, the shapes are compiled now
+    before = _fetch_counts()
+    for reader, case in readers[1:]:
+        _reads_of(api_client, reader, case)
+    after = _fetch_counts()
+
+    calls = {key: after[key] - before.get(key, 0.0) for key in after if after[key] != before.get(key, 0.0)}
+    assert {query for query, outcome in calls if outcome != "hit"} == set()
+    assert {query for query, _ in calls} == {"live token with membership", "SLA timers of a case"}
