@@ -1,6 +1,11 @@
 """API authentication: knox's tokens, read with the caller's membership in one query, and the
 password check behind ``POST auth/token/`` with django-axes' lockout in the way.
 
+Both API authentication classes switch the request to the user's language (``user_language``) the
+moment they know the user: DRF authenticates inside the view, after every middleware ran, so this is
+the first place that knows who asks, and it comes before anything the user reads is written
+(permission, throttle, parse and validation errors, and the services' refusals).
+
 A token is 64 random hex characters, shown once; the database keeps its SHA-512 digest and its
 first 15 characters (knox's ``token_key``, the lookup key and the id a user sees). It expires
 ``API_TOKEN_TTL`` after it was issued and is not extended by use.
@@ -17,23 +22,24 @@ from typing import Any
 
 from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import authenticate
 from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.crypto import hash_token
 from knox.models import AuthToken
 from knox.settings import CONSTANTS, knox_settings
-from rest_framework import exceptions
+from rest_framework import authentication, exceptions
 from rest_framework.response import Response
 
 from accounts.models import User
-from accounts.selectors import MEMBERSHIP_RELATED, membership_preloaded
+from accounts.selectors import MEMBERSHIP_RELATED, membership_preloaded, user_language
 from core.net import client_ip
 from core.precompiled import PrecompiledQuery
 
@@ -75,8 +81,39 @@ class TokenAuthentication(KnoxTokenAuthentication):
                 if not candidate.user.is_active:
                     break
                 membership_preloaded(candidate.user)  # every API call by a customer or partner asks for it
+                user_language_activate(candidate.user)
                 return (candidate.user, candidate)
         raise exceptions.AuthenticationFailed(INVALID_TOKEN)
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication (the admin's login, for the browsable API), in the user's language."""
+
+    def authenticate(self, request: Any) -> tuple[Any, Any] | None:
+        result = super().authenticate(request)
+        if result is not None:
+            user_language_activate(result[0])
+        return result
+
+
+def user_language_activate(user: User) -> None:
+    """Answer in ``user``'s language from here on; without a setting of their own or their company's,
+    the request's (``Accept-Language``, chosen by ``core.middleware.LanguageMiddleware``, which also
+    restores the previous language when the request ends) stays."""
+    language = user_language(user)
+    if language is not None:
+        translation.activate(language)
+
+
+class SessionAuthenticationScheme(OpenApiAuthenticationExtension):
+    """drf-spectacular describes DRF's class itself, not subclasses: the same cookie scheme for ours."""
+
+    target_class = SessionAuthentication
+    name = "cookieAuth"
+    priority = -1
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Model, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from knox.models import AuthToken
 
 from accounts.models import (
@@ -62,6 +62,20 @@ def membership_preloaded(user: User) -> None:
     authentication): make that ``membership_for``'s answer instead of querying again."""
     if user.is_authenticated and not user.is_staff:
         user.__dict__["_casedesk_membership"] = getattr(user, "membership", None)  # None: no membership
+
+
+def user_language(user: User) -> str | None:
+    """The language ``user`` reads: their own setting, else their company's (staff and partner users
+    have no company); ``None`` when neither names a language the product speaks."""
+    membership = membership_for(user)
+    company = membership.company if membership is not None else None
+    for code in (user.language, company.language if company is not None else ""):
+        if code:
+            try:
+                return translation.get_supported_language_variant(code)
+            except LookupError:  # a language we do not speak: the next choice
+                continue
+    return None
 
 
 def visibility_inputs(user: User) -> tuple[object, ...]:

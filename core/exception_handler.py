@@ -64,7 +64,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         body = {"code": exc.code, "detail": exc.detail, **exc.extra}
         return Response(body, status=exc.status_code)
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound(str(exc) or "Not found.")
+        # DRF's words in the request's language: Django's own 404 messages ("No Membership matches the
+        # given query.") are English only and name a model class, which tells a client nothing useful.
+        exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
 

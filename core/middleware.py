@@ -1,6 +1,6 @@
 """The project's middleware: query counting for benchmarks, refusals of requests the API cannot mean
-(query strings, oversized bodies), and the response headers every answer carries (content security
-policy, no storing of what an authenticated caller was told)."""
+(query strings, oversized bodies), the language of each answer, and the response headers every answer
+carries (content security policy, no storing of what an authenticated caller was told)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
 
 from core.limits import request_body_checked_by_view, request_body_max_bytes
@@ -44,6 +46,31 @@ class QueryCountMiddleware:
 
 # Query parameters that may legitimately repeat (list filters: ?status=open&status=closed).
 REPEATABLE_QUERY_PARAMETERS = frozenset({"status", "priority"})
+
+
+class LanguageMiddleware:
+    """The language of the answer: ``Accept-Language`` (else ``LANGUAGE_CODE``, English) for the whole
+    request, which the API's authentication may then replace with the user's own setting
+    (``accounts.authentication``); ``Content-Language`` names the language the answer was written in.
+
+    Django's ``LocaleMiddleware`` cannot know an API user's setting: the token is read by DRF inside the
+    view, after every middleware ran. Reading the token here too would cost a second token lookup per
+    request, so the authentication classes switch the language the moment they know the user, before
+    anything a user reads is written (permission, throttle, parse and validation errors all come later).
+    The language is restored when the request ends, so a worker thread never carries one user's
+    language into the next request (or, in tests, into the code that runs after a request)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        with translation.override(translation.get_language_from_request(request)):
+            request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+            response = self.get_response(request)
+            language = translation.get_language()
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", language)
+        return response
 
 
 class QueryStringGuardMiddleware:
