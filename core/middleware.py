@@ -65,7 +65,7 @@ class LanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         with translation.override(translation.get_language_from_request(request)):
-            request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+            request.LANGUAGE_CODE = translation.get_language()
             response = self.get_response(request)
             language = translation.get_language()
         patch_vary_headers(response, ("Accept-Language",))
