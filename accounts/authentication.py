@@ -29,6 +29,7 @@ from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
@@ -47,7 +48,7 @@ LIVE_TOKEN_WITH_MEMBERSHIP = PrecompiledQuery("live token with membership", max_
 
 # Unknown, malformed, expired, revoked, or its user deactivated: one answer, which tells a holder of
 # an old token nothing about the account behind it.
-INVALID_TOKEN = "Invalid or expired token."
+INVALID_TOKEN = gettext_lazy("Invalid or expired token.")
 
 
 def _live_tokens_with_membership(token_key: str, now: datetime) -> QuerySet[AuthToken]:
@@ -60,6 +61,12 @@ class TokenAuthentication(KnoxTokenAuthentication):
     (company, establishment, partner) joined to the token lookup, compiled once per process
     (``core.precompiled``). Expired tokens never match (knox deleted them on each request instead,
     another query per request; ``api_token_create`` clears a user's expired tokens)."""
+
+    def authenticate(self, request: Any) -> tuple[Any, Any] | None:
+        result = super().authenticate(request)
+        if result is not None:
+            user_language_activate(request, result[0])
+        return result
 
     def authenticate_credentials(self, token: bytes) -> tuple[Any, Any]:
         try:
@@ -81,7 +88,6 @@ class TokenAuthentication(KnoxTokenAuthentication):
                 if not candidate.user.is_active:
                     break
                 membership_preloaded(candidate.user)  # every API call by a customer or partner asks for it
-                user_language_activate(candidate.user)
                 return (candidate.user, candidate)
         raise exceptions.AuthenticationFailed(INVALID_TOKEN)
 
@@ -92,14 +98,17 @@ class SessionAuthentication(authentication.SessionAuthentication):
     def authenticate(self, request: Any) -> tuple[Any, Any] | None:
         result = super().authenticate(request)
         if result is not None:
-            user_language_activate(result[0])
+            user_language_activate(request, result[0])
         return result
 
 
-def user_language_activate(user: User) -> None:
-    """Answer in ``user``'s language from here on; without a setting of their own or their company's,
-    the request's (``Accept-Language``, chosen by ``core.middleware.LanguageMiddleware``, which also
-    restores the previous language when the request ends) stays."""
+def user_language_activate(request: Any, user: User) -> None:
+    """Answer ``request`` in ``user``'s language from here on; without a setting of their own or their
+    company's, the request's (``Accept-Language``) stays. Only under ``core.middleware.LanguageMiddleware``
+    (which marks the request with ``LANGUAGE_CODE``): it restores the previous language when the request
+    ends, so a view called without it (a test's request factory) leaves no language behind."""
+    if getattr(request, "LANGUAGE_CODE", None) is None:
+        return
     language = user_language(user)
     if language is not None:
         translation.activate(language)
@@ -137,7 +146,9 @@ class LoginLocked(exceptions.Throttled):
     """Too many failed logins for the username or from the address (django-axes): 429 with
     ``Retry-After`` (the handler adds ``retry_after_seconds``), whatever the password."""
 
-    default_detail = "Too many failed logins for this username or from this address; try again later."
+    default_detail = gettext_lazy(
+        "Too many failed logins for this username or from this address; try again later."
+    )
     default_code = "login_locked"
 
 
@@ -152,7 +163,8 @@ def credentials_authenticate(*, request: HttpRequest, username: str, password: s
         raise LoginLocked(wait=lockout_remaining_seconds(request, username))
     if not isinstance(user, User):
         raise exceptions.ValidationError(
-            {"non_field_errors": ["Unable to log in with provided credentials."]}, code="authorization"
+            {"non_field_errors": [gettext_lazy("Unable to log in with provided credentials.")]},
+            code="authorization",
         )
     return user
 

@@ -15,8 +15,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
-from core.limits import request_body_checked_by_view, request_body_max_bytes
+from core.limits import request_body_checked_by_view, request_body_max_bytes, request_too_large
 from core.throttling import rate_limit_headers
 
 
@@ -96,19 +97,20 @@ class QueryStringGuardMiddleware:
             limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
             return {
                 "code": "too_many_parameters",
-                "detail": f"The query string has more than the {limit:,} parameters an endpoint accepts.",
+                "detail": _("The query string has more than the %(limit)s parameters an endpoint accepts.")
+                % {"limit": f"{limit:,}"},
                 "max_parameters": limit,
             }
         for name, values in parameters:
             if "\x00" in name or any("\x00" in value for value in values):
                 return {
                     "code": "invalid_characters",
-                    "detail": "Query parameters must not contain NUL characters.",
+                    "detail": _("Query parameters must not contain NUL characters."),
                 }
             if len(values) > 1 and name not in REPEATABLE_QUERY_PARAMETERS:
                 return {
                     "code": "repeated_parameter",
-                    "detail": f"The query parameter '{name}' may be given only once.",
+                    "detail": _("The query parameter '%(name)s' may be given only once.") % {"name": name},
                 }
         return None
 
@@ -143,7 +145,7 @@ class RequestBodyLimitMiddleware:
         limit = request_body_max_bytes(view_func)
         if length <= limit:
             return None
-        detail = f"The request body is larger than the {limit:,} bytes this endpoint accepts."
+        detail = request_too_large(limit).detail
         if _is_api(request):
             return JsonResponse(
                 {"code": "request_too_large", "detail": detail, "max_bytes": limit}, status=413

@@ -7,7 +7,9 @@ from django.utils import translation
 
 from accounts.models import Membership
 from accounts.services import api_token_create
-from tests.factories import AnalystFactory, CompanyFactory, USCompanyFactory, member
+from cases.models import CaseStatus
+from core.errors import CATALOGUE
+from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, USCompanyFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +102,80 @@ def test_a_request_leaves_no_language_behind(api_client):
     with translation.override("en"):
         _unknown_member(api_client, manager)
         assert translation.get_language() == "en"
+
+
+# --- our own refusals, from the services: gettext catalogues in locale/ -------------------------
+
+
+def _closed_case_comment(api_client, language, **headers):
+    company = CompanyFactory(language=language)
+    case = CaseFactory(company=company, status=CaseStatus.CLOSED)
+    response = api_client.post(
+        reverse("case-comments", kwargs={"case_id": case.pk}),
+        {"body": "Still broken."},
+        format="json",
+        **_token(case.opened_by),
+        **headers,
+    )
+    return case, response
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "{number} is closed: reopen it (within 3 days of closing) or open a follow-up case."),
+        (
+            "fr",
+            "{number} est clos : rouvrez-le (dans les 3 jours suivant sa clôture) ou ouvrez un dossier de suivi.",
+        ),
+        (
+            "es",
+            "{number} está cerrado: reábralo (en los 3 días siguientes al cierre) o abra un caso de seguimiento.",
+        ),
+    ],
+)
+def test_a_service_refusal_reads_in_the_users_language(api_client, language, expected):
+    case, response = _closed_case_comment(api_client, language, HTTP_ACCEPT_LANGUAGE="de")
+
+    assert response.status_code == 409
+    assert response.json() == {"code": "case_closed", "detail": expected.format(number=case.number)}
+    assert response["Content-Language"] == language
+
+
+def test_an_invalid_transition_names_the_status_in_the_users_language(api_client):
+    case = CaseFactory(company=CompanyFactory(language="fr"), status=CaseStatus.OPEN)
+
+    response = api_client.post(
+        reverse("case-transition", kwargs={"case_id": case.pk}),
+        {"transition": "confirm_resolution"},
+        format="json",
+        **_token(case.opened_by),
+    )
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "code": "invalid_transition",
+        "detail": f"'confirm_resolution' est impossible tant que {case.number} est 'Ouvert'.",
+    }
+
+
+def test_an_anonymous_refusal_of_our_own_follows_accept_language(api_client):
+    response = api_client.get("/api/v1/no-such-thing/", HTTP_ACCEPT_LANGUAGE="es")
+
+    assert response.json() == {"code": "not_found", "detail": "Ese punto de acceso no existe."}
+
+
+def test_the_catalogue_examples_are_translated_when_read_not_at_import():
+    definition = CATALOGUE.get("case_closed")
+
+    with translation.override("fr"):
+        french = definition.example()
+    with translation.override("en"):
+        english = definition.example()
+
+    assert (
+        english["detail"]
+        == "CS-000042 is closed: reopen it (within 3 days of closing) or open a follow-up case."
+    )
+    assert french["detail"].startswith("CS-000042 est clos")
+    assert french["code"] == english["code"] == "case_closed"
