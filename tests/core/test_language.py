@@ -126,7 +126,7 @@ def _closed_case_comment(api_client, language, **headers):
         ("en", "{number} is closed: reopen it (within 3 days of closing) or open a follow-up case."),
         (
             "fr",
-            "{number} est clos : rouvrez-le (dans les 3 jours suivant sa clôture) ou ouvrez un dossier de suivi.",
+            "{number} est clos : rouvrez-le (dans les 3 jours suivant sa clôture) ou ouvrez un cas de suivi.",
         ),
         (
             "es",
