@@ -13,14 +13,15 @@ RUN_ENV := DEBUG=1
 # Settings for tests: production-like (DEBUG off) with a throwaway key.
 TEST_ENV := SECRET_KEY=test-only-not-secret
 
-.PHONY: help python uv venv gettext messages compilemessages run migrate demo test lint fmt client ci clean
+.PHONY: help python uv venv gettext messages compilemessages run migrate demo test lint fmt client ci clean screenshots
 
 help:
 	@echo "make run    set up (venv, migrate, demo data) and run web + worker + beat on 127.0.0.1:8000"
 	@echo "make test   run the test suite (SQLite + embedded broker unless DATABASE_URL/CELERY_BROKER_URL are set)"
-	@echo "make lint   ruff + mypy"
+	@echo "make lint   ruff + mypy + import contracts (lint-imports)"
 	@echo "make messages  collect the translatable strings into locale/{fr,es}/LC_MESSAGES/django.po (maintainers)"
 	@echo "make client generate the typed Python client into clients/python/casedesk_client (SCHEMA_URL=... for a live server)"
+	@echo "make screenshots   redraw docs/screenshots/ (Chromium at /usr/bin/chromium)"
 
 python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -81,6 +82,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(TEST_ENV) $(BIN)/mypy .
+	$(BIN)/lint-imports
 
 # The typed Python client (openapi-python-client, settings in clients/python/config.yml), generated
 # from the code's schema, or from a running server's with SCHEMA_URL=http://127.0.0.1:8000/api/schema/.
@@ -93,10 +95,14 @@ client: venv
 	$(BIN)/openapi-python-client generate $$source --config clients/python/config.yml --meta none \
 		--output-path $(CLIENT_DIR) --overwrite --fail-on-warning
 	@echo "Generated $(CLIENT_DIR): PYTHONPATH=clients/python python -c 'import casedesk_client'"
+# The documentation's screenshots, drawn by the browser tests that take them (they save elsewhere otherwise).
+screenshots: venv
+	CASEDESK_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(TEST_ENV) $(BIN)/python -m pytest \
+		tests/reports/test_dashboard_browser.py -k screenshot -p no:cacheprovider $(PYTEST_ARGS)
 
 fmt: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache .grimp_cache .import_linter_cache

@@ -90,6 +90,7 @@ class CompanyAdmin(admin.ModelAdmin):
     list_display = [
         "name",
         "country",
+        "subdivision",
         "plan_tier",
         "language",
         "time_zone",

@@ -8,9 +8,13 @@ groups, never members.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any, ClassVar
 
+import holidays
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -88,6 +92,21 @@ class PartnerEstablishment(models.Model):
         return f"{self.partner} — {self.name}"
 
 
+# An ISO 3166-2 subdivision code: the country, a hyphen, one to three letters or digits.
+SUBDIVISION_PATTERN = r"^[A-Z]{2}-[A-Z0-9]{1,3}$"
+
+
+@lru_cache(maxsize=64)
+def holiday_subdivisions(country: str) -> frozenset[str]:
+    """The ISO 3166-2 subdivisions of ``country`` whose public holidays the ``holidays`` package knows
+    ("GB-ENG", "US-CA", "FR-57"); empty for a country it does not know or one without subdivisions."""
+    try:
+        codes = holidays.country_holidays(country).subdivisions
+    except NotImplementedError:
+        return frozenset()
+    return frozenset(code for c in codes if re.fullmatch(SUBDIVISION_PATTERN, code := f"{country}-{c}"))
+
+
 class Company(models.Model):
     """A customer organisation."""
 
@@ -97,6 +116,12 @@ class Company(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code, e.g. US, FR.")
+    subdivision = models.CharField(
+        max_length=6,
+        blank=True,
+        help_text="ISO 3166-2 region whose public holidays apply, e.g. GB-ENG, GB-SCT, US-CA; "
+        "blank: the country's nationwide holidays only.",
+    )
     time_zone = models.CharField(
         max_length=64, default="UTC", help_text="IANA name, e.g. America/Los_Angeles."
     )
@@ -113,11 +138,32 @@ class Company(models.Model):
     class Meta:
         verbose_name_plural = "companies"
         constraints = [
-            models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"), name="company_country_iso2")
+            models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"), name="company_country_iso2"),
+            models.CheckConstraint(
+                condition=Q(subdivision="") | Q(subdivision__regex=SUBDIVISION_PATTERN),
+                name="company_subdivision_iso3166_2",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A subdivision must be one of the company's country whose holidays are known (the SLA
+        calendars count them)."""
+        super().clean()
+        self.subdivision = self.subdivision.strip().upper()
+        if self.subdivision and self.subdivision not in holiday_subdivisions(self.country):
+            known = sorted(holiday_subdivisions(self.country))
+            hint = (
+                f"one of {', '.join(known)}"
+                if known
+                else f"blank: no subdivisions are known for {self.country}"
+            )
+            raise ValidationError(
+                {"subdivision": f"'{self.subdivision}' is not a subdivision of {self.country}: use {hint}."},
+                code="invalid_subdivision",
+            )
 
     @property
     def sla_band(self) -> int:

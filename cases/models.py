@@ -10,7 +10,10 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
+from zoneinfo import available_timezones
 
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -18,8 +21,19 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Company, Language, Product, ProductInstance, User
+from cases.search.triggers import CASE_TRIGGERS, COMMENT_TRIGGERS, COMPANY_TRIGGERS, USER_TRIGGERS
 
 VERIFY_RESOLUTION_AUTO_CLOSE_AFTER = timedelta(days=9)
+# The description template beyond the problem summary, in its order (SPEC "Cases").
+DESCRIPTION_TEMPLATE_FIELDS = (
+    "error_message",
+    "occurred_at",
+    "users_affected",
+    "replication_steps",
+    "expected_result",
+    "worked_before",
+    "troubleshooting_tried",
+)
 REOPEN_WINDOW = timedelta(days=3)
 
 
@@ -233,8 +247,17 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["created_at"], condition=Q(routing_pending=True), name="case_routing_pending"
             ),
+            # Reports (reports.selectors): the open cases, few beside the closed ones, with what the
+            # backlog and the analyst load group and filter by, read from the index alone.
+            models.Index(
+                fields=["status", "created_at"],
+                include=["company", "product_instance", "priority", "assignee"],
+                condition=~Q(status="closed"),
+                name="case_open_report",
+            ),
         ]
         permissions = [("reopen_after_window", "May reopen a closed case after the 3-day window")]
+        triggers = CASE_TRIGGERS  # the search entry (cases/search/triggers.py)
 
     def __str__(self) -> str:
         return f"{self.number or 'CS-?'} {self.subject}"
@@ -395,6 +418,7 @@ class CaseEvent(models.Model):
         SLA_WARNING = "sla_warning", "SLA warning"
         SLA_BREACHED = "sla_breached", "SLA breached"
         SLA_RECOMPUTED = "sla_recomputed", "SLA targets recomputed"
+        SLA_RESTARTED = "sla_restarted", "SLA timer restarted"
         AUTO_CLOSE_REMINDER = "auto_close_reminder", "Auto-close reminder sent"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
@@ -410,7 +434,26 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["case", "created_at", "id"], name="caseevent_case_time")]
+        indexes = [
+            models.Index(fields=["case", "created_at", "id"], name="caseevent_case_time"),
+            # Reports (reports.selectors.cases): closings by time (the reopen rate), a case's closings
+            # (the one a reopening follows), reopenings by time.
+            models.Index(
+                fields=["created_at"],
+                include=["case"],
+                condition=Q(to_status="closed"),
+                name="caseevent_closing_time",
+            ),
+            models.Index(
+                fields=["case", "created_at"], condition=Q(to_status="closed"), name="caseevent_closing_case"
+            ),
+            models.Index(
+                fields=["created_at"],
+                include=["case"],
+                condition=Q(from_status="closed"),
+                name="caseevent_reopen_time",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.from_status}→{self.to_status}".strip()
@@ -455,7 +498,17 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["case", "created_at", "id"], name="comment_case_time")]
+        indexes = [
+            models.Index(fields=["case", "created_at", "id"], name="comment_case_time"),
+            # Reports (analyst load): public comments by time, with their author and case.
+            models.Index(
+                fields=["created_at"],
+                include=["author", "case"],
+                condition=Q(is_internal=False),
+                name="comment_public_time",
+            ),
+        ]
+        triggers = COMMENT_TRIGGERS  # the search entry (cases/search/triggers.py)
 
     def __str__(self) -> str:
         return f"Comment #{self.pk} on {self.case_id}"
@@ -510,6 +563,7 @@ class EscalationRequest(models.Model):
                 fields=["case"], condition=Q(status="pending"), name="one_pending_escalation"
             )
         ]
+        indexes = [models.Index(fields=["created_at"], name="escalation_time")]  # reports: requests by week
 
     def __str__(self) -> str:
         return f"Escalation of {self.case_id} ({self.status})"
@@ -550,12 +604,29 @@ class CannedResponse(models.Model):
         return f"{self.title} ({self.language})"
 
 
+def time_zone_check(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(f"'{value}' is not an IANA time zone.", code="invalid_time_zone")
+
+
 class AnalystProfile(models.Model):
-    """Whether an analyst takes routed cases now, and when routing last gave them one."""
+    """Whether an analyst takes routed cases now, when routing last gave them one, and how they want
+    their notices (``cases.notices``): by e-mail at once, in a digest every N minutes, or only in the
+    admin inbox; dates in their e-mails in their time zone (their language is ``User.language``)."""
 
     class Availability(models.TextChoices):
         AVAILABLE = "available", "Available"
         AWAY = "away", "Away"
+
+    class EmailNotices(models.TextChoices):
+        IMMEDIATE = "immediate", "One e-mail per notice, at once"
+        DIGEST = "digest", "A digest every few minutes"
+        OFF = "off", "No e-mail (the admin inbox only)"
+
+    class DigestMinutes(models.IntegerChoices):
+        FIFTEEN = 15, "Every 15 minutes"
+        THIRTY = 30, "Every 30 minutes"
+        SIXTY = 60, "Every hour"
 
     user = models.OneToOneField(
         User, on_delete=models.CASCADE, related_name="analyst_profile", limit_choices_to={"is_staff": True}
@@ -564,6 +635,15 @@ class AnalystProfile(models.Model):
     availability_changed_at = models.DateTimeField(null=True, blank=True)
     last_assigned_at = models.DateTimeField(
         null=True, blank=True, help_text="Last case routing gave this analyst (empty: never)."
+    )
+    email_notices = models.CharField(
+        max_length=10, choices=EmailNotices.choices, default=EmailNotices.IMMEDIATE
+    )
+    digest_minutes = models.PositiveSmallIntegerField(
+        choices=DigestMinutes.choices, default=DigestMinutes.THIRTY
+    )
+    time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[time_zone_check], help_text="IANA name, e.g. Europe/Paris."
     )
 
     class Meta:
@@ -575,3 +655,131 @@ class AnalystProfile(models.Model):
     @property
     def is_available(self) -> bool:
         return self.availability == self.Availability.AVAILABLE
+
+
+class CaseSearchEntry(models.Model):
+    """One searchable text of a case: the case's own (``kind`` "case": number, subject, company and
+    people's names, description fields, resolution) or one comment's ("comment", "email" for a reply
+    by e-mail, "note" for an internal note, the only kind with ``is_internal``).
+
+    Written only by the database (PostgreSQL triggers, ``cases/search/triggers.py``), never by the
+    application; empty on SQLite, where search falls back to a substring match. ``document`` is in
+    the company's language (``language``: its text search configuration, ``casedesk_en``/``_fr``/
+    ``_es``, each with ``unaccent``); ``label`` (case entries only) is matched by trigrams.
+    Migration ``cases.0005_case_search`` creates its GIN indexes: public texts by company
+    (``btree_gin``), internal notes apart, so a customer's search never reads an internal note's
+    index entries; and the trigram index on labels.
+    """
+
+    class Kind(models.TextChoices):
+        CASE = "case", "Case"
+        COMMENT = "comment", "Comment"
+        EMAIL = "email", "E-mail reply"
+        NOTE = "note", "Internal note"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
+    comment = models.OneToOneField(Comment, null=True, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey(
+        Company, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    is_internal = models.BooleanField(default=False)
+    language = models.CharField(max_length=8)
+    document = SearchVectorField()
+    label = models.TextField(blank=True)
+    at = models.DateTimeField(help_text="When the text was written: newest matches are ranked first.")
+
+    objects: ClassVar[models.Manager[CaseSearchEntry]]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(comment__isnull=True), name="uniq_case_search_entry"
+            )
+        ]
+        indexes = [
+            # The newest matches first: within a company's public texts (customers), over every public
+            # text, over internal notes (staff); a customer's query implies only the first two.
+            models.Index(
+                "company", models.F("at").desc(), condition=Q(is_internal=False), name="search_public_recent"
+            ),
+            models.Index(models.F("at").desc(), condition=Q(is_internal=False), name="search_public_time"),
+            models.Index(models.F("at").desc(), condition=Q(is_internal=True), name="search_internal_time"),
+            models.Index(fields=["case"], name="search_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} text of case {self.case_id}"
+
+
+class CompanySearchTriggers(Company):
+    """Company, for its search triggers (django-pgtrigger declares triggers on a model of this app)."""
+
+    class Meta:
+        proxy = True
+        triggers = COMPANY_TRIGGERS
+
+
+class UserSearchTriggers(User):
+    """User, for its search triggers (a name change rewrites the labels of the cases it opened)."""
+
+    class Meta:
+        proxy = True
+        triggers = USER_TRIGGERS
+
+
+class AgentNotice(models.Model):
+    """What a staff member was told about a case event (``cases.notices``): a line of their admin
+    inbox, unread until they open the case. Written once per event and recipient; its e-mail is an
+    outbox row written with it, or waits for their digest (``email_digest_pending``)."""
+
+    class Kind(models.TextChoices):
+        CUSTOMER_REPLY = "customer_reply", "Customer reply"
+        CUSTOMER_ATTACHMENT = "customer_attachment", "Customer uploaded a file"
+        RESOLUTION_REJECTED = "resolution_rejected", "Resolution rejected"
+        REOPENED = "reopened", "Case reopened"
+        ESCALATION_REQUESTED = "escalation_requested", "Escalation requested"
+        ASSIGNED = "assigned", "Assigned to you"
+        SLA_WARNING = "sla_warning", "SLA target due soon"
+        SLA_BREACHED = "sla_breached", "SLA target missed"
+        MENTIONED = "mentioned", "Mentioned in a note"
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="agent_notices")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="agent_notices")
+    event = models.ForeignKey(CaseEvent, on_delete=models.CASCADE, related_name="agent_notices")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    excerpt = models.CharField(max_length=300, blank=True, help_text="The start of what was written.")
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_digest_pending = models.BooleanField(
+        default=False, help_text="Waiting for the recipient's next digest e-mail."
+    )
+
+    class Meta:
+        verbose_name = "inbox notice"
+        verbose_name_plural = "inbox"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "recipient"], name="one_agent_notice_per_event")
+        ]
+        indexes = [
+            # The inbox: a recipient's notices, newest first.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="agent_notice_inbox"),
+            # The unread count in the admin header (every admin page) and marking a case read.
+            models.Index(
+                fields=["recipient", "case"], condition=Q(read_at__isnull=True), name="agent_notice_unread"
+            ),
+            # The digest sweep: only rows still waiting.
+            models.Index(
+                fields=["created_at"], condition=Q(email_digest_pending=True), name="agent_notice_digest_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Own columns only: the admin labels every row's checkbox with it.
+        return f"{self.get_kind_display()} on case #{self.case_id}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

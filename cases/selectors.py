@@ -6,7 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models import Case as SqlCase
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +35,7 @@ from accounts.selectors import (
     visibility_inputs,
 )
 from cases.models import (
+    AgentNotice,
     ApplicationArea,
     Attachment,
     Case,
@@ -411,3 +422,21 @@ def comment_get_for_user(*, user: User, case: Case, comment_id: int) -> Comment:
     if comment is None:
         raise NotFound(_("Comment not found on this case."))
     return comment
+
+
+# --- a staff member's inbox (cases.notices writes it) ----------------------------------------------
+
+
+def agent_notice_unread_count(*, user: User) -> int:
+    """The unread count in the admin header: one COUNT over a partial index."""
+    return AgentNotice.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def agent_notice_list_for_user(*, user: User) -> QuerySet[AgentNotice]:
+    """``user``'s own notices, unread first, newest first, with what the inbox shows."""
+    return (
+        AgentNotice.objects.filter(recipient=user)
+        .select_related("case", "actor")
+        .annotate(unread=ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField()))
+        .order_by("-unread", "-created_at", "-id")
+    )

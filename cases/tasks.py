@@ -57,3 +57,11 @@ def case_route_task(case_id: int) -> None:
     from cases.services.routing import case_route
 
     case_route(case_id=case_id)
+
+
+@shared_task
+def agent_notice_digests_task() -> int:
+    """Write the digest e-mails whose window has ended (beat; idempotent per analyst and window)."""
+    from cases.notices import agent_notice_digests_write
+
+    return agent_notice_digests_write()

@@ -9,6 +9,7 @@ DEFAULT_SCHEDULE: dict[str, tuple[str, int]] = {
     "cases-auto-close-reminders": ("cases.tasks.cases_auto_close_reminders_task", 900),
     "notifications-deliver-due": ("notifications.tasks.notifications_deliver_due_task", 60),
     "cases-route-pending": ("cases.tasks.cases_route_pending_task", 60),
+    "cases-agent-notice-digests": ("cases.tasks.agent_notice_digests_task", 60),
     "authorization-requests-expire": ("accounts.tasks.authorization_requests_expire_task", 3600),
     # Retention (ages and batch sizes: the RETENTION_* settings)
     "notifications-purge-sent": ("notifications.tasks.notifications_sent_purge_task", 3600),

@@ -87,12 +87,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "pgtrigger",
     "core",
     "accounts",
     "cases",
     "sla",
     "notifications",
     "status",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -424,6 +426,8 @@ SPECTACULAR_SETTINGS = {
         "EscalationStatusEnum": "cases.models.EscalationRequest.Status",
         "CaseEventTypeEnum": "cases.models.CaseEvent.Type",
         "HealthCheckEnum": ["ok", "unavailable"],
+        "PlanTierEnum": "accounts.models.PlanTier",
+        "ReportedMetricEnum": ["first_response", "resolution"],
     },
 }
 
@@ -483,6 +487,14 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 # Inbound e-mail: replies to case+<token>@INBOUND_EMAIL_DOMAIN become comments; the inbound webhook
 # must present INBOUND_EMAIL_SECRET (empty: the endpoint refuses everything).
 INBOUND_EMAIL_DOMAIN = env_str("INBOUND_EMAIL_DOMAIN", "inbound.casedesk.localhost")
+# Mail to this address from a known, authenticated person who may act for a company opens a case.
+SUPPORT_EMAIL_ADDRESS = env_str("SUPPORT_EMAIL_ADDRESS", f"support@{INBOUND_EMAIL_DOMAIN}").strip().lower()
+# Mail that changes nothing gets one polite answer per sender address per this long (never to mail
+# sent by machines: see notifications/inbound/parsing.py).
+INBOUND_AUTO_REPLY_INTERVAL = timedelta(hours=env_int("INBOUND_AUTO_REPLY_INTERVAL_HOURS", 24))
+# The catalogue codes a case opened by e-mail gets unless the message names others.
+INBOUND_CASE_REASON = env_str("INBOUND_CASE_REASON", "system-issue")
+INBOUND_CASE_APPLICATION_AREA = env_str("INBOUND_CASE_APPLICATION_AREA", "to-be-classified")
 INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET", "")
 # The authserv-id our receiving mail server (or provider) writes in its Authentication-Results header:
 # only the topmost such header is believed. Empty: no sender is ever authenticated from MIME.

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("cases.api.urls")),
     path("", include("sla.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("reports.api.urls")),
 ]
 
 urlpatterns = [

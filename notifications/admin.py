@@ -9,7 +9,13 @@ from django.http import HttpRequest
 
 from core.admin import ReadOnlyAdmin
 from core.errors import ValidationFailed
-from notifications.models import InboundEmail, Notification, SatisfactionSurvey, WebhookEndpoint
+from notifications.models import (
+    InboundAutoReply,
+    InboundEmail,
+    Notification,
+    SatisfactionSurvey,
+    WebhookEndpoint,
+)
 from notifications.services import notification_retry
 from notifications.webhooks import webhook_url_check
 
@@ -87,3 +93,12 @@ class InboundEmailAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "sender", "recipient", "source", "outcome", "reason", "case"]
     list_filter = ["outcome", "source"]
     list_select_related = ["case"]
+
+
+@admin.register(InboundAutoReply)
+class InboundAutoReplyAdmin(ReadOnlyAdmin):
+    """Who got an automatic answer to mail that opened nothing, and when (one a day per address)."""
+
+    list_display = ["address", "last_sent_at", "last_reason", "sent_count"]
+    list_filter = ["last_reason"]
+    search_fields = ["address"]

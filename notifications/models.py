@@ -50,6 +50,8 @@ class Notification(models.Model):
         Case, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     language = models.CharField(max_length=8, default="en")
+    # Dates and times in the message are shown in this zone (the recipient's), in ``language``.
+    time_zone = models.CharField(max_length=64, default="UTC")
     context = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -141,6 +143,16 @@ class SatisfactionSurvey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "created_at"], name="one_survey_per_closing")]
+        indexes = [
+            # Reports (satisfaction): answers by when they came, surveys by when they were sent.
+            models.Index(
+                fields=["answered_at"],
+                include=["case", "rating"],
+                condition=Q(answered_at__isnull=False),
+                name="survey_answered_time",
+            ),
+            models.Index(fields=["created_at"], include=["case", "rating"], name="survey_sent_time"),
+        ]
 
     def __str__(self) -> str:
         return f"Survey {self.case_id}: {self.rating or 'unanswered'}"
@@ -151,6 +163,7 @@ class InboundEmail(models.Model):
     message body: what a refused sender wrote is not ours to keep."""
 
     class Outcome(models.TextChoices):
+        OPENED = "opened", "Opened a case"
         COMMENTED = "commented", "Added as a case comment"
         DECIDED = "decided", "Decided an authorisation request"
         REFUSED = "refused", "Refused"
@@ -178,6 +191,23 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.received_at:%Y-%m-%d %H:%M} {self.sender} → {self.outcome}"
+
+
+class InboundAutoReply(models.Model):
+    """The last automatic answer to an address whose mail to the support address changed nothing
+    (an unknown sender, one who may not act): at most one per INBOUND_AUTO_REPLY_INTERVAL per
+    address, remembered in the database so a restart forgets nothing."""
+
+    address = models.CharField(max_length=320, unique=True, help_text="Lower-cased.")
+    last_sent_at = models.DateTimeField(db_index=True)  # the retention job, oldest first
+    last_reason = models.CharField(max_length=60)
+    sent_count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "inbound automatic answer"
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.last_reason} at {self.last_sent_at:%Y-%m-%d %H:%M}"
 
 
 def _authorization_reply_token() -> str:

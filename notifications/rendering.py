@@ -1,16 +1,31 @@
-"""Render a notification's subject, text and HTML in its language (pure template work, no I/O)."""
+"""Render a notification's subject, text and HTML in its language and time zone (pure template work,
+no I/O).
+
+Every e-mail about a case has the same subject, ``[<case number>] <case subject>``, so mail clients
+that thread by subject as well as by ``References`` (Gmail does) keep a case's mails together; what
+happened is the message's headline, its first line (and the HTML heading). Other e-mails use the
+headline as their subject.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.template import Context, Engine
 from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
-from notifications.messages import FOOTER, MESSAGES, SURVEY_PAGE
+from notifications.messages import FOOTER, MESSAGES, STAFF_FOOTER, SURVEY_PAGE
 
-_ENGINE = Engine(autoescape=False)
+_ENGINE = Engine(autoescape=False, builtins=["notifications.formatting"])
+
+
+def _plain(context: dict[str, Any]) -> Context:
+    """Texts are plain text: nothing is HTML-escaped here (the HTML layout escapes each paragraph
+    once); an escaping Context would show a customer's "It's" as "It&#x27;s" in the text part."""
+    return Context(context, autoescape=False)
 
 
 @dataclass(frozen=True)
@@ -20,18 +35,41 @@ class RenderedEmail:
     html: str
 
 
-def render_email(*, kind: str, language: str, context: dict[str, Any]) -> RenderedEmail:
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def render_email(
+    *, kind: str, language: str, context: dict[str, Any], time_zone: str = "UTC", staff: bool = False
+) -> RenderedEmail:
+    """``staff``: the reader is support staff (they answer in the admin, not by replying)."""
     by_language = MESSAGES[kind]
     language = language if language in by_language else "en"
-    subject_template, body_template = by_language[language]
-    subject = " ".join(_ENGINE.from_string(subject_template).render(Context(context)).split())
-    body = _ENGINE.from_string(body_template).render(Context(context)).strip()
+    headline_template, body_template = by_language[language]
+    with translation.override(language), timezone.override(_zone(time_zone)):
+        headline = _one_line(_ENGINE.from_string(headline_template).render(_plain(context)))
+        body = _ENGINE.from_string(body_template).render(_plain(context)).strip()
+    number, case_subject = context.get("case_number"), context.get("case_subject")
+    if number:
+        subject = _one_line(f"[{number}] {case_subject or headline}")
+        body = f"{headline}\n\n{body}"
+    else:
+        subject = headline
+    footers = STAFF_FOOTER if staff else FOOTER
     layout = {
         **context,
         "subject": subject,
+        "headline": headline,
         "body": body,
-        "paragraphs": [p for p in body.split("\n\n") if p.strip()],
-        "footer": FOOTER.get(language, FOOTER["en"]),
+        "paragraphs": [p for p in body.split("\n\n") if p.strip()][1 if number else 0 :],
+        "footer": footers.get(language, footers["en"]),
         "survey": SURVEY_PAGE.get(language, SURVEY_PAGE["en"]),
         "language": language,
     }
@@ -40,3 +78,11 @@ def render_email(*, kind: str, language: str, context: dict[str, Any]) -> Render
         text=render_to_string("notifications/email.txt", layout),
         html=render_to_string("notifications/email.html", layout),
     )
+
+
+def render_headline(*, kind: str, language: str, context: dict[str, Any], time_zone: str = "UTC") -> str:
+    """A message's headline alone (one line), as ``render_email`` would write it: a digest lists many."""
+    by_language = MESSAGES[kind]
+    headline_template = by_language.get(language, by_language["en"])[0]
+    with translation.override(language), timezone.override(_zone(time_zone)):
+        return _one_line(_ENGINE.from_string(headline_template).render(_plain(context)))

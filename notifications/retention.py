@@ -10,11 +10,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.retention import rows_delete_in_batches
-from notifications.models import InboundEmail, Notification
+from notifications.models import InboundAutoReply, InboundEmail, Notification
 
 # Outcomes of a message whose processing is over (all of them today; a new, unfinished outcome
 # would have to be added here to ever be purged).
 INBOUND_FINAL_OUTCOMES = (
+    InboundEmail.Outcome.OPENED,
     InboundEmail.Outcome.COMMENTED,
     InboundEmail.Outcome.DECIDED,
     InboundEmail.Outcome.REFUSED,
@@ -48,6 +49,20 @@ def inbound_emails_purge(
             outcome__in=INBOUND_FINAL_OUTCOMES, received_at__lt=now - settings.RETENTION_INBOUND_EMAILS
         ),
         oldest_first="received_at",
+        batch_size=batch_size or settings.RETENTION_BATCH_SIZE,
+        max_batches=max_batches or settings.RETENTION_MAX_BATCHES,
+    )
+
+
+def inbound_auto_replies_purge(
+    *, now: datetime | None = None, batch_size: int | None = None, max_batches: int | None = None
+) -> int:
+    """Forget addresses last answered automatically more than ``RETENTION_INBOUND_EMAILS`` ago (far
+    past INBOUND_AUTO_REPLY_INTERVAL: they limit nothing any more); answers how many went."""
+    now = now or timezone.now()
+    return rows_delete_in_batches(
+        queryset=InboundAutoReply.objects.filter(last_sent_at__lt=now - settings.RETENTION_INBOUND_EMAILS),
+        oldest_first="last_sent_at",
         batch_size=batch_size or settings.RETENTION_BATCH_SIZE,
         max_batches=max_batches or settings.RETENTION_MAX_BATCHES,
     )

@@ -16,11 +16,10 @@ from collections import deque
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, NullIf, Substr, Trim
 from django.utils import timezone
@@ -33,8 +32,9 @@ from core.bulk import JSONBool, RandomToken, insert_from_select
 from core.precompiled import PrecompiledQuery
 from core.publish import publish_after_commit
 from notifications import webhooks
-from notifications.messages import DECISIONS, REQUEST_KINDS
+from notifications.messages import AUTO_REPLY_KINDS, DECISIONS, REQUEST_KINDS, TEMPLATE_FIELDS
 from notifications.models import AuthorizationReplyAddress, Notification, SatisfactionSurvey, WebhookEndpoint
+from notifications.outbox import case_thread_id, outbox_write
 from notifications.rendering import render_email
 from notifications.webhook_events import case_event_payload
 
@@ -66,27 +66,14 @@ def _customers_of(case: Case, *, with_followers: bool = True) -> list[User]:
     return [person for person in dict.fromkeys(people) if person.is_active and not person.is_staff]
 
 
-def support_managers() -> list[User]:
-    return list(
-        User.objects.filter(is_staff=True, is_active=True)
-        .filter(
-            Q(is_superuser=True)
-            | Q(user_permissions__codename="manage_support")
-            | Q(groups__permissions__codename="manage_support")
-        )
-        .distinct()
-        .order_by("pk")
-    )
-
-
 def _language(user: User, company: Company | None) -> str:
     return user.language or (company.language if company else "") or "en"
 
 
-def _local(at: datetime | None, company: Company) -> str:
-    if at is None:
-        return ""
-    return f"{at.astimezone(ZoneInfo(company.time_zone)):%Y-%m-%d %H:%M} ({company.time_zone})"
+def _instant(at: datetime | None) -> str:
+    """An instant in a notice's context: ISO 8601 (JSON), shown in the reader's language and time
+    zone when the e-mail is rendered (``notifications.formatting.local_datetime``)."""
+    return at.isoformat() if at is not None else ""
 
 
 # The case's own part of every notice's context: key → the case field it shows. Read from the objects
@@ -121,21 +108,7 @@ def _event_context_sql() -> dict[str, Any]:
 
 
 def _queue(rows: Iterable[Notification]) -> list[Notification]:
-    """Insert rows, skipping ones whose idempotency key exists; after commit, one message asks a
-    worker to deliver them (the sweep delivers them if that message is lost)."""
-    created = []
-    for row in rows:
-        try:
-            with transaction.atomic():
-                row.save()
-        except IntegrityError:  # same key: this message was already written by an earlier run
-            continue
-        created.append(row)
-    if created:
-        from notifications.tasks import notifications_deliver_many_task
-
-        publish_after_commit(notifications_deliver_many_task, [row.pk for row in created])
-    return created
+    return outbox_write(rows)
 
 
 def _email(
@@ -156,6 +129,9 @@ def _email(
         to_address=recipient.email,
         case=case,
         language=_language(recipient, company) if not recipient.is_staff else (recipient.language or "en"),
+        # Customers read dates in their company's zone; staff notices about cases are written by
+        # cases/notices.py with the analyst's own.
+        time_zone=company.time_zone if company is not None and not recipient.is_staff else "UTC",
         context={**context, "name": str(recipient)},
         next_attempt_at=now,
         created_at=now,
@@ -173,7 +149,7 @@ _CUSTOMER_KINDS_BY_STATUS = {
 NOTICE_RELATED = ("company", "opened_by", "on_behalf_of", "assignee")
 
 
-def _case_for_notices(event: CaseEvent, case: Case | None) -> Case:
+def case_for_notices(event: CaseEvent, case: Case | None) -> Case:
     """The caller's case when it holds every relation the notices read, else the case read anew."""
     if case is not None and case.pk == event.case_id:
         fields = [Case._meta.get_field(name) for name in NOTICE_RELATED]
@@ -183,9 +159,15 @@ def _case_for_notices(event: CaseEvent, case: Case | None) -> Case:
 
 
 def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) -> list[Notification]:
-    """Write the outbox rows a case event calls for (e-mails and webhooks), in the caller's transaction.
-    ``case``: the event's case as the caller holds it (current within the transaction), if it has it."""
-    case = _case_for_notices(event, case)
+    """Write the outbox rows a case event calls for on the customer side (e-mails to the opener,
+    contact and followers; webhooks), in the caller's transaction. Staff notices are
+    ``cases.notices``'s. ``case``: the event's case as the caller holds it (current within the
+    transaction), if it has it.
+
+    One e-mail per recipient per thing that happened: a comment written as part of another move
+    (a transition's message, an escalation request: ``data["within"]``) is told by that move's own
+    notice, which carries its text."""
+    case = case_for_notices(event, case)
     now = event.created_at
     key = f"case_event:{event.pk}"
     context = _case_context(case, event)
@@ -213,21 +195,6 @@ def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) 
             if u.email
         )
 
-    def to_staff(kind: str, people: Iterable[User], **extra: Any) -> None:
-        rows.extend(
-            _email(
-                key=key,
-                kind=kind,
-                recipient=u,
-                company=None,
-                case=case,
-                context={**context, **extra},
-                now=now,
-            )
-            for u in dict.fromkeys(people)
-            if u.email
-        )
-
     if event.type == Type.CREATED:
         from sla.models import Metric, SlaTimer
 
@@ -236,10 +203,18 @@ def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) 
             .values_list("due_at", flat=True)
             .first()
         )
-        to_customers("case_created", first_response_due=_local(due, case.company))
+        first_response_due = _instant(due)
+        missing = event.data.get("missing_fields") or []  # a case opened by e-mail: ask for them
+        for user in customers() if missing else []:
+            language = _language(user, case.company)
+            labels = [TEMPLATE_FIELDS[name].get(language, TEMPLATE_FIELDS[name]["en"]) for name in missing]
+            to_customers("case_created", [user], first_response_due=first_response_due, missing_fields=labels)
+        if not missing:
+            to_customers("case_created", first_response_due=first_response_due)
     elif (
         event.type == Type.COMMENTED
         and not event.is_internal
+        and not event.data.get("within")
         and event.actor is not None
         and event.actor.is_staff
     ):
@@ -248,11 +223,11 @@ def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) 
     elif event.type == Type.TRANSITION and event.to_status in _CUSTOMER_KINDS_BY_STATUS:
         to_customers(
             _CUSTOMER_KINDS_BY_STATUS[CaseStatus(event.to_status)],
-            auto_close_date=_local(case.auto_close_at, case.company),
+            auto_close_date=_instant(case.auto_close_at),
             message=event.note,
         )
     elif event.type == Type.AUTO_CLOSE_REMINDER:
-        to_customers("auto_close_reminder", auto_close_date=_local(case.auto_close_at, case.company))
+        to_customers("auto_close_reminder", auto_close_date=_instant(case.auto_close_at))
     elif event.to_status == CaseStatus.CLOSED:
         survey_url = _survey_for(case, now) if case.opened_by in customers() else ""
         automatic = event.type == Type.AUTO_CLOSED
@@ -265,7 +240,6 @@ def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) 
         to_customers("reopened")
     elif event.type == Type.ESCALATION_REQUESTED:
         to_customers("escalation_requested")
-        to_staff("escalation_review", support_managers())
     elif event.type in (Type.ESCALATION_ACCEPTED, Type.ESCALATION_DECLINED):
         outcome = "accepted" if event.type == Type.ESCALATION_ACCEPTED else "declined"
         for user in customers():
@@ -282,10 +256,6 @@ def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) 
                         now=now,
                     )
                 )
-    elif event.type in (Type.SLA_WARNING, Type.SLA_BREACHED):
-        people = ([case.assignee] if case.assignee else []) + support_managers()
-        kind = "sla_warning" if event.type == Type.SLA_WARNING else "sla_breached"
-        to_staff(kind, people, metric=event.data.get("metric", ""), due_at=event.data.get("due_at", ""))
     if not event.is_internal:
         rows.extend(_webhook_rows(case, event, key, now))
     return _queue(rows)
@@ -331,6 +301,7 @@ def _customer_email_sql(user: str, *, kind: str, context: dict[str, Any], at: da
             NullIf(F("case__company__language"), Value("")),
             Value("en"),
         ),
+        "time_zone": F("case__company__time_zone"),
         "context": JSONObject(**context, name=Coalesce(NullIf(name, Value("")), F(f"{user}__username"))),
         # Same shape as new_message_id(): 32 random hex digits (a longer id gets its header folded).
         "message_id": Concat(
@@ -519,6 +490,36 @@ def notifications_for_status_change(
     return _queue(rows)
 
 
+def notifications_for_inbound_answer(
+    *,
+    key: str,
+    kind: str,
+    address: str,
+    language: str,
+    context: dict[str, Any],
+    now: datetime,
+    recipient: User | None = None,
+) -> list[Notification]:
+    """The automatic answer to an inbound message that opened nothing (``AUTO_REPLY_KINDS``), to
+    ``address``, which may belong to nobody we know; the caller decides whether it is due."""
+    name = str(recipient) if recipient is not None else ""
+    return _queue(
+        [
+            Notification(
+                idempotency_key=f"{key}:{kind}:email",
+                kind=kind,
+                channel=Notification.Channel.EMAIL,
+                recipient=recipient,
+                to_address=address,
+                language=language,
+                context={**context, "name": name},
+                next_attempt_at=now,
+                created_at=now,
+            )
+        ]
+    )
+
+
 def notifications_for_password_reset(*, user: User, key: str, now: datetime) -> list[Notification]:
     """The authorised password reset's e-mail, in the caller's transaction. The row holds no token:
     the link is made when the e-mail is sent (``_password_reset_link``)."""
@@ -602,17 +603,33 @@ def _password_reset_link(user: User | None) -> dict[str, str]:
 
 
 def _email_message(notification: Notification) -> EmailMultiAlternatives:
+    """The e-mail of an outbox row. A case's e-mails answer the case's thread id (``In-Reply-To``,
+    ``References``: one conversation in the reader's mail client); customers get the case's reply
+    address, staff none (they answer in the admin, and mail from staff is refused)."""
     context = notification.context
     if notification.kind == "password_reset":
         context = {**context, **_password_reset_link(notification.recipient)}
-    rendered = render_email(kind=notification.kind, language=notification.language, context=context)
+    staff = notification.recipient is not None and notification.recipient.is_staff
+    rendered = render_email(
+        kind=notification.kind,
+        language=notification.language,
+        context=context,
+        time_zone=notification.time_zone,
+        staff=staff,
+    )
+    headers = {"Message-ID": notification.message_id}
+    if notification.case is not None:
+        thread = case_thread_id(notification.case)
+        headers.update({"In-Reply-To": thread, "References": thread})
+    if notification.kind in AUTO_REPLY_KINDS:
+        headers["Auto-Submitted"] = "auto-replied"  # RFC 3834: autoresponders do not answer it
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
         to=[notification.to_address],
-        headers={"Message-ID": notification.message_id},
+        headers=headers,
     )
-    if notification.case is not None:
+    if notification.case is not None and not staff:
         message.reply_to = [f"case+{notification.case.reply_token}@{settings.INBOUND_EMAIL_DOMAIN}"]
     elif notification.kind == "authorization_request_raised" and notification.context.get("for_manager"):
         # Each manager answers at an address issued to them alone; the asker gets none.

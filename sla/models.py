@@ -29,7 +29,17 @@ class Calendar(models.Model):
         max_length=2, blank=True, help_text="ISO code for holidays; blank: the company's."
     )
     public_holidays = models.BooleanField(default=True, help_text="Skip the country's public holidays.")
+    # The calendar's version: resolved calendars are cached by it, and each timer records the version
+    # it was last computed with, so an edit is noticed and every timer it moves gets an event.
     updated_at = models.DateTimeField(auto_now=True)
+    change_note = models.CharField(
+        max_length=500, blank=True, editable=False, help_text="What the last edit changed."
+    )
+    timers_outdated = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Live timers computed before the last edit remain (the SLA sweep recomputes them).",
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -127,6 +137,9 @@ class SlaTimer(models.Model):
     holidays_version = models.CharField(
         max_length=20, blank=True, help_text="`holidays` package version used."
     )
+    calendar_version = models.DateTimeField(
+        null=True, blank=True, help_text="The calendar's updated_at this timer was last computed with."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(
         null=True, blank=True, help_text="UTC; empty while paused or not applicable."
@@ -162,6 +175,20 @@ class SlaTimer(models.Model):
                 fields=["metric"],
                 condition=Q(met_at__isnull=True, state="breached"),
                 name="sla_timer_breached",
+            ),
+            # Reports (reports.selectors.sla): stopped timers by when they stopped, with what the
+            # percentiles and the attainment read (from the index alone); missed ones by due instant.
+            models.Index(
+                fields=["met_at"],
+                include=["case", "metric", "state", "target_minutes", "remaining_seconds"],
+                condition=Q(state__in=["met", "breached"], met_at__isnull=False),
+                name="sla_timer_stopped",
+            ),
+            models.Index(
+                fields=["breached_at"],
+                include=["case", "metric"],
+                condition=Q(state="breached"),
+                name="sla_timer_breached_at",
             ),
         ]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from contextlib import suppress
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from importlib.metadata import version as package_version
@@ -23,7 +22,9 @@ from sla.clock import Segment
 from sla.models import Calendar, Holiday, SlaPolicy, SlaTarget, SlaTimer
 
 HOLIDAYS_VERSION = package_version("holidays")
-# Resolved calendars are cached per process; staff edits (hours, holidays) apply within this time.
+# Resolved calendars are cached per process, keyed by the calendar's ``updated_at`` (which every
+# edit through the admin or ``sla_calendar_changed`` moves), so an edit applies at once; entries are
+# also dropped after this long, for edits made behind the admin's back.
 CALENDAR_CACHE_SECONDS = 60
 
 
@@ -31,19 +32,41 @@ def _years_around(year: int) -> range:
     return range(year - 1, year + 3)  # a deadline can run into next year; history reaches last year
 
 
+def public_holidays(*, country: str, subdivision: str, years: Iterable[int]) -> set[date]:
+    """The public holidays of ``country`` in ``years``, with those of ``subdivision`` (ISO 3166-2,
+    "GB-ENG") when it is one of that country's: England's bank holidays are not Scotland's. A country
+    or subdivision the ``holidays`` package does not know adds no holidays."""
+    region = subdivision.split("-", 1)[1] if subdivision.startswith(f"{country}-") else None
+    try:
+        return set(holidays.country_holidays(country, subdiv=region, years=years).keys())
+    except NotImplementedError:
+        if region is None:
+            return set()
+        return public_holidays(country=country, subdivision="", years=years)
+
+
 @lru_cache(maxsize=512)
 def _resolved_calendar(
-    calendar_id: int, time_zone: str, country: str, year: int, bucket: int
+    calendar_id: int,
+    version: datetime | None,
+    time_zone: str,
+    country: str,
+    subdivision: str,
+    year: int,
+    bucket: int,
 ) -> BusinessCalendar:
     calendar = Calendar.objects.prefetch_related("intervals").get(pk=calendar_id)
     tz = ZoneInfo(calendar.time_zone or time_zone)
     if calendar.kind == Calendar.Kind.AROUND_THE_CLOCK:
         return BusinessCalendar.around_the_clock(tz)
+    if calendar.country and calendar.country != country:
+        subdivision = ""  # a calendar fixed to another country: the company's region is not in it
     country = calendar.country or country
     closed_days: set[date] = set()
     if calendar.public_holidays and country:
-        with suppress(NotImplementedError):  # a country the package does not know: no public holidays
-            closed_days.update(holidays.country_holidays(country, years=_years_around(year)).keys())
+        closed_days.update(
+            public_holidays(country=country, subdivision=subdivision, years=_years_around(year))
+        )
     closed_days.update(
         Holiday.objects.filter(calendar_id=calendar_id)
         .filter(Q(country="") | Q(country=country))
@@ -54,9 +77,18 @@ def _resolved_calendar(
 
 
 def calendar_for_company(*, calendar: Calendar, company: Company, at: datetime) -> BusinessCalendar:
-    """The calendar in the company's local time (its zone and country unless the calendar fixes them)."""
+    """The calendar in the company's local time: its zone, and its country's public holidays with
+    those of its subdivision (``Company.subdivision``), unless the calendar fixes a zone or country."""
     bucket = int(time.monotonic() // CALENDAR_CACHE_SECONDS)
-    return _resolved_calendar(calendar.pk, company.time_zone, company.country, at.year, bucket)
+    return _resolved_calendar(
+        calendar.pk,
+        calendar.updated_at,
+        company.time_zone,
+        company.country,
+        company.subdivision,
+        at.year,
+        bucket,
+    )
 
 
 def sla_target_for(*, company: Company, priority: str, metric: str) -> SlaTarget | None:

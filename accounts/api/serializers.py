@@ -40,6 +40,7 @@ class CompanyOutputSerializer(OutputModelSerializer):
             "id",
             "name",
             "country",
+            "subdivision",
             "time_zone",
             "language",
             "plan_tier",

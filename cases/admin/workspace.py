@@ -53,6 +53,7 @@ from cases.admin.queues import (
     case_queue_counts,
     with_sla,
 )
+from cases.admin.search import CaseSearchAdmin
 from cases.models import MACRO_TRANSITIONS, AnalystProfile, Case, CaseStatus, Comment, WhoseMove
 from cases.selectors import (
     TRANSITION_INPUTS,
@@ -66,7 +67,13 @@ from cases.selectors import (
     escalation_list_for_user,
     event_list_for_user,
 )
-from cases.services import case_assign, case_priority_override, case_transition, comment_create
+from cases.services import (
+    agent_notices_mark_read,
+    case_assign,
+    case_priority_override,
+    case_transition,
+    comment_create,
+)
 from core.errors import ApplicationError, NotFound
 from sla.models import Metric
 from sla.selectors import sla_timer_summaries
@@ -147,7 +154,7 @@ class BulkReport:
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(CaseSearchAdmin):
     list_display = [
         "number",
         "subject",
@@ -173,7 +180,10 @@ class CaseAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["company", "assignee"]
     search_fields = ["number", "subject", "company__name"]
-    search_help_text = "Case number, subject or company name."
+    search_help_text = (
+        "Words of the case, its comments, e-mail replies and internal notes; its number; "
+        "partial words and names of the subject, company and people. Best matches first."
+    )
     show_full_result_count = False  # one count query, not two
     list_per_page = 50
     actions = ["assign_to_me", "assign_to_analyst", "change_priority"]
@@ -286,7 +296,9 @@ class CaseAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         if request.method != "GET":
             return self._page(self._case(request, object_id))  # every change posts to an action view
-        return self._workspace(request, self._case(request, object_id))
+        case = self._case(request, object_id)
+        agent_notices_mark_read(recipient=_staff(request), case=case)  # before the header counts them
+        return self._workspace(request, case)
 
     def _workspace(
         self,

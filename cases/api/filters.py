@@ -5,12 +5,13 @@ from datetime import UTC
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django_filters.fields import IsoDateTimeField
 
-from accounts.models import ProductInstance
+from accounts.models import ProductInstance, User
 from cases.models import Case, CaseStatus, Priority
+from cases.search.selectors import case_search_filter
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE)
 
@@ -69,7 +70,12 @@ class CaseFilter(django_filters.FilterSet):
     updated_before = Rfc3339DateTimeFilter(field_name="updated_at", lookup_expr="lt")
     escalated = StrictBooleanFilter(method="filter_escalated")
     search = django_filters.CharFilter(
-        method="filter_search", help_text="Number, subject or problem summary."
+        method="filter_search",
+        max_length=200,
+        help_text="Cases whose texts match, in the list's order: words of the number, subject, "
+        "description, public comments and e-mail replies (staff: internal notes too), partial words "
+        "and names of the subject, company and people, or the case number. Ranked results with "
+        "snippets: `cases/search/`.",
     )
 
     class Meta:
@@ -85,6 +91,6 @@ class CaseFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        if value.upper().startswith("CS-"):
-            return queryset.filter(number=value.upper())
-        return queryset.filter(Q(subject__icontains=value) | Q(problem_summary__icontains=value))
+        user = self.request.user if self.request is not None else None
+        assert isinstance(user, User)
+        return case_search_filter(user=user, query=value, cases=queryset)

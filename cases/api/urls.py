@@ -1,9 +1,10 @@
 from django.urls import path
 
-from cases.api import views
+from cases.api import search, views
 
 urlpatterns = [
     path("cases/", views.CaseListCreateApi.as_view(), name="case-list"),
+    path("cases/search/", search.CaseSearchApi.as_view(), name="case-search"),
     path("cases/<id:case_id>/", views.CaseDetailApi.as_view(), name="case-detail"),
     path("cases/<id:case_id>/transitions/", views.CaseTransitionApi.as_view(), name="case-transition"),
     path("cases/<id:case_id>/follow/", views.CaseFollowApi.as_view(), name="case-follow"),

@@ -6,10 +6,18 @@ from cases.services.comments import comment_create
 from cases.services.creation import case_create
 from cases.services.escalations import escalation_decide, escalation_request
 from cases.services.followers import case_follow, case_unfollow
+from cases.services.notices import (
+    agent_notices_mark_all_read,
+    agent_notices_mark_read,
+    analyst_notice_preferences_set,
+)
 from cases.services.staffing import case_assign, case_priority_override
 from cases.services.transitions import case_auto_close_due, case_auto_close_reminders_due, case_transition
 
 __all__ = [
+    "agent_notices_mark_all_read",
+    "agent_notices_mark_read",
+    "analyst_notice_preferences_set",
     "attachment_add",
     "case_assign",
     "case_authorization_request_raise",

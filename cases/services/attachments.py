@@ -112,7 +112,12 @@ def attachment_add(
             actor=uploaded_by,
             at=now,
             is_internal=comment is not None and comment.is_internal,
-            data={"attachment_id": attachment.pk, "filename": filename, "size": upload.size},
+            data={
+                "attachment_id": attachment.pk,
+                "filename": filename,
+                "size": upload.size,
+                **({"comment_id": comment.pk} if comment is not None else {}),
+            },
         )
     except Exception:
         attachment.file.delete(save=False)  # storage is not transactional: do not leave an orphan file

@@ -25,8 +25,11 @@ def comment_add(
     at: datetime,
     is_escalation_request: bool = False,
     source: str = Comment.Source.API,
+    within: str = "",
 ) -> Comment:
-    """Store a comment and its event; rules are the caller's (used inside other services' transactions)."""
+    """Store a comment and its event; rules are the caller's (used inside other services' transactions).
+    ``within``: the move this comment is part of (a transition's name, ``escalation_request``), whose
+    own event tells everyone, with this text: the comment's event then notifies nobody."""
     comment = Comment.objects.create(
         case=case,
         author=author,
@@ -42,7 +45,7 @@ def comment_add(
         actor=author,
         at=at,
         is_internal=is_internal,
-        data={"comment_id": comment.pk, "public": not is_internal},
+        data={"comment_id": comment.pk, "public": not is_internal, **({"within": within} if within else {})},
     )
     if not author.is_staff:
         Case.objects.filter(pk=case.pk).update(last_customer_activity_at=at, updated_at=at)
@@ -64,8 +67,10 @@ def comment_create(
     idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Comment, bool]:
-    """Comment on a case. A customer's comment on a Pending Customer Action case hands it back to
-    support (→ In Progress). Answers (comment, created); see ``create_once`` for the key. A public
+    """Comment on a case. A customer's public comment while the case is the customer's move is their
+    answer and hands it back to support (→ In Progress): on Pending Customer Action it responds, on
+    Verify Resolution it rejects the proposed resolution (``case_customer_answer``), in this
+    transaction, whatever the channel. Answers (comment, created); see ``create_once`` for the key. A public
     comment contacts support: only people who may act for the case's company write one
     (``case_acting_check``: 403 ``dsu_required``, ``partner_not_serving_company``, …), whatever the
     channel (the API, a reply by e-mail).
@@ -88,16 +93,13 @@ def comment_create(
         )
 
     def create() -> Comment:
-        if not author.is_staff and case.status == CaseStatus.PENDING_CUSTOMER:
-            from cases.services.transitions import case_transition
-
-            case_transition(
-                case=case, actor=author, transition="respond", message=body, comment_source=source, now=now
-            )
-            return Comment.objects.filter(case=case, author=author).latest("created_at", "id")
-        return comment_add(
+        comment = comment_add(
             case=case, author=author, body=body, is_internal=is_internal, at=now, source=source
         )
+        from cases.services.transitions import case_customer_answer
+
+        case_customer_answer(case=case, comment=comment, now=now)
+        return comment
 
     return create_once(
         user_id=author.pk,

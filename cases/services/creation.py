@@ -8,7 +8,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Company, ProductInstance, User
 from accounts.selectors import acting_for_company_check
-from cases.models import ApplicationArea, Case, CaseEvent, CaseReason, CaseStatus
+from cases.models import (
+    DESCRIPTION_TEMPLATE_FIELDS,
+    ApplicationArea,
+    Case,
+    CaseEvent,
+    CaseReason,
+    CaseStatus,
+    Comment,
+)
 from cases.selectors import case_get_for_user, priority_for
 from cases.services.events import case_event_record
 from cases.tasks import case_route_task
@@ -40,11 +48,14 @@ def case_create(
     on_behalf_of: User | None = None,
     follow_up_of: Case | None = None,
     idempotency_key: str | None = None,
+    channel: str = Comment.Source.API,
     now: datetime | None = None,
 ) -> tuple[Case, bool]:
     """Open a case (priority from the matrix) and record its creation; answers (case, created).
 
     With ``idempotency_key``, a repeat from the same user within 24 hours answers the first case.
+    ``channel``: what it came through; a case opened by e-mail records the description template's
+    fields it lacks on its creation event, and the acknowledgement asks for them.
     """
     now = now or timezone.now()
     acting_for_company_check(user=opened_by, company=company, action=_("open a case"))
@@ -93,13 +104,20 @@ def case_create(
         case.number = f"CS-{case.pk:06d}"
         case.save(update_fields=["number"])
         sla_timers_start(case=case, now=now)  # before the event: its auto-response quotes the due time
+        data: dict[str, object] = {
+            "priority": case.priority,
+            "follow_up_of": follow_up_of.number if follow_up_of else None,
+        }
+        if channel == Comment.Source.EMAIL:
+            missing = [name for name in DESCRIPTION_TEMPLATE_FIELDS if not getattr(case, name)]
+            data.update(channel=channel, missing_fields=missing)
         case_event_record(
             case=case,
             type=CaseEvent.Type.CREATED,
             actor=opened_by,
             at=now,
             to_status=CaseStatus.OPEN,
-            data={"priority": case.priority, "follow_up_of": follow_up_of.number if follow_up_of else None},
+            data=data,
         )
         # Queue + next available analyst; a lost message leaves routing_pending for the sweep.
         publish_after_commit(case_route_task, case.pk)

@@ -12,6 +12,7 @@ from cases.models import Case, CaseEvent, CaseStatus, EscalationRequest
 from cases.selectors import case_acting_check
 from cases.services.comments import comment_add
 from cases.services.events import case_event_record
+from cases.services.transitions import case_customer_answer
 from core.errors import Conflict, PermissionRefused
 
 # Whole sentences per state: a state's name alone would not agree with the sentence around it in French or Spanish.
@@ -26,7 +27,8 @@ def escalation_request(
     *, case: Case, requested_by: User, message: str, now: datetime | None = None
 ) -> EscalationRequest:
     """A customer asks for escalation with a comment; one pending request per case at a time. Only
-    people who may act for the case's company ask (``case_acting_check``)."""
+    people who may act for the case's company ask (``case_acting_check``). Like any customer comment,
+    it answers a case that is the customer's move (``case_customer_answer``)."""
     now = now or timezone.now()
     if requested_by.is_staff:
         raise PermissionRefused(_("Escalation is asked for by the customer."), code="customer_only")
@@ -44,7 +46,13 @@ def escalation_request(
             code="escalation_already_pending",
         )
     comment = comment_add(
-        case=case, author=requested_by, body=message, is_internal=False, at=now, is_escalation_request=True
+        case=case,
+        author=requested_by,
+        body=message,
+        is_internal=False,
+        at=now,
+        is_escalation_request=True,
+        within="escalation_request",  # the request's own notice carries the message
     )
     escalation = EscalationRequest.objects.create(
         case=case, comment=comment, requested_by=requested_by, created_at=now
@@ -57,6 +65,7 @@ def escalation_request(
         note=message,
         data={"escalation_id": escalation.pk},
     )
+    case_customer_answer(case=case, comment=comment, now=now)  # asking is an answer too
     return escalation
 
 

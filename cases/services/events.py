@@ -7,7 +7,7 @@ from typing import Any
 
 from accounts.models import User
 from cases.models import Case, CaseEvent
-from notifications.services import notifications_for_case_event
+from cases.notices import case_event_notices_write
 
 
 def case_event_record(
@@ -24,7 +24,8 @@ def case_event_record(
     is_internal: bool = False,
 ) -> CaseEvent:
     """Append an immutable event to ``case``'s history (``actor`` None means the system) and write the
-    notifications it calls for into the outbox (delivered after commit)."""
+    notices it calls for (``cases.notices``: staff inbox lines, outbox e-mails and webhooks,
+    delivered after commit)."""
     event = CaseEvent.objects.create(
         case=case,
         type=type,
@@ -37,5 +38,5 @@ def case_event_record(
         is_internal=is_internal,
         created_at=at,
     )
-    notifications_for_case_event(event=event, case=case)
+    case_event_notices_write(event=event, case=case)
     return event

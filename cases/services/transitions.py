@@ -4,20 +4,20 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
 from accounts.models import User
-from cases.models import Case, CaseEvent, CaseStatus, Comment, OutOfScopeReason
+from cases.models import Attachment, Case, CaseEvent, CaseStatus, Comment, OutOfScopeReason
 from cases.selectors import TRANSITION_INPUTS, case_acting_check, reopen_window_expired
 from cases.services.comments import comment_add
 from cases.services.events import case_event_record
 from core.bulk import insert_from_select
 from core.errors import Conflict, PermissionRefused, ValidationFailed
 from notifications.services import NOTICE_RELATED, notifications_for_auto_closed
-from sla.services import sla_public_reply, sla_timers_refresh, sla_timers_stop_closed
+from sla.services import sla_public_reply, sla_timers_refresh, sla_timers_reopen, sla_timers_stop_closed
 
 # Fields a transition may set on the row; saved together with the status.
 _STATE_FIELDS = [
@@ -42,6 +42,19 @@ _CUSTOMER_ACTIONS = {
 }
 # Transitions whose message is posted as a public comment by the actor.
 _MESSAGE_AS_COMMENT = {"request_customer_action", "respond", "reject_resolution"}
+# While a case is the customer's move, a public comment from the customer side is their answer: it
+# makes this move, which hands the case back to support (``case_customer_answer``).
+CUSTOMER_ANSWERS: dict[str, str] = {
+    CaseStatus.PENDING_CUSTOMER: "respond",
+    CaseStatus.VERIFY_RESOLUTION: "reject_resolution",
+}
+_ANSWER_NOTES = {
+    "respond": "The customer answered (comment #{comment}): the case is back with support.",
+    "reject_resolution": (
+        "The customer answered the proposed resolution (comment #{comment}), so it is not confirmed: "
+        "the case is back with support and will not close automatically."
+    ),
+}
 # Support moves that answer the customer publicly without a comment (the SLA counts them as replies).
 _PUBLIC_ANSWER = {"propose_resolution", "close_out_of_scope"}
 
@@ -126,18 +139,22 @@ def case_transition(
     out_of_scope_reason: OutOfScopeReason | None = None,
     reason: str = "",
     comment_source: str = Comment.Source.API,
+    answering: Comment | None = None,
     now: datetime | None = None,
 ) -> Case:
     """Move ``case`` through ``transition`` for ``actor``: lock, check, apply, save, record the event.
 
     ``case`` is the row as the caller saw it; if its status moved meanwhile the answer is 409 ``conflict``.
     A customer-side actor must be allowed to act for the case's company (``case_acting_check``)
-    before anything else is said about the move.
+    before anything else is said about the move. ``answering``: the customer's comment (already
+    stored) that makes this move; it is the move's message, and the event names it.
     """
     now = now or timezone.now()
     case = _lock(case)
     case_acting_check(case=case, user=actor, action=_CUSTOMER_ACTIONS.get(transition, "move a case"))
     _refuse_unavailable(case, actor, transition)
+    if answering is not None:
+        message = answering.body
     message, resolution = message.strip(), resolution.strip()
     given: dict[str, object] = {
         "message": message,
@@ -180,11 +197,25 @@ def case_transition(
             _("%(case)s changed while you were acting; reload it.") % {"case": case.number}, code="conflict"
         ) from exc
 
-    if transition in _MESSAGE_AS_COMMENT:
-        comment_add(case=case, author=actor, body=message, is_internal=False, at=now, source=comment_source)
+    data: dict[str, Any] = {}
+    if tentative_release_date:
+        data["tentative_release_date"] = str(tentative_release_date)
+    if transition in _MESSAGE_AS_COMMENT and answering is None:
+        comment_add(
+            case=case,
+            author=actor,
+            body=message,
+            is_internal=False,
+            at=now,
+            source=comment_source,
+            within=transition,  # the transition's notice carries the message: one e-mail, not two
+        )
     note = message or resolution or reason
     if out_of_scope_reason is not None:
         note = f"{out_of_scope_reason.name}: {out_of_scope_reason.referral}"
+    if answering is not None:
+        note = _ANSWER_NOTES[transition].format(comment=answering.pk)
+        data.update(comment_id=answering.pk, cause="customer_comment")
     case_event_record(
         case=case,
         type=CaseEvent.Type.REOPENED if transition == "reopen" else CaseEvent.Type.TRANSITION,
@@ -194,23 +225,61 @@ def case_transition(
         from_status=from_status,
         to_status=case.status,
         note=note,
-        data={"tentative_release_date": str(tentative_release_date)} if tentative_release_date else {},
+        data=data,
     )
     if transition in _PUBLIC_ANSWER:
         sla_public_reply(case=case, at=now)
     sla_timers_refresh(case=case, now=now)
+    if transition == "reopen":
+        sla_timers_reopen(case=case, now=now)
     return case
 
 
+def case_customer_answer(*, case: Case, comment: Comment, now: datetime) -> Case:
+    """A public comment from the customer side on a case that is the customer's move answers it:
+    Pending Customer Action → ``respond``, Verify Resolution → ``reject_resolution`` (the fix is not
+    confirmed), both back to In Progress with an event naming the comment. Any other comment, or
+    any other status, changes nothing. Part of the caller's transaction (the one that stored it)."""
+    transition = CUSTOMER_ANSWERS.get(case.status)
+    if transition is None or comment.is_internal or comment.author.is_staff:
+        return case
+    return case_transition(case=case, actor=comment.author, transition=transition, answering=comment, now=now)
+
+
 AUTO_CLOSE_NOTE = "No answer within 9 days of the proposed resolution."
+HANDED_BACK_NOTE = (
+    "The customer side was active after the resolution was proposed, so the case is not closed "
+    "automatically: it is back with support."
+)
 # Rows locked and written per batch: every statement is set-based, so a batch holds its locks ~0.1 s.
 AUTO_CLOSE_BATCH = 1000
 
 
+def customer_answered_since_verify_resolution() -> Q:
+    """Cases in Verify Resolution whose customer side did something after the case entered it: the
+    case's own mark (``last_customer_activity_at``), a public comment or an upload by a non-staff
+    user. Such a case answered; the customer's comment hands it back at once
+    (``case_customer_answer``), and this is the sweeps' second line, should that move ever be missed."""
+    entered = OuterRef("status_changed_at")
+    customer_comment = Comment.objects.filter(
+        case=OuterRef("pk"), is_internal=False, author__is_staff=False, created_at__gte=entered
+    )
+    customer_upload = Attachment.objects.filter(
+        case=OuterRef("pk"), uploaded_by__is_staff=False, created_at__gte=entered
+    )
+    return (
+        Q(last_customer_activity_at__gte=F("status_changed_at"))
+        | Q(Exists(customer_comment))
+        | Q(Exists(customer_upload))
+    )
+
+
 @transaction.atomic
 def case_auto_close_due(*, now: datetime | None = None, batch_size: int = AUTO_CLOSE_BATCH) -> list[int]:
-    """Close cases left in Verify Resolution for 9 days (one bounded batch; concurrent runs skip
-    each other's rows). Answers the closed case ids.
+    """Close cases left in Verify Resolution for 9 days without an answer (one bounded batch;
+    concurrent runs skip each other's rows). Answers the closed case ids. A due case whose customer
+    side was active since it entered Verify Resolution is never closed: it is handed back to support
+    (``case_hand_back_answered``).
 
     Set-based, because a backlog can be large (100,000 cases after an outage of the job): the
     batch is locked by id, the transition runs once on a stand-in case to get its field values
@@ -218,12 +287,17 @@ def case_auto_close_due(*, now: datetime | None = None, batch_size: int = AUTO_C
     timers stopped and the notices written by the database; no row becomes a Python object.
     """
     now = now or timezone.now()
-    ids = list(
-        Case.objects.select_for_update(skip_locked=True)
+    due = list(
+        Case.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(status=CaseStatus.VERIFY_RESOLUTION, auto_close_at__lte=now)
+        .annotate(answered=ExpressionWrapper(customer_answered_since_verify_resolution(), BooleanField()))
         .order_by("auto_close_at", "pk")
-        .values_list("pk", flat=True)[:batch_size]
+        .values_list("pk", "answered")[:batch_size]
     )
+    answered = [pk for pk, was_answered in due if was_answered]
+    if answered:
+        case_hand_back_answered(case_ids=answered, now=now)
+    ids = [pk for pk, was_answered in due if not was_answered]
     if not ids:
         return []
     closing = Case(status=CaseStatus.VERIFY_RESOLUTION)
@@ -253,13 +327,35 @@ def case_auto_close_due(*, now: datetime | None = None, batch_size: int = AUTO_C
     return ids
 
 
+def case_hand_back_answered(*, case_ids: list[int], now: datetime) -> None:
+    """The sweep's second line: Verify Resolution cases (locked by the caller) whose customer side
+    answered without the move that should have followed. The system makes it: back to In Progress,
+    with an event saying why. Expected to be rare, so one case at a time."""
+    for case in Case.objects.filter(pk__any_of=case_ids).select_related("product_instance", *NOTICE_RELATED):
+        case.reject_resolution(at=now)
+        case.save(update_fields=_STATE_FIELDS)
+        case_event_record(
+            case=case,
+            type=CaseEvent.Type.TRANSITION,
+            actor=None,
+            at=now,
+            transition="reject_resolution",
+            from_status=CaseStatus.VERIFY_RESOLUTION,
+            to_status=case.status,
+            note=HANDED_BACK_NOTE,
+            data={"cause": "customer_activity"},
+        )
+        sla_timers_refresh(case=case, now=now)
+
+
 AUTO_CLOSE_REMINDER_BEFORE = timedelta(days=2)
 
 
 @transaction.atomic
 def case_auto_close_reminders_due(*, now: datetime | None = None, batch_size: int = 500) -> list[int]:
     """Remind customers two days before a Verify Resolution case closes by itself (once per stay in
-    that status; concurrent runs skip each other's rows). Answers the reminded case ids."""
+    that status, never once they answered; concurrent runs skip each other's rows). Answers the
+    reminded case ids."""
     now = now or timezone.now()
     already = CaseEvent.objects.filter(
         case=OuterRef("pk"),
@@ -267,9 +363,10 @@ def case_auto_close_reminders_due(*, now: datetime | None = None, batch_size: in
         created_at__gte=OuterRef("status_changed_at"),
     )
     due = list(
-        Case.objects.select_for_update(skip_locked=True)
+        Case.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(status=CaseStatus.VERIFY_RESOLUTION, auto_close_at__lte=now + AUTO_CLOSE_REMINDER_BEFORE)
         .exclude(Exists(already))
+        .exclude(customer_answered_since_verify_resolution())
         .order_by("auto_close_at", "pk")[:batch_size]
     )
     for case in due:

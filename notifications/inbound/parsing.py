@@ -13,10 +13,10 @@ import base64
 import binascii
 import codecs
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
-from email.parser import BytesParser
+from email.parser import BytesParser, HeaderParser
 from email.policy import default as default_policy
 from email.utils import getaddresses
 from html.parser import HTMLParser
@@ -71,7 +71,10 @@ class InboundAttachment:
 @dataclass
 class InboundMessage:
     """One inbound message, whatever it arrived through. ``sender`` is the From address (empty when
-    there is not exactly one); ``verdicts`` what the receiving side said about who sent it."""
+    there is not exactly one); ``verdicts`` what the receiving side said about who sent it;
+    ``message_id`` its Message-ID (a provider's retry carries the same); ``automatic`` why a machine
+    sent it (an auto-reply, a bounce, bulk mail: ``automatic_reason``), empty when a person did;
+    ``no_auto_reply`` that the sender asked for no automatic answer."""
 
     sender: str
     recipients: list[str]
@@ -80,12 +83,67 @@ class InboundMessage:
     attachments: list[InboundAttachment] = field(default_factory=list)
     verdicts: SenderVerdicts = field(default_factory=SenderVerdicts)
     source: str = ""
+    message_id: str = ""
+    automatic: str = ""
+    no_auto_reply: bool = False
 
     def __post_init__(self) -> None:
         self.sender = clean_text(self.sender).strip()
         self.recipients = [clean_text(address).strip() for address in self.recipients]
         self.subject = clean_text(self.subject)
         self.text = clean_text(self.text)
+        self.message_id = clean_text(self.message_id).strip()[:500]
+        self.automatic = clean_text(self.automatic)[:200]
+
+
+# --- mail sent by machines ------------------------------------------------------------------------
+
+# Senders that are mail systems, never people: their mail is a bounce or a report (RFC 5321, 3834).
+SYSTEM_SENDERS = frozenset({"mailer-daemon", "postmaster"})
+_BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+# Headers some autoresponders add instead of (or beside) Auto-Submitted.
+_AUTORESPONDER_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponse")
+_SUPPRESS_AUTO_REPLY = frozenset({"all", "autoreply", "oof"})
+
+
+def _first_word(value: str | None) -> str:
+    words = (value or "").replace(";", " ").split()
+    return words[0].lower() if words else ""
+
+
+def automatic_reason(*, header: Callable[[str], str | None], sender: str, envelope_from: str | None) -> str:
+    """Why a message was sent by a machine (RFC 3834): ``Auto-Submitted`` other than ``no``,
+    ``Precedence: bulk|list|junk``, an autoresponder's own header, a null envelope sender (``<>``: a
+    bounce) or a mail-system sender (MAILER-DAEMON, postmaster). Empty when none says so. Such mail
+    never changes anything and is never answered: answering an autoresponder is a mail loop."""
+    auto_submitted = _first_word(header("Auto-Submitted"))
+    if auto_submitted and auto_submitted != "no":
+        return f"Auto-Submitted: {auto_submitted}"
+    precedence = _first_word(header("Precedence"))
+    if precedence in _BULK_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    for name in _AUTORESPONDER_HEADERS:
+        if header(name) is not None:
+            return f"{name} header"
+    if envelope_from is not None and envelope_from.strip() == "<>":
+        return "null envelope sender (a bounce)"
+    if sender.rsplit("@", 1)[0].lower() in SYSTEM_SENDERS:
+        return f"mail-system sender {sender}"
+    return ""
+
+
+def no_auto_reply_asked(header: Callable[[str], str | None]) -> bool:
+    """``X-Auto-Response-Suppress`` (Microsoft's) naming all automatic answers or auto-replies."""
+    values = (header("X-Auto-Response-Suppress") or "").replace(";", ",").split(",")
+    return bool({value.strip().lower() for value in values} & _SUPPRESS_AUTO_REPLY)
+
+
+def _header_reader(message: Message) -> Callable[[str], str | None]:
+    def header(name: str) -> str | None:
+        value = message.get(name)
+        return None if value is None else str(value)
+
+    return header
 
 
 # --- HTML bodies ----------------------------------------------------------------------------------
@@ -251,14 +309,20 @@ def message_from_email(
         *_addresses(value for name in RECIPIENT_HEADERS for value in message.get_all(name, [])),
         *envelope_recipients,
     ]
+    sender = senders[0] if len(senders) == 1 else ""
+    header = _header_reader(message)
+    return_path = header("Return-Path")
     return InboundMessage(
-        sender=senders[0] if len(senders) == 1 else "",
+        sender=sender,
         recipients=recipients,
         subject=str(message.get("Subject", "")),
         text=text,
         attachments=attachments,
         verdicts=verdicts,
         source=source,
+        message_id=header("Message-ID") or "",
+        automatic=automatic_reason(header=header, sender=sender, envelope_from=return_path),
+        no_auto_reply=no_auto_reply_asked(header),
     )
 
 
@@ -347,10 +411,29 @@ def json_verdicts(payload: dict[str, Any]) -> SenderVerdicts:
     )
 
 
+def _json_headers(value: object) -> Message:
+    """The message's headers as a relay sends them: a raw header block (SendGrid's ``headers``) or an
+    object of name → value."""
+    if value is None:
+        return Message()
+    if isinstance(value, str):
+        return HeaderParser().parsestr(value, headersonly=True)
+    if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        headers = Message()
+        for name, text in value.items():
+            if name.strip() and "\n" not in name and "\r" not in name:
+                headers[name.strip()] = text.replace("\r", " ").replace("\n", " ")
+        return headers
+    raise InboundPayloadInvalid(
+        "'headers' must be a raw header block or an object of strings.", extra={"field": "headers"}
+    )
+
+
 def parse_json(payload: object, *, source: str = "json") -> InboundMessage:
     """Our endpoint's JSON: ``from``, ``to``, ``subject``, ``text`` (null or missing: the ``html``
-    part as text), ``html``, ``attachments[{filename, content_type, content (base64)}]`` and the
-    verdicts (``json_verdicts``)."""
+    part as text), ``html``, ``attachments[{filename, content_type, content (base64)}]``, the
+    verdicts (``json_verdicts``), and optionally ``headers`` (a raw block or an object: Message-ID,
+    Auto-Submitted, Precedence, … as the message carried them)."""
     if not isinstance(payload, dict):
         raise InboundPayloadInvalid("Send a JSON object or a raw MIME message.")
     sender = payload.get("from")
@@ -359,12 +442,28 @@ def parse_json(payload: object, *, source: str = "json") -> InboundMessage:
     senders = _addresses([sender])
     text = _optional_string(payload, "text")
     html = _optional_string(payload, "html")
+    try:
+        headers = _json_headers(payload.get("headers"))
+    except InboundPayloadInvalid:
+        raise
+    except Exception as error:  # the email package on a hostile header block
+        raise InboundPayloadInvalid("Unreadable 'headers'.", extra={"field": "headers"}) from error
+    header = _header_reader(headers)
+    envelope_from = _envelope_from(payload)
+    sender_address = senders[0] if len(senders) == 1 else ""
     return InboundMessage(
-        sender=senders[0] if len(senders) == 1 else "",
+        sender=sender_address,
         recipients=_recipients(payload.get("to")),
         subject=_optional_string(payload, "subject"),
         text=text if text.strip() or not html else html_to_text(html),
         attachments=_attachments(payload.get("attachments")),
         verdicts=json_verdicts(payload),
         source=source,
+        message_id=header("Message-ID") or "",
+        automatic=automatic_reason(
+            header=header,
+            sender=sender_address,
+            envelope_from=envelope_from if isinstance(envelope_from, str) else header("Return-Path"),
+        ),
+        no_auto_reply=no_auto_reply_asked(header),
     )

@@ -1,11 +1,15 @@
-"""Inbound e-mail: replies become case comments; managers' answers decide authorisation requests.
+"""Inbound e-mail: new mail to the support address opens a case; replies become case comments;
+managers' answers decide authorisation requests.
 
-A message may change something only when its sender is authenticated (``sender_authenticated``:
-an aligned DKIM or SPF pass), is a known, active, non-staff user, and writes to an address that
-lets that user act: a case they may comment on (``case+<token>@…``), or an authorisation request
-they were asked to decide (``authorization+<token>@…``, issued to them alone). Everything else is
-refused and changes nothing. Whatever the outcome, the message is logged (``InboundEmail``) and a
-refusal is also a ``logger.warning``; neither ever holds the message body.
+A message may change something only when a person sent it (not an autoresponder, a bounce or bulk
+mail: ``InboundMessage.automatic``), its sender is authenticated (``sender_authenticated``: an
+aligned DKIM or SPF pass), is a known, active, non-staff user, and writes to an address that lets
+that user act: a case they may comment on (``case+<token>@…``), an authorisation request they were
+asked to decide (``authorization+<token>@…``, issued to them alone), or the support address
+(SUPPORT_EMAIL_ADDRESS) for a company they may open cases for (``new_cases``). Everything else is
+refused and changes nothing; mail to the support address that opens nothing gets one polite answer
+(``answers``). Whatever the outcome, the message is logged (``InboundEmail``) and a refusal is also
+a ``logger.warning``; neither ever holds the message body.
 """
 
 from __future__ import annotations
@@ -15,18 +19,27 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import AuthorizationRequest, User
+from accounts.models import AuthorizationRequest, Company, User
+from accounts.selectors import (
+    ActingRefusal,
+    acting_for_company_refusal,
+    company_managers,
+    membership_for,
+)
 from accounts.services import authorization_request_approve, authorization_request_reject
 from cases.models import Case, Comment
 from cases.selectors import case_get_for_user
-from cases.services import attachment_add, comment_create
+from cases.services import attachment_add, case_create, comment_create
 from core.errors import ApplicationError
+from notifications.inbound.answers import answer_language, inbound_auto_answer
 from notifications.inbound.authentication import sender_authenticated
-from notifications.inbound.parsing import InboundMessage, clean_text
+from notifications.inbound.new_cases import case_request_from, company_for, idempotency_key_for
+from notifications.inbound.parsing import InboundAttachment, InboundMessage, clean_text
 from notifications.models import AuthorizationReplyAddress, InboundEmail
 
 logger = logging.getLogger(__name__)
@@ -122,8 +135,13 @@ def _sender(message: InboundMessage) -> User | None:
     return users[0] if len(users) == 1 else None
 
 
+def _to_support(message: InboundMessage) -> bool:
+    return any(address.strip().lower() == settings.SUPPORT_EMAIL_ADDRESS for address in message.recipients)
+
+
 def inbound_email_process(*, message: InboundMessage, now: datetime | None = None) -> InboundEmail:
-    """Apply one inbound message (a case reply or an authorisation decision) or refuse it; always logged."""
+    """Apply one inbound message (a new case, a case reply or an authorisation decision) or refuse
+    it; always logged."""
     now = now or timezone.now()
     authentication = sender_authenticated(from_address=message.sender, verdicts=message.verdicts)
 
@@ -137,11 +155,26 @@ def inbound_email_process(*, message: InboundMessage, now: datetime | None = Non
             now=now,
         )
 
+    if message.automatic:
+        return refuse(
+            "auto_submitted", f"Sent by a machine ({message.automatic}): never applied nor answered."
+        )
     if not authentication.authenticated:
         return refuse("sender_unauthenticated", authentication.explanation)
     sender = _sender(message)
     if sender is None:
-        return refuse("sender_unknown", "Unknown (or ambiguous) sender address.")
+        detail = "Unknown (or ambiguous) sender address."
+        if _to_support(message):
+            answered = inbound_auto_answer(
+                message=message,
+                kind="inbound_no_access",
+                reason="sender_unknown",
+                context={"managers": ""},  # who manages a company is not told to strangers
+                language=answer_language(address=message.sender),
+                now=now,
+            )
+            detail = f"{detail} ({answered})"
+        return refuse("sender_unknown", detail)
     if sender.is_staff:
         return refuse("staff_sender", "Staff act in the admin: mail from a staff address changes nothing.")
     for address in message.recipients:
@@ -151,7 +184,116 @@ def inbound_email_process(*, message: InboundMessage, now: datetime | None = Non
             return _authorization_answer(
                 message, sender, match["token"], authentication.explanation, now, refuse
             )
-    return refuse("no_inbound_address", "No case or authorisation address among the recipients.")
+    if _to_support(message):
+        return _new_case(message, sender, authentication.explanation, now, refuse)
+    return refuse("no_inbound_address", "No case, authorisation or support address among the recipients.")
+
+
+def _attachments_add(
+    case: Case, sender: User, items: list[InboundAttachment], now: datetime, comment: Comment | None = None
+) -> list[str]:
+    """Store the message's attachments under the API's limits; answers those refused (and why)."""
+    dropped: list[str] = []
+    for item in items:
+        upload = SimpleUploadedFile(item.filename, item.content, content_type=item.content_type)
+        try:
+            with transaction.atomic():
+                attachment_add(case=case, uploaded_by=sender, upload=upload, comment=comment, now=now)
+        except ApplicationError as error:  # too large or not an accepted type: the rest stays
+            dropped.append(f"{item.filename}: {error.code}")
+    return dropped
+
+
+def _no_access(
+    message: InboundMessage,
+    sender: User,
+    refusal: ActingRefusal,
+    company: Company | None,
+    now: datetime,
+    refuse: _Refuse,
+) -> InboundEmail:
+    """A known sender who may not open cases for the company: refused, and told how to get access."""
+    managers = ""
+    if company is not None and refusal in (ActingRefusal.DSU_REQUIRED, ActingRefusal.MEMBERSHIP_INACTIVE):
+        managers = ", ".join(
+            f"{manager} <{manager.email}>" for manager in company_managers(company=company)[:3]
+        )
+    answered = inbound_auto_answer(
+        message=message,
+        kind="inbound_no_access",
+        reason=str(refusal),
+        context={"managers": managers, "company": company.name if company is not None else ""},
+        language=answer_language(address=message.sender, user=sender, company=company),
+        now=now,
+        recipient=sender,
+    )
+    return refuse(str(refusal), f"May not open a case for {company or 'a company'} ({answered}).")
+
+
+def _details_needed(
+    message: InboundMessage,
+    sender: User,
+    reason: str,
+    options: list[str],
+    company: Company | None,
+    now: datetime,
+    refuse: _Refuse,
+) -> InboundEmail:
+    """The message does not say which client company or product: refused, and the sender is told
+    what to add (``reason``: ``company_unclear`` or ``product_unclear``)."""
+    answered = inbound_auto_answer(
+        message=message,
+        kind="inbound_case_details_needed",
+        reason=reason,
+        context={"options": ", ".join(options), "example": options[0] if options else ""},
+        language=answer_language(address=message.sender, user=sender, company=company),
+        now=now,
+        recipient=sender,
+    )
+    return refuse(reason, f"Options: {', '.join(options) or 'none'} ({answered}).")
+
+
+def _new_case(
+    message: InboundMessage, sender: User, authentication: str, now: datetime, refuse: _Refuse
+) -> InboundEmail:
+    """Open a case from a message to the support address, under the API's rules (``new_cases``)."""
+    membership = membership_for(sender)
+    own_company = membership.company if membership is not None else None
+    if membership is None or not membership.is_active:
+        return _no_access(message, sender, ActingRefusal.MEMBERSHIP_INACTIVE, own_company, now, refuse)
+    company, candidates = company_for(message=message, sender=sender)
+    if company is None and not candidates:  # a partner establishment that serves nobody
+        return _no_access(message, sender, ActingRefusal.PARTNER_NOT_SERVING, None, now, refuse)
+    if company is None:
+        names = [candidate.name for candidate in candidates]
+        return _details_needed(message, sender, "company_unclear", names, None, now, refuse)
+    if refusal := acting_for_company_refusal(user=sender, company=company):
+        return _no_access(message, sender, refusal, company, now, refuse)
+    try:
+        request = case_request_from(message=message, company=company)
+    except ApplicationError as error:
+        return refuse(error.code, error.detail)
+    if request.product_instance is None or request.values is None:
+        return _details_needed(message, sender, request.unclear, request.options, company, now, refuse)
+    try:
+        with transaction.atomic():
+            case, created = case_create(
+                opened_by=sender,
+                company=company,
+                product_instance=request.product_instance,
+                idempotency_key=idempotency_key_for(message),
+                channel=Comment.Source.EMAIL,
+                now=now,
+                **request.values,
+            )
+            dropped = _attachments_add(case, sender, message.attachments, now) if created else []
+    except ApplicationError as error:
+        return refuse(error.code, error.detail)
+    if not created:
+        reason = "Delivered again: its Message-ID already opened this case."
+    else:
+        reason = f"Attachments refused: {', '.join(dropped)}" if dropped else ""
+    return _logged(message, InboundEmail.Outcome.OPENED, reason, authentication, now, case=case)
 
 
 def _case_reply(
@@ -163,7 +305,6 @@ def _case_reply(
     body = strip_quoted(message.text)
     if not body:
         return refuse("empty_reply", "Nothing left after removing the quoted history.")
-    dropped: list[str] = []
     try:
         with transaction.atomic():
             # The same checks as the API: a case the sender may see, and a comment they may write.
@@ -171,13 +312,8 @@ def _case_reply(
             comment, _ = comment_create(
                 case=case, author=sender, body=body, source=Comment.Source.EMAIL, now=now
             )
-            for item in message.attachments:
-                upload = SimpleUploadedFile(item.filename, item.content, content_type=item.content_type)
-                try:
-                    with transaction.atomic():
-                        attachment_add(case=case, uploaded_by=sender, upload=upload, comment=comment, now=now)
-                except ApplicationError as error:  # too large or not an accepted type: the comment stays
-                    dropped.append(f"{item.filename}: {error.code}")
+            # Too large or not an accepted type: the comment stays, the refusal is logged.
+            dropped = _attachments_add(case, sender, message.attachments, now, comment=comment)
     except ApplicationError as error:
         return refuse(error.code, error.detail)
     reason = f"Attachments refused: {', '.join(dropped)}" if dropped else ""

@@ -5,6 +5,7 @@ import re
 import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from zoneinfo import ZoneInfo
 
 import pytest
 import standardwebhooks
@@ -26,11 +27,13 @@ from notifications.services import (
     notifications_for_case_event,
 )
 from notifications.webhooks import webhook_secret_key
+from sla.models import SlaTimer
 from tests.concurrency import run_together
 from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, SupportManagerFactory, member
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
+PARIS = ZoneInfo("Europe/Paris")
 
 
 class FailingBackend(BaseEmailBackend):
@@ -90,9 +93,12 @@ def test_case_creation_writes_and_delivers_a_localised_auto_response(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [customer.email]
-    assert message.subject.startswith(f"[{created['number']}] Nous avons bien reçu votre cas")
+    assert message.subject == f"[{created['number']}] Écritures bloquées"  # every e-mail of the case
+    assert message.body.startswith("Nous avons bien reçu votre cas")
     assert "priorité P2" in message.body
-    assert "(Europe/Paris)" in message.body  # the first-response due time in the customer's zone
+    due = SlaTimer.objects.get(case_id=created["id"], metric="first_response").due_at.astimezone(PARIS)
+    # The first-response due time in the customer's language and zone, e.g. "1 juin 2026 13:00".
+    assert f"le {due.day} " in message.body and f"{due:%H:%M} (Europe/Paris)" in message.body
     assert message.reply_to == [f"case+{Case.objects.get().reply_token}@inbound.casedesk.localhost"]
     assert message.alternatives and "<html" in message.alternatives[0][0]
     assert Notification.objects.get().status == Notification.Status.SENT
@@ -258,29 +264,48 @@ def test_every_template_renders_in_every_language(kind, language):
         "case_subject": "GL",
         "case_url": "https://casedesk.example/api/v1/cases/42/",
         "priority": "P2",
-        "first_response_due": "2026-06-01 13:00 (Europe/Paris)",
+        "first_response_due": "2026-06-01T11:00:00+00:00",
         "message": "Please send the log.",
-        "auto_close_date": "2026-06-10 09:00 (Europe/Paris)",
+        "auto_close_date": "2026-06-10T07:00:00+00:00",
         "survey_url": "https://casedesk.example/s/abc",
         "decision": "approved",
         "request_kind": "password reset",
         "subject_user": "Bob",
         "company": "Acme",
         "metric": "first_response",
-        "due_at": "2026-06-01T11:00:00Z",
+        "metric_label": "first response",
+        "due_at": "2026-06-01T11:00:00+00:00",
+        "at": "2026-06-01T09:30:00+00:00",
+        "actor": "Ana Client",
+        "filename": "recording.zip",
+        "count": 1,
+        "items": [
+            {
+                "case_number": "CS-000042",
+                "case_subject": "GL",
+                "case_url": "https://casedesk.example/admin/cases/case/42/change/",
+                "at": "2026-06-01T09:30:00+00:00",
+                "headline": "Ana Client replied",
+                "message": "Still broken.",
+            }
+        ],
         "product": "Financials",
         "title": "Weekly maintenance",
         "schedule": "Fridays 19:30 (America/Los_Angeles), 4 hours",
         "incident_status": "monitoring",
     }
 
-    rendered = render_email(kind=kind, language=language, context=context)
+    rendered = render_email(kind=kind, language=language, context=context, time_zone="Europe/Madrid")
 
     assert rendered.subject and "{" not in rendered.subject
     assert rendered.text.strip() and "{{" not in rendered.text and "{%" not in rendered.text
     assert rendered.html.startswith("<!DOCTYPE html>") and "</html>" in rendered.html
-    expected_language = language if language in MESSAGES[kind] else "en"
-    assert f'lang="{expected_language}"' in rendered.html
+    assert f'lang="{language}"' in rendered.html  # every text exists in English, French and Spanish
+    # Instants are written for people, in the reader's zone: never as ISO strings.
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T", rendered.text + rendered.html)
+    assert "UTC" not in rendered.text and ("Europe/Madrid" in rendered.text) == any(
+        "|local_datetime" in part for part in MESSAGES[kind][language]
+    )
 
 
 def test_sla_breach_notifies_the_assignee_and_support_managers(django_capture_on_commit_callbacks):
@@ -288,12 +313,14 @@ def test_sla_breach_notifies_the_assignee_and_support_managers(django_capture_on
 
     analyst, manager = AnalystFactory(), SupportManagerFactory()
     case = CaseFactory(assignee=analyst)
+    due = "2026-06-01T06:00:00+00:00"
 
     with django_capture_on_commit_callbacks(execute=True):
-        _event(case, CaseEvent.Type.SLA_BREACHED, NOW, "missed", {"metric": "first_response", "due_at": "x"})
+        _event(case, CaseEvent.Type.SLA_BREACHED, NOW, "missed", {"metric": "first_response", "due_at": due})
 
     assert sorted(m.to[0] for m in mail.outbox) == sorted([analyst.email, manager.email])
-    assert all("SLA first_response breached" in m.subject for m in mail.outbox)
+    assert all(m.body.startswith("First response target missed") for m in mail.outbox)
+    assert all("June 1, 2026, 6 a.m. (UTC)" in m.body for m in mail.outbox)
 
 
 class _Receiver(BaseHTTPRequestHandler):

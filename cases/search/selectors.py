@@ -1,0 +1,493 @@
+"""Case search: ranked results with snippets (``case_search_for_user``) and the list's ``search``
+filter (``case_search_filter``), on PostgreSQL full-text search with a substring fallback elsewhere.
+
+Who sees what is ``cases.selectors.case_list_for_user``'s rule, applied *inside* the search (before
+anything is counted, ranked or cut off): ``_visibility`` writes it as a condition on search entries,
+and ``tests/cases/test_search.py`` holds the two equal actor by actor. A customer's search reads
+only public entries, through indexes whose predicate is ``NOT is_internal``: no result, count, rank
+or snippet can depend on an internal note (``tests/security/test_customers_never_search_internal_notes.py``).
+
+Cost follows the matches, never the table: a search ranks at most ``SEARCH_WINDOW`` matching texts,
+the newest first (PostgreSQL reads them either from the GIN index, when the words are rare, or by
+walking the texts newest first until it has enough, when they are common), groups them by case,
+ranks, and computes snippets only for the page shown. Past ``SEARCH_WINDOW`` matching texts the
+answer says its count is a lower bound (``count_exact`` false).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.contrib.postgres.lookups import TrigramWordSimilar
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import Case as SqlCase
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value, When
+
+from accounts.models import Company, Language, User
+from accounts.selectors import PartnerScope, active_membership_for, company_ids_visible_to
+from cases.models import Case, CaseSearchEntry, Comment
+from cases.selectors import case_list_for_user
+
+# At most this many matching texts (case texts, comments, notes) are ranked per search, newest first.
+SEARCH_WINDOW = 500
+# Trigram matching (partial words, misspelt names) is tried only when no whole word matched: it would
+# otherwise add near misses to exact answers ("Company 199" for "Company 198"); and only for queries
+# this long at least (the trigrams of shorter ones match nearly everything).
+FUZZY_MIN_LENGTH = 3
+QUERY_MAX_LENGTH = 200
+# The exact number's weight: a case named by its number comes first.
+NUMBER_RANK = 100.0
+# What ``matched_in`` says, by entry kind.
+MATCHED_IN = {
+    CaseSearchEntry.Kind.CASE: "case",
+    CaseSearchEntry.Kind.COMMENT: "comment",
+    CaseSearchEntry.Kind.EMAIL: "email",
+    CaseSearchEntry.Kind.NOTE: "internal_note",
+}
+# ts_headline marks matches with these (removed from the text first), then escape_snippet makes HTML.
+_START, _STOP = "\x02", "\x03"
+_HEADLINE_OPTIONS = (
+    f"StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=12, ShortWord=2, "
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+_NUMBER = re.compile(r"^(?:CS-?)?0*(\d{1,9})$", re.IGNORECASE)
+# A company's language → its text search configuration (migration cases.0005_case_search).
+TEXT_SEARCH_CONFIG: dict[str, str] = {
+    Language.ENGLISH: "casedesk_en",
+    Language.FRENCH: "casedesk_fr",
+    Language.SPANISH: "casedesk_es",
+}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    case_id: int
+    rank: float
+    snippet: str  # HTML: the text escaped, matches in <mark>
+    matched_in: str  # "case", "comment", "email", "internal_note" (staff only)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[SearchHit]
+    count: int  # matching cases; a lower bound unless count_exact
+    count_exact: bool
+
+
+def case_number_in(query: str) -> str | None:
+    """The case number ``query`` names, normalised ("cs-42", "000042", "42" → "CS-000042"), if any."""
+    found = _NUMBER.match(query.strip())
+    return f"CS-{int(found.group(1)):06d}" if found else None
+
+
+def search_configs(user: User) -> tuple[str, ...]:
+    """The text search configurations a query is read in: a company member's company's language
+    (its cases are indexed in it); for partners and staff, who see companies of every language, all
+    three at once. Only names from ``TEXT_SEARCH_CONFIG`` (they are written into the SQL)."""
+    membership = active_membership_for(user)
+    if not user.is_staff and membership is not None and membership.company is not None:
+        return (TEXT_SEARCH_CONFIG.get(membership.company.language, TEXT_SEARCH_CONFIG[Language.ENGLISH]),)
+    return tuple(TEXT_SEARCH_CONFIG.values())
+
+
+def escape_snippet(text: str) -> str:
+    """``text`` with ``_START``/``_STOP`` marks as HTML on one line: everything escaped, matches in
+    <mark>."""
+    text = " ".join(text.split())
+    return html.escape(text, quote=False).replace(_START, "<mark>").replace(_STOP, "</mark>")
+
+
+# --- the visibility rule as a condition on search entries ------------------------------------------
+
+
+def _visibility(user: User, scope: PartnerScope) -> tuple[str, dict[str, Any]] | None:
+    """``case_list_for_user(user=user, scope=scope)`` as SQL on the search entry ``e`` (None: nothing
+    visible). The same branches, in the same order; for staff, every entry."""
+    if user.is_staff:
+        return "TRUE", {}
+    membership = active_membership_for(user)
+    if membership is None:
+        return None
+    if membership.company is not None:
+        condition = "e.company_id = %(visible_company)s::bigint"
+        params: dict[str, Any] = {"visible_company": membership.company.pk}
+        if (
+            membership.company.case_visibility == Company.CaseVisibility.OWN
+            and not membership.sees_all_company_cases
+        ):
+            condition += (
+                " AND EXISTS (SELECT 1 FROM cases_case own WHERE own.id = e.case_id"
+                " AND (own.opened_by_id = %(visible_user)s::bigint OR own.on_behalf_of_id = %(visible_user)s::bigint))"
+            )
+            params["visible_user"] = user.pk
+        return condition, params
+    companies = list(company_ids_visible_to(user, scope=scope).values_list("pk", flat=True))
+    return "e.company_id = ANY(%(visible_companies)s::bigint[])", {"visible_companies": companies}
+
+
+def _tsquery(configs: tuple[str, ...]) -> str:
+    """The query read in each configuration, OR-ed: a text matches if it matches in its own."""
+    return (
+        "(" + " || ".join(f"websearch_to_tsquery('{config}'::regconfig, %(q)s)" for config in configs) + ")"
+    )
+
+
+def _text_match(user: User, tsquery: str) -> str:
+    if user.is_staff:
+        # Two arms, so each reads its partial index (public texts; internal notes).
+        return f"((NOT e.is_internal AND e.document @@ {tsquery}) OR (e.is_internal AND e.document @@ {tsquery}))"
+    return f"(NOT e.is_internal AND e.document @@ {tsquery})"
+
+
+def _prefix_tsquery() -> str:
+    """Each word of the query as a prefix (``'imprim':*``), for highlighting what trigrams matched.
+    Words are ``\\w+`` runs, quoted with quote_literal: nothing else of the query reaches to_tsquery."""
+    return (
+        "coalesce((SELECT to_tsquery('casedesk_simple', string_agg(quote_literal(w[1]) || ':*', ' | '))"
+        " FROM regexp_matches(lower(%(q)s), '\\w+', 'g') AS w), ''::tsquery)"
+    )
+
+
+_CASE_TEXT = (
+    "concat_ws(E'\\n', c.subject, c.problem_summary, c.error_message, c.users_affected, "
+    "c.replication_steps, c.expected_result, c.worked_before, c.troubleshooting_tried, c.resolution)"
+)
+
+
+def _text_hits(user: User, visibility: str, tsquery: str) -> str:
+    """The newest ``SEARCH_WINDOW`` matching texts: public ones, and for staff internal notes in a
+    branch of their own. Each branch is planned alone (walk its texts newest first, or read its GIN
+    index and sort) over indexes whose predicate it implies: a customer's statement can only reach
+    ``NOT is_internal`` indexes."""
+    branch = """
+        SELECT e.id, e.case_id, e.at, ts_rank_cd(e.document, {tsquery}, 32) AS rank
+        FROM cases_casesearchentry e
+        WHERE {visibility} AND {internal}e.is_internal AND e.document @@ {tsquery}
+        ORDER BY e.at DESC LIMIT %(window)s::bigint"""
+    public = branch.format(tsquery=tsquery, visibility=visibility, internal="NOT ")
+    if not user.is_staff:
+        return public
+    internal = branch.format(tsquery=tsquery, visibility=visibility, internal="")
+    return f"({public}) UNION ALL ({internal}) ORDER BY at DESC LIMIT %(window)s::bigint"
+
+
+def _headline(tsquery: str) -> str:
+    """The snippet of entry ``e`` (``c``: its case when it is the case's own, ``m``: its comment)."""
+    return f"""ts_headline(
+        casedesk_search_config(e.language),
+        translate(CASE WHEN e.comment_id IS NULL THEN {_CASE_TEXT} ELSE m.body END, E'\\x02\\x03', ''),
+        {tsquery} || {_prefix_tsquery()},
+        %(headline)s
+    )"""
+
+
+def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool, snippets: bool = True) -> str:
+    tsquery = _tsquery(search_configs(user))
+    number_hits = (
+        f"""SELECT e.id, e.case_id, e.at, {NUMBER_RANK}::real AS rank
+            FROM cases_case c JOIN cases_casesearchentry e ON e.case_id = c.id AND e.comment_id IS NULL
+            WHERE c.number = %(number)s AND {visibility}"""
+        if number
+        else "SELECT NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::real WHERE FALSE"
+    )
+    fuzzy_hits = (
+        f"""SELECT e.id, e.case_id, e.at, (word_similarity(%(q)s, e.label) / 2)::real AS rank
+            FROM cases_casesearchentry e
+            WHERE NOT EXISTS (SELECT 1 FROM text_hits)
+              AND e.comment_id IS NULL AND {visibility} AND %(q)s <%% e.label
+            ORDER BY e.at DESC LIMIT %(window)s::bigint"""
+        if fuzzy
+        else "SELECT NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::real WHERE FALSE"
+    )
+    return f"""
+        WITH text_hits AS ({_text_hits(user, visibility, tsquery)}),
+        number_hits AS ({number_hits}),
+        fuzzy_hits AS ({fuzzy_hits}),
+        hits AS (
+            SELECT * FROM text_hits UNION ALL SELECT * FROM number_hits UNION ALL SELECT * FROM fuzzy_hits
+        ),
+        found AS (
+            SELECT case_id, sum(rank) AS rank, max(at) AS last_at,
+                   (array_agg(id ORDER BY rank DESC, at DESC, id DESC))[1] AS entry_id
+            FROM hits GROUP BY case_id
+        ),
+        page AS (
+            SELECT * FROM found ORDER BY rank DESC, last_at DESC, case_id DESC
+            LIMIT %(limit)s::bigint OFFSET %(offset)s::bigint
+        ),
+        summary AS (
+            SELECT (SELECT count(*) FROM found) AS total,
+                   (SELECT count(*) FROM text_hits) >= %(window)s
+                   OR (SELECT count(*) FROM fuzzy_hits) >= %(window)s AS capped
+        )
+        SELECT s.total, s.capped, p.case_id, p.rank, e.kind, {_headline(tsquery) if snippets else "NULL"}
+        FROM summary s
+        LEFT JOIN page p ON TRUE
+        LEFT JOIN cases_casesearchentry e ON e.id = p.entry_id
+        LEFT JOIN cases_case c ON c.id = e.case_id AND e.comment_id IS NULL
+        LEFT JOIN cases_comment m ON m.id = e.comment_id
+        ORDER BY p.rank DESC, p.last_at DESC, p.case_id DESC
+    """
+
+
+@contextmanager
+def _planned_per_query() -> Iterator[None]:
+    """Run a search as an unnamed statement, planned for its own words: a prepared statement's generic
+    plan cannot tell a word in half the texts (walk the newest texts) from a rare one (the GIN index)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    threshold = getattr(raw, "prepare_threshold", None)
+    if raw is None or threshold is None:
+        yield
+        return
+    raw.prepare_threshold = None
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = threshold
+
+
+def case_search_statement(
+    *, user: User, query: str, scope: PartnerScope, offset: int, limit: int, snippets: bool = True
+) -> tuple[str, dict[str, Any]] | None:
+    """The SQL ``case_search_for_user`` runs on PostgreSQL and its parameters (None: ``user`` sees no
+    case). Rows: (total, capped, case id, rank, entry kind, headline), best first; one row with no
+    case when the page is empty."""
+    visible = _visibility(user, scope)
+    if visible is None:
+        return None
+    visibility, params = visible
+    query = query.strip()
+    number = case_number_in(query)
+    # Trigrams of a number find its neighbours ("CS-000041" for "CS-000042"), not what was meant.
+    fuzzy = number is None and len(query) >= FUZZY_MIN_LENGTH
+    sql = _search_sql(user, visibility, fuzzy=fuzzy, number=number is not None, snippets=snippets)
+    return sql, {
+        **params,
+        "q": query,
+        "number": number,
+        "window": SEARCH_WINDOW,
+        "limit": limit,
+        "offset": offset,
+        "headline": _HEADLINE_OPTIONS,
+    }
+
+
+def case_search_for_user(
+    *, user: User, query: str, scope: PartnerScope = PartnerScope.ESTABLISHMENT, offset: int, limit: int
+) -> SearchPage:
+    """The cases ``user`` may see that match ``query``, best first: ``limit`` of them from ``offset``,
+    each with its rank, a snippet of its best matching text and where that text is.
+
+    Ranking: an exact case number first; then the sum over a case's matching texts of ``ts_rank_cd``
+    (subject, company and people's names weigh most, then summary and error message, then the rest of
+    the description, comments and notes), plus half the trigram word similarity of its label when
+    trigrams were asked; ties newest first."""
+    query = query.strip()
+    if connection.vendor != "postgresql":
+        return _simple_search(user=user, query=query, scope=scope, offset=offset, limit=limit)
+    statement = case_search_statement(user=user, query=query, scope=scope, offset=offset, limit=limit)
+    if statement is None:
+        return SearchPage(hits=[], count=0, count_exact=True)
+    with _planned_per_query(), connection.cursor() as cursor:
+        cursor.execute(*statement)
+        rows = cursor.fetchall()
+    total, capped = rows[0][0], rows[0][1]
+    hits = [
+        SearchHit(
+            case_id=case_id,
+            rank=round(float(rank), 4),
+            snippet=escape_snippet(headline or ""),
+            matched_in=MATCHED_IN[kind],
+        )
+        for _, _, case_id, rank, kind, headline in rows
+        if case_id is not None
+    ]
+    return SearchPage(hits=hits, count=total, count_exact=not capped)
+
+
+def case_search_ranked_ids(*, user: User, query: str) -> list[int]:
+    """Every case ``case_search_for_user`` finds, best first, without snippets (the admin ranks its
+    changelist by this and shows snippets for its page: ``case_search_snippets``)."""
+    query = query.strip()
+    if connection.vendor != "postgresql":
+        matches = _simple_matches(user=user, query=query, scope=PartnerScope.ESTABLISHMENT)
+        return list(matches.values_list("pk", flat=True)[: 2 * SEARCH_WINDOW])
+    statement = case_search_statement(
+        user=user,
+        query=query,
+        scope=PartnerScope.ESTABLISHMENT,
+        offset=0,
+        limit=2 * SEARCH_WINDOW + 1,  # text and trigram windows, and the number
+        snippets=False,
+    )
+    if statement is None:
+        return []
+    with _planned_per_query(), connection.cursor() as cursor:
+        cursor.execute(*statement)
+        return [row[2] for row in cursor.fetchall() if row[2] is not None]
+
+
+def case_search_snippets(*, user: User, query: str, case_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(snippet, matched_in) for each of ``case_ids`` that ``user`` may see: its best matching text
+    (by ``ts_rank_cd``, newest first), or the case's own text when only its number or label matched."""
+    query = query.strip()
+    if not case_ids:
+        return {}
+    if connection.vendor != "postgresql":
+        matches = case_list_for_user(user=user).filter(pk__in=case_ids)
+        return {
+            hit.case_id: (hit.snippet, hit.matched_in) for hit in _simple_hits(user, query, list(matches))
+        }
+    visible = _visibility(user, PartnerScope.ESTABLISHMENT)
+    if visible is None:
+        return {}
+    visibility, params = visible
+    tsquery = _tsquery(search_configs(user))
+    sql = f"""
+        WITH best AS (
+            SELECT DISTINCT ON (e.case_id) e.id
+            FROM cases_casesearchentry e
+            WHERE e.case_id = ANY(%(ids)s::bigint[]) AND {visibility}
+              AND ({_text_match(user, tsquery)} OR e.comment_id IS NULL)
+            ORDER BY e.case_id, ts_rank_cd(e.document, {tsquery}, 32) DESC, e.at DESC, e.id DESC
+        )
+        SELECT e.case_id, e.kind, {_headline(tsquery)}
+        FROM best b JOIN cases_casesearchentry e ON e.id = b.id
+        LEFT JOIN cases_case c ON c.id = e.case_id AND e.comment_id IS NULL
+        LEFT JOIN cases_comment m ON m.id = e.comment_id
+    """
+    with _planned_per_query(), connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "ids": case_ids, "q": query, "headline": _HEADLINE_OPTIONS})
+        return {case_id: (escape_snippet(text or ""), MATCHED_IN[kind]) for case_id, kind, text in cursor}
+
+
+def case_search_filter(*, user: User, query: str, cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The list's ``search``: ``cases`` (``case_list_for_user``'s, in the list's order) whose texts
+    match ``query`` as ``case_search_for_user`` reads it: whole words in the caller's languages or
+    the exact number, else, when no whole word matched, trigrams of the label. Customers match
+    public texts only."""
+    query = query.strip()
+    number = case_number_in(query)
+    by_number = Q(number=number) if number else Q(pk__in=[])
+    if connection.vendor != "postgresql":
+        return cases.filter(_simple_match(user=user, query=query) | by_number)
+    tsquery = reduce(
+        or_,
+        (SearchQuery(query, config=config, search_type="websearch") for config in search_configs(user)),
+    )
+    entries = CaseSearchEntry.objects.filter(case_id=OuterRef("pk"))
+    public = Q(is_internal=False, document=tsquery)
+    text = public | Q(is_internal=True, document=tsquery) if user.is_staff else public
+    found = cases.filter(Q(Exists(entries.filter(text))) | by_number)
+    if number is not None or len(query) < FUZZY_MIN_LENGTH or found.exists():
+        return found
+    similar = Q(comment__isnull=True) & Q(TrigramWordSimilar(F("label"), Value(query)))
+    return cases.filter(Exists(entries.filter(similar)))
+
+
+# --- the fallback (SQLite: `make run`) ---------------------------------------------------------------
+
+_CASE_TEXT_FIELDS = (
+    "subject",
+    "problem_summary",
+    "error_message",
+    "users_affected",
+    "replication_steps",
+    "expected_result",
+    "worked_before",
+    "troubleshooting_tried",
+    "resolution",
+)
+
+
+# What the label holds besides the number and subject.
+_LABEL_FIELDS = (
+    "company__name",
+    "opened_by__first_name",
+    "opened_by__last_name",
+    "on_behalf_of__first_name",
+    "on_behalf_of__last_name",
+)
+
+
+def _comments_visible(user: User) -> QuerySet[Comment]:
+    comments = Comment.objects.all()
+    return comments if user.is_staff else comments.filter(is_internal=False)
+
+
+def _simple_match(*, user: User, query: str) -> Q:
+    """A substring of the case's texts, company or people's names, or of a comment it may read
+    (internal notes: staff only)."""
+    in_case = reduce(
+        or_, (Q(**{f"{field}__icontains": query}) for field in _LABEL_FIELDS + _CASE_TEXT_FIELDS)
+    )
+    in_comment = Exists(_comments_visible(user).filter(case=OuterRef("pk"), body__icontains=query))
+    return in_case | Q(in_comment)
+
+
+def _simple_matches(*, user: User, query: str, scope: PartnerScope) -> QuerySet[Case]:
+    """The fallback's matches, the exact number first, then newest first."""
+    number = case_number_in(query)
+    matches = case_list_for_user(user=user, scope=scope).filter(
+        _simple_match(user=user, query=query) | (Q(number=number) if number else Q(pk__in=[]))
+    )
+    named = SqlCase(When(number=number, then=Value(0)), default=Value(1)) if number else Value(1)
+    return matches.order_by(named, "-created_at", "-id")
+
+
+def _simple_search(*, user: User, query: str, scope: PartnerScope, offset: int, limit: int) -> SearchPage:
+    """Without PostgreSQL: the same answer's shape, from a substring match; unranked (1.0, the exact
+    number 100.0), newest first, with a snippet around the first match."""
+    matches = _simple_matches(user=user, query=query, scope=scope)
+    cases = list(matches[offset : offset + limit])
+    hits = _simple_hits(user, query, cases, number=case_number_in(query))
+    return SearchPage(hits=hits, count=matches.count(), count_exact=True)
+
+
+def _simple_hits(user: User, query: str, cases: list[Case], *, number: str | None = None) -> list[SearchHit]:
+    """A hit per case: a snippet around the first match in its texts, else in its newest matching
+    comment (one query for all of them)."""
+    comments: dict[int, Comment] = {}
+    for comment in (
+        _comments_visible(user).filter(case__in=cases, body__icontains=query).order_by("-created_at")
+    ):
+        comments.setdefault(comment.case_id, comment)
+    hits = []
+    for case in cases:
+        texts = [(getattr(case, field), "case") for field in _CASE_TEXT_FIELDS]
+        if case.pk in comments:
+            comment = comments[case.pk]
+            kind = (
+                "internal_note"
+                if comment.is_internal
+                else "email"
+                if comment.source == "email"
+                else "comment"
+            )
+            texts.append((comment.body, kind))
+        snippet, matched_in = next(
+            ((_excerpt(text, query), kind) for text, kind in texts if query.lower() in text.lower()),
+            (_excerpt(case.subject, ""), "case"),
+        )
+        rank = NUMBER_RANK if case.number == number else 1.0
+        hits.append(SearchHit(case_id=case.pk, rank=rank, snippet=snippet, matched_in=matched_in))
+    return hits
+
+
+def _excerpt(text: str, query: str, *, around: int = 80) -> str:
+    """Up to ``around`` characters either side of the first occurrence of ``query``, marked."""
+    at = text.lower().find(query.lower()) if query else -1
+    if at < 0:
+        return escape_snippet(text[: 2 * around])
+    start, end = max(0, at - around), at + len(query)
+    marked = f"{text[start:at]}{_START}{text[at:end]}{_STOP}{text[end : end + around]}"
+    return ("… " if start else "") + escape_snippet(marked) + (" …" if end + around < len(text) else "")

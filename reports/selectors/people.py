@@ -1,0 +1,142 @@
+"""Satisfaction (the survey sent at every closing) and analyst load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from cases.models import Case, CaseStatus, Comment
+from notifications.models import SatisfactionSurvey
+from reports.selectors.aggregates import ratio, utc_week, week_of
+from reports.selectors.scope import ReportFilters
+
+Rating = SatisfactionSurvey.Rating
+
+
+@dataclass(frozen=True)
+class SatisfactionWeek:
+    week: date | None  # None: the whole period
+    good: int
+    bad: int
+    comments: int  # answers with a comment
+
+    @property
+    def satisfaction(self) -> float | None:
+        """The share of good answers: good / (good + bad)."""
+        return ratio(self.good, self.good + self.bad)
+
+
+@dataclass(frozen=True)
+class SatisfactionReport:
+    filters: ReportFilters
+    weeks: list[SatisfactionWeek]
+    total: SatisfactionWeek
+    sent: int  # surveys sent in the period
+    answered: int  # of those, answered so far
+
+    @property
+    def response_rate(self) -> float | None:
+        return ratio(self.answered, self.sent)
+
+
+def satisfaction_report(*, filters: ReportFilters) -> SatisfactionReport:
+    """Survey answers by ISO week of the answer (good, bad, with a comment), and how many of the
+    surveys sent in the period were answered. Two queries."""
+    surveys = SatisfactionSurvey.objects.filter(filters.cases("case__"))
+    counts = {
+        week_of(row["week"]): (row["good"], row["bad"], row["comments"])
+        for row in surveys.filter(filters.period("answered_at"), rating__in=Rating.values)
+        .annotate(week=utc_week("answered_at"))
+        .values("week")
+        .annotate(
+            good=Count("pk", filter=Q(rating=Rating.GOOD)),
+            bad=Count("pk", filter=Q(rating=Rating.BAD)),
+            comments=Count("pk", filter=~Q(comment="")),
+        )
+        .order_by()
+    }
+    weeks = [SatisfactionWeek(monday, *counts.get(monday, (0, 0, 0))) for monday in filters.weeks()]
+    total = SatisfactionWeek(
+        None, *(sum(getattr(w, name) for w in weeks) for name in ("good", "bad", "comments"))
+    )
+    sent = surveys.filter(filters.period("created_at")).aggregate(
+        sent=Count("pk"), answered=Count("pk", filter=Q(rating__in=Rating.values))
+    )
+    return SatisfactionReport(
+        filters=filters, weeks=weeks, total=total, sent=sent["sent"], answered=sent["answered"]
+    )
+
+
+def satisfaction_comment_list(*, filters: ReportFilters) -> QuerySet[SatisfactionSurvey]:
+    """Answers with a comment given in the period, newest first, with their case and company."""
+    return (
+        SatisfactionSurvey.objects.filter(filters.period("answered_at"), filters.cases("case__"))
+        .filter(rating__in=Rating.values)
+        .exclude(comment="")
+        .select_related("case__company")
+        # The case's status too: a case row reads it when it is built (django-fsm), one query a row if deferred.
+        .only("rating", "comment", "answered_at", "case__number", "case__status", "case__company__name")
+        .order_by("-answered_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class AnalystLoad:
+    analyst: User
+    open_cases: int  # assigned and not closed, now
+    replies: int  # public comments written in the period
+
+    days: int
+
+    @property
+    def replies_per_day(self) -> float:
+        return self.replies / self.days
+
+
+@dataclass(frozen=True)
+class AnalystLoadReport:
+    filters: ReportFilters
+    as_of: datetime
+    rows: list[AnalystLoad]
+
+
+def analyst_load_report(*, filters: ReportFilters, now: datetime | None = None) -> AnalystLoadReport:
+    """Per analyst: the cases assigned to them and not closed (now), and their public replies in the
+    period (a public comment by support staff: replies, and messages sent with a transition) per
+    calendar day of the period. The analyst filter picks the analyst; the other filters pick the
+    cases. Three queries."""
+    now = now or timezone.now()
+    open_counts = dict(
+        Case.objects.filter(filters.cases(), assignee__isnull=False)
+        .exclude(status=CaseStatus.CLOSED)
+        .values("assignee")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("assignee", "count")
+    )
+    replies = Comment.objects.filter(
+        filters.period("created_at"), filters.cases("case__", by_assignee=False), is_internal=False
+    ).filter(author__is_staff=True)
+    if filters.analyst is not None:
+        replies = replies.filter(author=filters.analyst)
+    reply_counts = dict(
+        replies.values("author").annotate(count=Count("pk")).order_by().values_list("author", "count")
+    )
+    people = User.objects.in_bulk(set(open_counts) | set(reply_counts))
+    rows = sorted(
+        (
+            AnalystLoad(
+                analyst=user,
+                open_cases=open_counts.get(pk, 0),
+                replies=reply_counts.get(pk, 0),
+                days=filters.days,
+            )
+            for pk, user in people.items()
+        ),
+        key=lambda row: (-row.open_cases, -row.replies, str(row.analyst).lower(), row.analyst.pk),
+    )
+    return AnalystLoadReport(filters=filters, as_of=now, rows=rows)

@@ -1,0 +1,209 @@
+"""SLA attainment, and first-response and resolution times in business time.
+
+Both read ``SlaTimer`` rows. A timer is *decided* when it is met (``met_at``, state ``met``) or
+missed (``breached_at``: the due instant, state ``breached``). A timer *stops* when its obligation is
+discharged (``met_at``: the first public reply, or the close for resolution), late or not; it then
+holds the business time that was left (``remaining_seconds``, negative when late) of its target
+(``target_minutes``), so the business time it ran is ``target_minutes × 60 − remaining_seconds``,
+counted by ``sla.clock`` in the timer's calendar in the company's zone, and never recomputed here.
+
+Only first response and resolution are reported: the next-update timer is one row per case that
+restarts at every public reply, so its earlier cycles leave no record to count.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, QuerySet
+
+from accounts.models import PlanTier
+from cases.models import Priority
+from reports.selectors.aggregates import (
+    PercentileCont,
+    has_percentile_cont,
+    percentile_cont,
+    ratio,
+    utc_week,
+    week_of,
+)
+from reports.selectors.scope import ReportFilters
+from sla.models import Metric, SlaTimer
+
+REPORTED_METRICS: tuple[str, ...] = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
+State = SlaTimer.State
+
+_TIER_ORDER = {tier: n for n, tier in enumerate(PlanTier.values)}
+_PRIORITY_ORDER = {priority: n for n, priority in enumerate(Priority.values)}
+_METRIC_ORDER = {metric: n for n, metric in enumerate(REPORTED_METRICS)}
+
+
+@dataclass(frozen=True)
+class AttainmentCell:
+    """Timers of one metric decided in one week, for one plan tier and priority."""
+
+    week: date
+    tier: str
+    priority: str
+    metric: str
+    met: int
+    breached: int
+
+    @property
+    def attainment(self) -> float | None:
+        return ratio(self.met, self.met + self.breached)
+
+
+@dataclass(frozen=True)
+class AttainmentTotal:
+    """Timers of one metric decided in a week (``week`` set) or in the whole period (``week`` None)."""
+
+    metric: str
+    met: int
+    breached: int
+    week: date | None = None
+
+    @property
+    def attainment(self) -> float | None:
+        return ratio(self.met, self.met + self.breached)
+
+
+@dataclass(frozen=True)
+class SlaAttainmentReport:
+    filters: ReportFilters
+    cells: list[AttainmentCell]
+    weeks: list[AttainmentTotal]  # every week of the period × metric, zeros included
+    totals: list[AttainmentTotal]  # per metric, over the period
+
+
+def sla_attainment_report(*, filters: ReportFilters) -> SlaAttainmentReport:
+    """Met and missed SLA targets by ISO week (of the decision) × plan tier × priority × metric.
+    Two queries, met and missed, each a range of its own index (``sla_timer_stopped``,
+    ``sla_timer_breached_at``). Tier and priority are the company's and the case's now."""
+    timers = SlaTimer.objects.filter(metric__in=REPORTED_METRICS).filter(filters.cases("case__"))
+    decided = {
+        State.MET: timers.filter(filters.period("met_at"), state=State.MET).annotate(week=utc_week("met_at")),
+        State.BREACHED: timers.filter(filters.period("breached_at"), state=State.BREACHED).annotate(
+            week=utc_week("breached_at")
+        ),
+    }
+    tallies: dict[tuple[date, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for state, rows in decided.items():
+        grouped = rows.values("week", "case__company__plan_tier", "case__priority", "metric").annotate(
+            n=Count("pk")
+        )
+        for row in grouped.order_by():
+            key = (
+                week_of(row["week"]),
+                row["case__company__plan_tier"],
+                row["case__priority"],
+                row["metric"],
+            )
+            tallies[key][0 if state == State.MET else 1] += row["n"]
+    cells = sorted(
+        (
+            AttainmentCell(week=week, tier=tier, priority=priority, metric=metric, met=met, breached=breached)
+            for (week, tier, priority, metric), (met, breached) in tallies.items()
+        ),
+        key=lambda c: (
+            c.week,
+            _TIER_ORDER.get(c.tier, 99),
+            _PRIORITY_ORDER.get(c.priority, 9),
+            _METRIC_ORDER[c.metric],
+        ),
+    )
+    by_week: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0])
+    by_metric: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for cell in cells:
+        for tally in (by_week[cell.week, cell.metric], by_metric[cell.metric]):
+            tally[0] += cell.met
+            tally[1] += cell.breached
+    weeks = [
+        AttainmentTotal(
+            metric=metric, week=monday, met=by_week[monday, metric][0], breached=by_week[monday, metric][1]
+        )
+        for monday in filters.weeks()
+        for metric in REPORTED_METRICS
+    ]
+    totals = [
+        AttainmentTotal(metric=metric, met=by_metric[metric][0], breached=by_metric[metric][1])
+        for metric in REPORTED_METRICS
+    ]
+    return SlaAttainmentReport(filters=filters, cells=cells, weeks=weeks, totals=totals)
+
+
+@dataclass(frozen=True)
+class DurationPercentiles:
+    """Business time of the timers of one metric that stopped in the period: for one priority, or for
+    all of them (``priority`` None)."""
+
+    metric: str
+    priority: str | None
+    count: int
+    p50_seconds: float | None
+    p90_seconds: float | None
+
+
+@dataclass(frozen=True)
+class ResponseTimesReport:
+    filters: ReportFilters
+    rows: list[DurationPercentiles]  # per metric: each priority, then all priorities
+
+
+def business_seconds() -> ExpressionWrapper:
+    """The business time a stopped timer ran, in seconds."""
+    return ExpressionWrapper(F("target_minutes") * 60 - F("remaining_seconds"), output_field=IntegerField())
+
+
+def _stopped_timers(filters: ReportFilters) -> QuerySet[SlaTimer]:
+    return (
+        SlaTimer.objects.filter(
+            filters.period("met_at"),
+            metric__in=REPORTED_METRICS,
+            state__in=(State.MET, State.BREACHED),
+            target_minutes__isnull=False,
+            remaining_seconds__isnull=False,
+        )
+        .filter(filters.cases("case__"))
+        .order_by()
+    )
+
+
+def response_times_report(*, filters: ReportFilters) -> ResponseTimesReport:
+    """p50 and p90 of the business time to the first response and to resolution, by metric and
+    priority, over timers that stopped in the period. Two queries on PostgreSQL (``percentile_cont``
+    per priority, and per metric for all priorities); on SQLite one query of the durations, sorted,
+    and the same interpolation in Python."""
+    timers = _stopped_timers(filters)
+    found: dict[tuple[str, str | None], tuple[int, float | None, float | None]] = {}
+    if has_percentile_cont(timers):
+        seconds = business_seconds()
+        measures = {
+            "count": Count("pk"),
+            "p50": PercentileCont(seconds, fraction=0.5),
+            "p90": PercentileCont(seconds, fraction=0.9),
+        }
+        per_priority: Iterable[Any] = timers.values("metric", "case__priority").annotate(**measures)
+        for row in per_priority:
+            found[row["metric"], row["case__priority"]] = (row["count"], row["p50"], row["p90"])
+        per_metric: Iterable[Any] = timers.values("metric").annotate(**measures)
+        for row in per_metric:
+            found[row["metric"], None] = (row["count"], row["p50"], row["p90"])
+    else:
+        durations: dict[tuple[str, str | None], list[int]] = defaultdict(list)
+        ordered = timers.annotate(seconds=business_seconds()).order_by("seconds")
+        for metric, priority, value in ordered.values_list("metric", "case__priority", "seconds"):
+            durations[metric, priority].append(value)
+            durations[metric, None].append(value)
+        for key, values in durations.items():
+            found[key] = (len(values), percentile_cont(values, 0.5), percentile_cont(values, 0.9))
+    rows = [
+        DurationPercentiles(metric, priority, *found.get((metric, priority), (0, None, None)))
+        for metric in REPORTED_METRICS
+        for priority in (*Priority.values, None)
+    ]
+    return ResponseTimesReport(filters=filters, rows=rows)
