@@ -606,7 +606,9 @@ class CannedResponse(models.Model):
 
 def time_zone_check(value: str) -> None:
     if value not in available_timezones():
-        raise ValidationError(f"'{value}' is not an IANA time zone.", code="invalid_time_zone")
+        raise ValidationError(
+            _("'%(value)s' is not an IANA time zone.") % {"value": value}, code="invalid_time_zone"
+        )
 
 
 class AnalystProfile(models.Model):

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Company, Product, User
 from accounts.selectors import active_membership_for
@@ -32,7 +33,7 @@ def week_monday(day: date) -> date:
 
 def week_label(monday: date) -> str:
     """ISO 8601 week name: ``2026-W23``."""
-    year, week, _ = monday.isocalendar()
+    year, week, _weekday = monday.isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -106,7 +107,7 @@ def report_company_for_user(*, user: User) -> Company | None:
         ):
             return membership.company
     raise PermissionRefused(
-        "Reports are for support managers, and for a customer company's managers about their company.",
+        _("Reports are for support managers, and for a customer company's managers about their company."),
         code=REPORTS_NOT_ALLOWED,
     )
 
@@ -128,21 +129,23 @@ def report_filters_resolve(
     company: Company | None = forced
     if forced is not None:
         if company_id is not None and company_id != forced.pk:
-            raise NotFound("Company not found.")
+            raise NotFound(_("Company not found."))
     elif company_id is not None:
         company = Company.objects.filter(pk=company_id).first()
         if company is None:
-            raise NotFound("Company not found.")
+            raise NotFound(_("Company not found."))
     today = today or timezone.now().astimezone(UTC).date()
     end = end or today
     start = start or week_monday(end) - timedelta(weeks=REPORT_DEFAULT_WEEKS - 1)
     if start > end:
         raise ValidationFailed(
-            f"The period starts ({start}) after it ends ({end}).", code="invalid_date_range"
+            _("The period starts (%(start)s) after it ends (%(end)s).") % {"start": start, "end": end},
+            code="invalid_date_range",
         )
     if (end - start).days + 1 > REPORT_PERIOD_MAX_DAYS:
         raise ValidationFailed(
-            f"A report covers at most {REPORT_PERIOD_MAX_DAYS} days; ask for a shorter period.",
+            _("A report covers at most %(days)s days; ask for a shorter period.")
+            % {"days": REPORT_PERIOD_MAX_DAYS},
             code="date_range_too_long",
             extra={"max_days": REPORT_PERIOD_MAX_DAYS},
         )
