@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import translation
 
 from core.errors import CATALOGUE
+from notifications import messages
 from notifications.errors import INBOUND_CODES
 
 ROOT = Path(settings.BASE_DIR)
@@ -39,6 +40,42 @@ def test_every_catalogue_detail_is_translated(definition, language):
         f"{definition.code}: no {language} translation of {english!r}: `make messages`, then translate the "
         f"empty msgstr in locale/{language}/LC_MESSAGES/django.po"
     )
+
+
+def _email_texts():
+    """(name, lazy message) of every word an e-mail or the survey page shows (notifications.messages)."""
+    for kind, (headline, body) in messages.MESSAGES.items():
+        yield f"{kind}.headline", headline
+        yield f"{kind}.body", body
+    for name in ("METRIC_LABELS", "TEMPLATE_FIELDS", "DECISIONS", "REQUEST_KINDS", "SURVEY_PAGE"):
+        for key, text in getattr(messages, name).items():
+            yield f"{name}.{key}", text
+    yield "FOOTER", messages.FOOTER
+    yield "STAFF_FOOTER", messages.STAFF_FOOTER
+
+
+def _msgid(text):
+    """The catalogue key of a gettext_lazy or pgettext_lazy message (a context joins with EOT)."""
+    args = text._args
+    return args[0] if len(args) == 1 else f"{args[0]}\x04{args[1]}"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize(("name", "text"), list(_email_texts()), ids=lambda value: str(value)[:40])
+def test_every_email_text_is_in_the_compiled_catalogue(name, text, language):
+    # Read from the compiled catalogue rather than compared with English: some translations are the
+    # English words ("{{ product }}: {{ title }} ({{ incident_status }})" in Spanish).
+    catalogue = _in(language, lambda: translation.trans_real.translation(language)._catalog)
+
+    assert _msgid(text) in catalogue, f"{name}: no {language} translation: `make messages`, then translate it"
+
+
+def test_a_customer_reads_the_email_in_their_language_and_others_in_english():
+    closed = messages.MESSAGES["case_closed"][0]
+
+    assert messages.in_language(closed, "fr") == "Votre cas est fermé"
+    assert messages.in_language(closed, "es") == "Su caso está cerrado"
+    assert messages.in_language(closed, "de") == messages.in_language(closed, "en") == "Your case is closed"
 
 
 def _po_entries(language):
