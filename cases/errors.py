@@ -195,3 +195,23 @@ FILE_CONTENT_MISMATCH = error_define(
         content_type="image/png",
     ),
 )
+
+# A staff member's notice preferences (cases.services.notices), refused per field.
+INVALID_EMAIL_NOTICES = error_define(
+    "invalid_email_notices",
+    status=400,
+    detail=detail_example(_("Unknown e-mail preference '%(value)s'."), value="hourly"),
+    field="email_notices",
+)
+INVALID_DIGEST_MINUTES = error_define(
+    "invalid_digest_minutes",
+    status=400,
+    detail=_("A digest comes every 15, 30 or 60 minutes."),
+    field="digest_minutes",
+)
+INVALID_LANGUAGE = error_define(
+    "invalid_language",
+    status=400,
+    detail=detail_example(_("Unknown language '%(value)s'."), value="de"),
+    field="language",
+)

@@ -58,6 +58,12 @@ INBOUND_MESSAGE_TOO_LARGE = error_define(
     "its text).",
     max_bytes=36_917_389,
 )
+# A case opened by e-mail finds no active case reason or application area for its product.
+CATALOG_VALUE_MISSING = error_define(
+    "catalog_value_missing",
+    status=400,
+    detail="No active case reason or application area fits this product.",
+)
 INBOUND_CODES = frozenset(
     definition.code
     for definition in (
@@ -67,5 +73,6 @@ INBOUND_CODES = frozenset(
         INBOUND_SIGNATURE_REPLAYED,
         INBOUND_PROVIDER_NOT_CONFIGURED,
         INBOUND_MESSAGE_TOO_LARGE,
+        CATALOG_VALUE_MISSING,
     )
 )

@@ -165,6 +165,7 @@ CASE_EVENT_TYPES: tuple[WebhookEventType, ...] = (
     WebhookEventType(_T.SLA_WARNING, "An SLA target is about to be missed.", Audience.NEVER),
     WebhookEventType(_T.SLA_BREACHED, "An SLA target was missed.", Audience.NEVER),
     WebhookEventType(_T.SLA_RECOMPUTED, "SLA targets were recomputed.", Audience.NEVER),
+    WebhookEventType(_T.SLA_RESTARTED, "A reopened case's next-update timer runs again.", Audience.NEVER),
 )
 
 EXAMPLE_AT = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +23,7 @@ from cases.search.selectors import QUERY_MAX_LENGTH, SEARCH_WINDOW, case_search_
 from cases.selectors import case_list_page_for_user
 from core.api.serializers import QueryInputSerializer
 from core.errors import ValidationFailed
+from core.schema import raises
 
 MAX_PAGE_SIZE = 50
 
@@ -66,6 +67,7 @@ class CaseSearchPageOutputSerializer(serializers.Serializer):
 class CaseSearchApi(APIView):
     @extend_schema(
         operation_id="cases_search",
+        summary="Search cases",
         parameters=[
             CaseSearchQueryInputSerializer,
             OpenApiParameter(
@@ -75,15 +77,13 @@ class CaseSearchApi(APIView):
                 description="Partner users: how wide to look.",
             ),
         ],
-        responses={
-            200: CaseSearchPageOutputSerializer,
-            400: OpenApiResponse(
-                description="`invalid` (per field: `q` missing, blank or too long; `page`, `page_size`), "
-                f"`invalid_pagination` (past the first {SEARCH_WINDOW:,} results), `invalid_scope`."
-            ),
-        },
+        responses={200: CaseSearchPageOutputSerializer},
         description="Search the cases you may see: number, subject, description, public comments and "
-        "e-mail replies, and for support staff internal notes. Best first, with a highlighted snippet.",
+        "e-mail replies, and for support staff internal notes. Best first, with a highlighted snippet, "
+        f"in numbered pages over the first {SEARCH_WINDOW:,} results. `invalid` names the field (`q` "
+        "missing, blank or too long; `page`, `page_size`); `invalid_pagination` is a page past those "
+        "results.",
+        extensions=raises("invalid", "invalid_pagination", "invalid_scope"),
     )
     def get(self, request: Request) -> Response:
         user = request.user

@@ -27,6 +27,7 @@ from cases.selectors import case_list_for_user
 from core.api.filters import FilterBackend
 from core.errors import ValidationFailed
 from core.pagination import CursorPagination
+from core.schema import raises
 from reports import exports
 from reports.api.serializers import (
     FILTER_PARAMETERS,
@@ -40,6 +41,7 @@ from reports.api.serializers import (
     SatisfactionReportOutputSerializer,
     SlaAttainmentReportOutputSerializer,
 )
+from reports.errors import REPORT_ERRORS
 from reports.selectors import (
     ReportFilters,
     analyst_load_report,
@@ -61,15 +63,23 @@ CSV_FETCH_ROWS = 2000
 # The filters (``ReportFilterInputSerializer``'s fields); ``format`` is DRF's renderer override,
 # which these views do not need documented: the path says JSON or CSV.
 REPORT_PARAMETERS: list[Any] = [ReportFilterInputSerializer, OpenApiParameter("format", exclude=True)]
-REPORT_ERRORS = {
-    400: OpenApiResponse(
-        description="`invalid` (per-field `errors`), `invalid_date_range`, `date_range_too_long`, "
-        "`unknown_parameter`."
-    ),
-    403: OpenApiResponse(description="`reports_not_allowed`: not a support manager or a company manager."),
-    404: OpenApiResponse(description="`not_found`: an unknown company, or not the caller's."),
-}
-CSV_RESPONSE = OpenApiResponse(response=OpenApiTypes.STR, description="CSV (UTF-8), streamed.")
+CSV_RESPONSE = OpenApiResponse(
+    response=OpenApiTypes.STR, description="CSV (UTF-8, a header row first), streamed as an attachment."
+)
+CSV_DESCRIPTION = (
+    "Streamed as `text/csv` (UTF-8, a header row first; text that could start a spreadsheet formula "
+    "gets a leading `'`), named in `Content-Disposition`. A refusal is the API's JSON error."
+)
+CSV_HEADERS = [
+    OpenApiParameter(
+        "Content-Disposition",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200],
+        required=True,
+        description='`attachment; filename="…csv"`: the file\'s name.',
+    )
+]
 
 
 def _user(request: Request) -> User:
@@ -174,26 +184,28 @@ class _ReportCsvApi(_CsvApi):
         return exports.csv_response(exports.report_filename(self.name, filters), type(self).table(report))
 
 
-def _json(operation_id: str, output: type[serializers.Serializer], description: str) -> Any:
+def _json(operation_id: str, summary: str, output: type[serializers.Serializer], description: str) -> Any:
     return extend_schema_view(
         get=extend_schema(
             operation_id=operation_id,
+            summary=summary,
             parameters=REPORT_PARAMETERS,
-            responses={200: output, **REPORT_ERRORS},
+            responses={200: output},
             description=description,
-            tags=["reports"],
+            extensions=raises(*REPORT_ERRORS),
         )
     )
 
 
-def _csv(operation_id: str, description: str) -> Any:
+def _csv(operation_id: str, summary: str, description: str) -> Any:
     return extend_schema_view(
         get=extend_schema(
             operation_id=operation_id,
-            parameters=REPORT_PARAMETERS,
-            responses={(200, "text/csv"): CSV_RESPONSE, **REPORT_ERRORS},
-            description=description,
-            tags=["reports"],
+            summary=f"{summary} as CSV",
+            parameters=[*REPORT_PARAMETERS, *CSV_HEADERS],
+            responses={(200, "text/csv"): CSV_RESPONSE},
+            description=f"{description} {CSV_DESCRIPTION}",
+            extensions=raises(*REPORT_ERRORS),
         )
     )
 
@@ -222,91 +234,91 @@ ANALYST_LOAD = (
 )
 
 
-@_json("reports_sla_attainment", SlaAttainmentReportOutputSerializer, SLA_ATTAINMENT)
+@_json("reports_sla_attainment", "SLA attainment report", SlaAttainmentReportOutputSerializer, SLA_ATTAINMENT)
 class SlaAttainmentReportApi(_ReportApi):
     compute = staticmethod(sla_attainment_report)
     output = SlaAttainmentReportOutputSerializer
 
 
-@_csv("reports_sla_attainment_csv", SLA_ATTAINMENT)
+@_csv("reports_sla_attainment_csv", "SLA attainment report", SLA_ATTAINMENT)
 class SlaAttainmentCsvApi(_ReportCsvApi):
     name = "sla-attainment"
     compute = staticmethod(sla_attainment_report)
     table = staticmethod(exports.sla_attainment_table)
 
 
-@_json("reports_response_times", ResponseTimesReportOutputSerializer, RESPONSE_TIMES)
+@_json("reports_response_times", "Response times report", ResponseTimesReportOutputSerializer, RESPONSE_TIMES)
 class ResponseTimesReportApi(_ReportApi):
     compute = staticmethod(response_times_report)
     output = ResponseTimesReportOutputSerializer
 
 
-@_csv("reports_response_times_csv", RESPONSE_TIMES)
+@_csv("reports_response_times_csv", "Response times report", RESPONSE_TIMES)
 class ResponseTimesCsvApi(_ReportCsvApi):
     name = "response-times"
     compute = staticmethod(response_times_report)
     table = staticmethod(exports.response_times_table)
 
 
-@_json("reports_backlog", BacklogReportOutputSerializer, BACKLOG)
+@_json("reports_backlog", "Backlog report", BacklogReportOutputSerializer, BACKLOG)
 class BacklogReportApi(_ReportApi):
     compute = staticmethod(backlog_report)
     output = BacklogReportOutputSerializer
 
 
-@_csv("reports_backlog_csv", BACKLOG)
+@_csv("reports_backlog_csv", "Backlog report", BACKLOG)
 class BacklogCsvApi(_ReportCsvApi):
     name = "backlog"
     compute = staticmethod(backlog_report)
     table = staticmethod(exports.backlog_table)
 
 
-@_json("reports_reopens", ReopenReportOutputSerializer, REOPENS)
+@_json("reports_reopens", "Reopenings report", ReopenReportOutputSerializer, REOPENS)
 class ReopenReportApi(_ReportApi):
     compute = staticmethod(reopen_report)
     output = ReopenReportOutputSerializer
 
 
-@_csv("reports_reopens_csv", REOPENS)
+@_csv("reports_reopens_csv", "Reopenings report", REOPENS)
 class ReopenCsvApi(_ReportCsvApi):
     name = "reopens"
     compute = staticmethod(reopen_report)
     table = staticmethod(exports.reopen_table)
 
 
-@_json("reports_escalations", EscalationReportOutputSerializer, ESCALATIONS)
+@_json("reports_escalations", "Escalations report", EscalationReportOutputSerializer, ESCALATIONS)
 class EscalationReportApi(_ReportApi):
     compute = staticmethod(escalation_report)
     output = EscalationReportOutputSerializer
 
 
-@_csv("reports_escalations_csv", ESCALATIONS)
+@_csv("reports_escalations_csv", "Escalations report", ESCALATIONS)
 class EscalationCsvApi(_ReportCsvApi):
     name = "escalations"
     compute = staticmethod(escalation_report)
     table = staticmethod(exports.escalation_table)
 
 
-@_json("reports_satisfaction", SatisfactionReportOutputSerializer, SATISFACTION)
+@_json("reports_satisfaction", "Satisfaction report", SatisfactionReportOutputSerializer, SATISFACTION)
 class SatisfactionReportApi(_ReportApi):
     compute = staticmethod(satisfaction_report)
     output = SatisfactionReportOutputSerializer
 
 
-@_csv("reports_satisfaction_csv", SATISFACTION)
+@_csv("reports_satisfaction_csv", "Satisfaction report", SATISFACTION)
 class SatisfactionCsvApi(_ReportCsvApi):
     name = "satisfaction"
     compute = staticmethod(satisfaction_report)
     table = staticmethod(exports.satisfaction_table)
 
 
-@_json("reports_analyst_load", AnalystLoadReportOutputSerializer, ANALYST_LOAD)
+@_json("reports_analyst_load", "Analyst load report", AnalystLoadReportOutputSerializer, ANALYST_LOAD)
 class AnalystLoadReportApi(_ReportApi):
     compute = staticmethod(analyst_load_report)
     output = AnalystLoadReportOutputSerializer
 
 
-@_csv("reports_analyst_load_csv", ANALYST_LOAD)
+@_csv("reports_analyst_load_csv", "Analyst load report", ANALYST_LOAD)
 class AnalystLoadCsvApi(_ReportCsvApi):
     name = "analyst-load"
     compute = staticmethod(analyst_load_report)
@@ -320,10 +332,11 @@ class SatisfactionCommentPagination(CursorPagination):
 @extend_schema_view(
     get=extend_schema(
         operation_id="reports_satisfaction_comments",
+        summary="List satisfaction comments",
         parameters=REPORT_PARAMETERS,
-        responses={200: SatisfactionCommentOutputSerializer(many=True), **REPORT_ERRORS},
-        description=SATISFACTION_COMMENTS,
-        tags=["reports"],
+        responses={200: SatisfactionCommentOutputSerializer(many=True)},
+        description=f"{SATISFACTION_COMMENTS} In cursor pages: follow `next` and `previous` as they are.",
+        extensions=raises(*REPORT_ERRORS),
     )
 )
 class SatisfactionCommentListApi(generics.ListAPIView):
@@ -339,7 +352,7 @@ class SatisfactionCommentListApi(generics.ListAPIView):
         return satisfaction_comment_list(filters=filters)
 
 
-@_csv("reports_satisfaction_comments_csv", SATISFACTION_COMMENTS)
+@_csv("reports_satisfaction_comments_csv", "Satisfaction comments", SATISFACTION_COMMENTS)
 class SatisfactionCommentCsvApi(_CsvApi):
     def get(self, request: Request) -> Any:
         filters = report_filters_from(request, _user(request), allowed=FILTER_PARAMETERS)
@@ -353,6 +366,7 @@ class SatisfactionCommentCsvApi(_CsvApi):
 @extend_schema_view(
     get=extend_schema(
         operation_id="reports_cases_csv",
+        summary="Export cases as CSV",
         parameters=[
             OpenApiParameter(
                 "scope",
@@ -361,11 +375,12 @@ class SatisfactionCommentCsvApi(_CsvApi):
                 description="Partner users: how wide to look.",
             ),
             OpenApiParameter("format", exclude=True),
+            *CSV_HEADERS,
         ],
         responses={(200, "text/csv"): CSV_RESPONSE},
         description="The case list as CSV: the filters, ordering and visibility of `GET /api/v1/cases/`, "
-        "every matching case in one streamed file.",
-        tags=["reports"],
+        f"every matching case in one file. {CSV_DESCRIPTION}",
+        extensions=raises("invalid_scope", "invalid", "invalid_ordering"),
     )
 )
 class CaseCsvApi(_CsvApi, generics.ListAPIView):

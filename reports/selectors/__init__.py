@@ -21,7 +21,6 @@ from reports.selectors.people import (
 from reports.selectors.scope import (
     REPORT_DEFAULT_WEEKS,
     REPORT_PERIOD_MAX_DAYS,
-    REPORTS_NOT_ALLOWED,
     ReportFilters,
     report_company_for_user,
     report_filters_resolve,
@@ -40,7 +39,6 @@ __all__ = [
     "AGE_BUCKETS",
     "OPEN_STATUSES",
     "REPORTED_METRICS",
-    "REPORTS_NOT_ALLOWED",
     "REPORT_DEFAULT_WEEKS",
     "REPORT_PERIOD_MAX_DAYS",
     "AnalystLoadReport",

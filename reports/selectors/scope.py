@@ -21,9 +21,12 @@ from core.errors import NotFound, PermissionRefused, ValidationFailed
 
 # The longest period a report covers: two years, a leap day included.
 REPORT_PERIOD_MAX_DAYS = 731
+# The days a period may name: none of Casedesk's records predates the Unix epoch, and the day after
+# the period's last must still be a date (``date.max`` is 9999-12-31).
+REPORT_DATE_MIN = date(1970, 1, 1)
+REPORT_DATE_MAX = date(9998, 12, 31)
 # Without ``from``: this many ISO weeks, the current one included.
 REPORT_DEFAULT_WEEKS = 12
-REPORTS_NOT_ALLOWED = "reports_not_allowed"
 
 
 def week_monday(day: date) -> date:
@@ -34,7 +37,7 @@ def week_monday(day: date) -> date:
 def week_label(monday: date) -> str:
     """ISO 8601 week name: ``2026-W23``."""
     year, week, _weekday = monday.isocalendar()
-    return f"{year}-W{week:02d}"
+    return f"{year:04d}-W{week:02d}"
 
 
 def utc_midnight(day: date) -> datetime:
@@ -108,7 +111,7 @@ def report_company_for_user(*, user: User) -> Company | None:
             return membership.company
     raise PermissionRefused(
         _("Reports are for support managers, and for a customer company's managers about their company."),
-        code=REPORTS_NOT_ALLOWED,
+        code="reports_not_allowed",
     )
 
 
@@ -124,7 +127,8 @@ def report_filters_resolve(
     today: date | None = None,
 ) -> ReportFilters:
     """The filters ``user`` asked for, checked: who they are first (403), then the company (another
-    company's id answers as a missing one: 404), then the period (at most two years, not reversed)."""
+    company's id answers as a missing one: 404), then the period (at most two years, not reversed,
+    its days within ``REPORT_DATE_MIN``..``REPORT_DATE_MAX``)."""
     forced = report_company_for_user(user=user)
     company: Company | None = forced
     if forced is not None:
@@ -134,6 +138,14 @@ def report_filters_resolve(
         company = Company.objects.filter(pk=company_id).first()
         if company is None:
             raise NotFound(_("Company not found."))
+    for day in (start, end):
+        if day is not None and not REPORT_DATE_MIN <= day <= REPORT_DATE_MAX:
+            raise ValidationFailed(
+                _("A report's period lies between %(min)s and %(max)s; %(day)s does not.")
+                % {"min": REPORT_DATE_MIN, "max": REPORT_DATE_MAX, "day": day},
+                code="date_out_of_range",
+                extra={"min_date": REPORT_DATE_MIN.isoformat(), "max_date": REPORT_DATE_MAX.isoformat()},
+            )
     today = today or timezone.now().astimezone(UTC).date()
     end = end or today
     start = start or week_monday(end) - timedelta(weeks=REPORT_DEFAULT_WEEKS - 1)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import Membership
+from reports.selectors import week_label
 from tests.factories import (
     AnalystFactory,
     CompanyFactory,
@@ -135,6 +138,10 @@ def test_an_unknown_company_is_not_found(api):
         ({"company": str(2**64)}, "invalid", "company"),
         ({"analyst": "12x"}, "invalid", "analyst"),
         ({"since": "2026-06-01"}, "unknown_parameter", None),
+        ({"to": "0093-02-22"}, "date_out_of_range", None),
+        ({"to": "0001-01-01"}, "date_out_of_range", None),  # the default `from` would be no date
+        ({"from": "1969-12-31", "to": "1970-01-31"}, "date_out_of_range", None),
+        ({"from": "9998-12-01", "to": "9999-12-31"}, "date_out_of_range", None),  # no day after it
     ],
 )
 def test_bad_filters_are_refused_with_their_code(api, params, code, field):
@@ -156,6 +163,30 @@ def test_two_years_is_the_longest_period(api):
         "detail": "A report covers at most 731 days; ask for a shorter period.",
         "max_days": 731,
     }
+
+
+@pytest.mark.parametrize("name", EVERY_ENDPOINT)
+def test_a_period_beyond_the_dates_reports_cover_is_refused_on_every_endpoint(api, name):
+    response = api.get(reverse(name), {"from": "9998-12-01", "to": "9999-12-31"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "code": "date_out_of_range",
+        "detail": "A report's period lies between 1970-01-01 and 9998-12-31; 9999-12-31 does not.",
+        "min_date": "1970-01-01",
+        "max_date": "9998-12-31",
+    }
+
+
+def test_the_first_and_last_days_reports_cover_are_answered(api):
+    assert api.get(reverse("report-backlog"), {"from": "1970-01-01", "to": "1970-03-01"}).status_code == 200
+    assert api.get(reverse("report-reopens"), {"from": "9998-12-01", "to": "9998-12-31"}).status_code == 200
+
+
+def test_week_names_have_four_digit_years():
+    assert week_label(date(92, 12, 1)) == "0092-W49"
+    assert week_label(date(2026, 6, 1)) == "2026-W23"
 
 
 def test_an_analyst_filter_must_name_support_staff(api, world):
