@@ -143,8 +143,14 @@ REFUSALS = {
     "error",  # ErrorDefinition.error(detail)
 }
 # Not customer-facing: the inbound-mail endpoints (mail providers and operators call them), the admin
-# (staff), and tools.
-NOT_CUSTOMER_FACING = ("notifications/inbound/", "notifications/api/inbound_providers.py", "/admin")
+# and the analyst workspace's services (staff), and tools.
+NOT_CUSTOMER_FACING = (
+    "notifications/inbound/",
+    "notifications/api/inbound_providers.py",
+    "/admin",
+    "cases/services/workspace.py",
+    "cases/services/replies.py",
+)
 # Known arguments that are not words: DRF's UnsupportedMediaType takes the media type; a logger's error.
 NOT_WORDS = {("core/errors.py", "UnsupportedMediaType"), ("core/unavailable.py", "error")}
 # notifications/api/views.py serves both the surveys (customers) and the inbound-mail webhook.
