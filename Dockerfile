@@ -9,6 +9,13 @@ WORKDIR /app
 COPY pyproject.toml uv.lock .python-version ./
 RUN uv sync --locked --no-dev --python python3.12
 
+# --- messages: the translations compiled (locale/*/django.po → .mo) with GNU gettext's msgfmt, which
+# only this stage installs: the runtime image takes the compiled files and no build tool.
+FROM build AS messages
+RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/lists/*
+COPY . .
+RUN SECRET_KEY=compilemessages-only /opt/venv/bin/python manage.py compilemessages -v0
+
 # --- runtime: the venv and the source (.dockerignore keeps out .venv, var/, .git, .env, tests) -----
 FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH="/opt/venv/bin:$PATH" CASEDESK_VAR_DIR=/app/var
@@ -20,6 +27,7 @@ RUN groupadd --system --gid 10001 casedesk \
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY . .
+COPY --from=messages /app/locale /app/locale
 # Static files are collected at build time and served by WhiteNoise (hashed names, compressed).
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v0
 # A new named volume mounted on /data/media starts with this directory's owner, so uploads work.

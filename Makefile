@@ -13,12 +13,13 @@ RUN_ENV := DEBUG=1
 # Settings for tests: production-like (DEBUG off) with a throwaway key.
 TEST_ENV := SECRET_KEY=test-only-not-secret
 
-.PHONY: help python uv venv run migrate demo test lint fmt client ci clean screenshots
+.PHONY: help python uv venv gettext messages compilemessages run migrate demo test lint fmt client ci clean screenshots
 
 help:
 	@echo "make run    set up (venv, migrate, demo data) and run web + worker + beat on 127.0.0.1:8000"
 	@echo "make test   run the test suite (SQLite + embedded broker unless DATABASE_URL/CELERY_BROKER_URL are set)"
 	@echo "make lint   ruff + mypy + import contracts (lint-imports)"
+	@echo "make messages  collect the translatable strings into locale/{fr,es}/LC_MESSAGES/django.po (maintainers)"
 	@echo "make client generate the typed Python client into clients/python/casedesk_client (SCHEMA_URL=... for a live server)"
 	@echo "make screenshots   retake docs/screenshots/ (reports dashboard, analyst workspace; Chromium)"
 
@@ -39,7 +40,34 @@ $(BIN)/python: pyproject.toml uv.lock | uv
 
 venv: $(BIN)/python
 
-migrate: venv
+# Translations: locale/<language>/LC_MESSAGES/django.po is the source (committed); the .mo files Django
+# reads are compiled from it (git-ignored) by `make run`, `make test`, the image and CI, with Babel's
+# compiler (a project dependency, so no system package is needed). Collecting strings (`make messages`,
+# maintainers only) needs GNU gettext's xgettext: without it that target says which package to install.
+LOCALES := fr es
+PO_FILES := $(foreach locale,$(LOCALES),locale/$(locale)/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+# Where makemessages looks for strings: the application, not the tools, tests or installed packages.
+MESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=benchmarks --ignore=scripts --ignore=clients --ignore=var
+
+gettext:
+	@command -v xgettext >/dev/null 2>&1 || { \
+		echo "Collecting translatable strings needs GNU gettext's xgettext,"; \
+		echo "which is missing: install the 'gettext' package (apt-get install gettext, dnf install gettext,"; \
+		echo "brew install gettext), then run make again."; \
+		exit 1; }
+
+# Maintainers: after changing a translatable string, refresh the catalogues, translate every empty
+# msgstr in both, and commit the .po files (tests/core/test_translations.py fails on a missing one).
+messages: venv gettext
+	$(TEST_ENV) $(BIN)/python manage.py makemessages $(foreach locale,$(LOCALES),-l $(locale)) $(MESSAGES_IGNORE) --no-obsolete
+
+compilemessages: $(MO_FILES)
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | venv
+	$(BIN)/pybabel -q compile --domain django --directory locale --locale $* --statistics
+
+migrate: venv compilemessages
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 
 demo: migrate
@@ -48,7 +76,7 @@ demo: migrate
 run: demo
 	$(RUN_ENV) $(BIN)/python scripts/devserver.py
 
-test: venv
+test: venv compilemessages
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # README's analyst workspace pictures, taken by the workspace's browser tests (an ordinary run takes none).

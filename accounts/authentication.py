@@ -1,6 +1,11 @@
 """API authentication: knox's tokens, read with the caller's membership in one query, and the
 password check behind ``POST auth/token/`` with django-axes' lockout in the way.
 
+Both API authentication classes switch the request to the user's language (``user_language``) the
+moment they know the user: DRF authenticates inside the view, after every middleware ran, so this is
+the first place that knows who asks, and it comes before anything the user reads is written
+(permission, throttle, parse and validation errors, and the services' refusals).
+
 A token is 64 random hex characters, shown once; the database keeps its SHA-512 digest and its
 first 15 characters (knox's ``token_key``, the lookup key and the id a user sees). It expires
 ``API_TOKEN_TTL`` after it was issued and is not extended by use.
@@ -17,23 +22,25 @@ from typing import Any
 
 from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import authenticate
 from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.crypto import hash_token
 from knox.models import AuthToken
 from knox.settings import CONSTANTS, knox_settings
-from rest_framework import exceptions
+from rest_framework import authentication, exceptions
 from rest_framework.response import Response
 
 from accounts.models import User
-from accounts.selectors import MEMBERSHIP_RELATED, membership_preloaded
+from accounts.selectors import MEMBERSHIP_RELATED, membership_preloaded, user_language
 from core.net import client_ip
 from core.precompiled import PrecompiledQuery
 
@@ -41,7 +48,7 @@ LIVE_TOKEN_WITH_MEMBERSHIP = PrecompiledQuery("live token with membership", max_
 
 # Unknown, malformed, expired, revoked, or its user deactivated: one answer, which tells a holder of
 # an old token nothing about the account behind it.
-INVALID_TOKEN = "Invalid or expired token."
+INVALID_TOKEN = gettext_lazy("Invalid or expired token.")
 
 
 def _live_tokens_with_membership(token_key: str, now: datetime) -> QuerySet[AuthToken]:
@@ -54,6 +61,12 @@ class TokenAuthentication(KnoxTokenAuthentication):
     (company, establishment, partner) joined to the token lookup, compiled once per process
     (``core.precompiled``). Expired tokens never match (knox deleted them on each request instead,
     another query per request; ``api_token_create`` clears a user's expired tokens)."""
+
+    def authenticate(self, request: Any) -> tuple[Any, Any] | None:
+        result = super().authenticate(request)
+        if result is not None:
+            user_language_activate(request, result[0])
+        return result
 
     def authenticate_credentials(self, token: bytes) -> tuple[Any, Any]:
         try:
@@ -79,6 +92,39 @@ class TokenAuthentication(KnoxTokenAuthentication):
         raise exceptions.AuthenticationFailed(INVALID_TOKEN)
 
 
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication (the admin's login, for the browsable API), in the user's language."""
+
+    def authenticate(self, request: Any) -> tuple[Any, Any] | None:
+        result = super().authenticate(request)
+        if result is not None:
+            user_language_activate(request, result[0])
+        return result
+
+
+def user_language_activate(request: Any, user: User) -> None:
+    """Answer ``request`` in ``user``'s language from here on; without a setting of their own or their
+    company's, the request's (``Accept-Language``) stays. Only under ``core.middleware.LanguageMiddleware``
+    (which marks the request with ``LANGUAGE_CODE``): it restores the previous language when the request
+    ends, so a view called without it (a test's request factory) leaves no language behind."""
+    if getattr(request, "LANGUAGE_CODE", None) is None:
+        return
+    language = user_language(user)
+    if language is not None:
+        translation.activate(language)
+
+
+class SessionAuthenticationScheme(OpenApiAuthenticationExtension):
+    """drf-spectacular describes DRF's class itself, not subclasses: the same cookie scheme for ours."""
+
+    target_class = SessionAuthentication
+    name = "cookieAuth"
+    priority = -1
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}
+
+
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     """The OpenAPI security scheme: ``Authorization: Token <key>``, under its name of before."""
 
@@ -100,7 +146,9 @@ class LoginLocked(exceptions.Throttled):
     """Too many failed logins for the username or from the address (django-axes): 429 with
     ``Retry-After`` (the handler adds ``retry_after_seconds``), whatever the password."""
 
-    default_detail = "Too many failed logins for this username or from this address; try again later."
+    default_detail = gettext_lazy(
+        "Too many failed logins for this username or from this address; try again later."
+    )
     default_code = "login_locked"
 
 
@@ -115,7 +163,8 @@ def credentials_authenticate(*, request: HttpRequest, username: str, password: s
         raise LoginLocked(wait=lockout_remaining_seconds(request, username))
     if not isinstance(user, User):
         raise exceptions.ValidationError(
-            {"non_field_errors": ["Unable to log in with provided credentials."]}, code="authorization"
+            {"non_field_errors": [gettext_lazy("Unable to log in with provided credentials.")]},
+            code="authorization",
         )
     return user
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
 from accounts.models import (
@@ -16,7 +17,7 @@ from accounts.models import (
     PartnerEstablishment,
     User,
 )
-from core.errors import ApplicationError, NotFound, PermissionRefused
+from core.errors import ApplicationError, Detail, NotFound, PermissionRefused
 
 
 class PartnerScope(StrEnum):
@@ -64,6 +65,20 @@ def membership_preloaded(user: User) -> None:
         user.__dict__["_casedesk_membership"] = getattr(user, "membership", None)  # None: no membership
 
 
+def user_language(user: User) -> str | None:
+    """The language ``user`` reads: their own setting, else their company's (staff and partner users
+    have no company); ``None`` when neither names a language the product speaks."""
+    membership = membership_for(user)
+    company = membership.company if membership is not None else None
+    for code in (user.language, company.language if company is not None else ""):
+        if code:
+            try:
+                return translation.get_supported_language_variant(code)
+            except LookupError:  # a language we do not speak: the next choice
+                continue
+    return None
+
+
 def active_membership_for(user: User) -> Membership | None:
     membership = membership_for(user)
     return membership if membership is not None and membership.is_active else None
@@ -105,7 +120,7 @@ def company_get_for_user(
     """A company ``user`` may see; missing and forbidden look the same (404)."""
     company = company_list_for_user(user=user, scope=scope).filter(pk=company_id).first()
     if company is None:
-        raise NotFound("Company not found.")
+        raise NotFound(_("Company not found."))
     return company
 
 
@@ -121,8 +136,13 @@ def company_managers(*, company: Company) -> QuerySet[User]:
 def _managers_phrase(company: Company) -> str:
     names = [f"{manager} <{manager.email}>" for manager in company_managers(company=company)[:3]]
     if not names:
-        return f"{company.name} has no active manager yet; ask Casedesk support to set one up."
-    return f"{company.name}'s managers can authorise it: {', '.join(names)}."
+        return _("%(company)s has no active manager yet; ask Casedesk support to set one up.") % {
+            "company": company.name
+        }
+    return _("%(company)s's managers can authorise it: %(managers)s.") % {
+        "company": company.name,
+        "managers": ", ".join(names),
+    }
 
 
 class ActingRefusal(StrEnum):
@@ -164,37 +184,42 @@ def acting_for_company_refusal(*, user: User, company: Company) -> ActingRefusal
     return None
 
 
-def acting_for_company_check(*, user: User, company: Company, action: str = "contact support") -> None:
+def acting_for_company_check(*, user: User, company: Company, action: Detail | None = None) -> None:
     """Raise unless ``user`` may act for ``company`` (``acting_for_company_refusal``); ``action`` says
-    what they tried, in the refusal's words ("open a case", "comment on a case", ...)."""
+    what they tried, in the refusal's words and language (``_("open a case")``, ...)."""
     refusal = acting_for_company_refusal(user=user, company=company)
     if refusal is not None:
-        raise acting_refusal_error(refusal, user=user, company=company, action=action)
+        raise acting_refusal_error(
+            refusal, user=user, company=company, action=action if action is not None else _("contact support")
+        )
 
 
 def acting_refusal_error(
-    refusal: ActingRefusal, *, user: User, company: Company, action: str, missing: str = "Company not found."
+    refusal: ActingRefusal, *, user: User, company: Company, action: Detail, missing: Detail | None = None
 ) -> ApplicationError:
     """The error that explains ``refusal`` to ``user``: a 403 naming who can change it where someone
     can, or for another company's object the 404 ``missing`` (never a 403: it is not theirs to see)."""
     if refusal == ActingRefusal.OTHER_COMPANY:
-        return NotFound(missing)
+        return NotFound(missing if missing is not None else _("Company not found."))
     if refusal == ActingRefusal.MEMBERSHIP_INACTIVE:
         membership = membership_for(user)
         if membership is not None and membership.company_id == company.pk and user.is_active:
-            pending = membership.status == Membership.Status.PENDING
-            state = "is waiting for validation" if pending else "is disabled"
-            detail = f"Your account {state}, so you may not {action}. " + _managers_phrase(company)
+            if membership.status == Membership.Status.PENDING:
+                detail = _("Your account is waiting for validation, so you may not %(action)s. %(managers)s")
+            else:
+                detail = _("Your account is disabled, so you may not %(action)s. %(managers)s")
+            detail %= {"action": action, "managers": _managers_phrase(company)}
         else:
-            detail = f"Your account is not active, so you may not {action}."
+            detail = _("Your account is not active, so you may not %(action)s.") % {"action": action}
     elif refusal == ActingRefusal.PARTNER_NOT_SERVING:
-        detail = (
-            f"Your establishment does not serve {company.name}: only an establishment serving it may "
-            f"{action} for it."
-        )
+        detail = _(
+            "Your establishment does not serve %(company)s: only an establishment serving it may %(action)s for it."
+        ) % {"company": company.name, "action": action}
     else:  # DSU_REQUIRED
-        managers = _managers_phrase(company)
-        detail = f"In the United States only a designated support user may {action}. {managers}"
+        detail = _("In the United States only a designated support user may %(action)s. %(managers)s") % {
+            "action": action,
+            "managers": _managers_phrase(company),
+        }
     return PermissionRefused(detail, code=str(refusal))
 
 
@@ -223,12 +248,13 @@ def company_manager_check(*, user: User, company: Company) -> None:
         if user.is_support_manager:
             return
         raise PermissionRefused(
-            "Only support managers act for a company's managers.", code="not_company_manager"
+            _("Only support managers act for a company's managers."), code="not_company_manager"
         )
     membership = active_membership_for(user)
     if membership is None or membership.company_id != company.pk or not membership.is_manager:
         raise PermissionRefused(
-            "Only a manager of this company can do this. " + _managers_phrase(company),
+            _("Only a manager of this company can do this. %(managers)s")
+            % {"managers": _managers_phrase(company)},
             code="not_company_manager",
         )
 
@@ -257,7 +283,7 @@ def authorization_request_list_for_user(*, user: User) -> QuerySet[Authorization
 def authorization_request_get_for_user(*, user: User, request_id: int) -> AuthorizationRequest:
     found = authorization_request_list_for_user(user=user).filter(pk=request_id).first()
     if found is None:
-        raise NotFound("Authorisation request not found.")
+        raise NotFound(_("Authorisation request not found."))
     return found
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from knox.models import AuthToken
 
 from accounts.models import AuditRecord, AuthorizationRequest, Company, Membership, User
@@ -24,8 +26,16 @@ class SubjectNotInCompany(ValidationFailed):
 
     def __init__(self) -> None:
         super().__init__(
-            "No such user in this company.", code="subject_not_in_company", extra={"field": "subject_user"}
+            _("No such user in this company."), code="subject_not_in_company", extra={"field": "subject_user"}
         )
+
+
+# Whole sentences per state: a state's name alone would not agree with the sentence around it in French or Spanish.
+REQUEST_DECIDED = {
+    AuthorizationRequest.Status.APPROVED: gettext_lazy("This request is already approved."),
+    AuthorizationRequest.Status.REJECTED: gettext_lazy("This request is already rejected."),
+    AuthorizationRequest.Status.EXPIRED: gettext_lazy("This request has already expired."),
+}
 
 
 def _membership_state(membership: Membership) -> dict[str, Any]:
@@ -58,7 +68,8 @@ def _last_manager_guard(membership: Membership, *, role: str, status: str) -> No
     ).exclude(pk=membership.pk)
     if not others.exists():
         raise Conflict(
-            f"{membership.user} is the last active manager of {membership.company}; appoint another first.",
+            _("%(user)s is the last active manager of %(company)s; appoint another first.")
+            % {"user": membership.user, "company": membership.company},
             code="last_manager",
         )
 
@@ -131,7 +142,9 @@ def membership_update(
     are then revoked). Audited."""
     now = now or timezone.now()
     if membership.company is None:
-        raise ValidationFailed("Partner memberships are managed by the partner.", code="not_a_company_member")
+        raise ValidationFailed(
+            _("Partner memberships are managed by the partner."), code="not_a_company_member"
+        )
     company_manager_check(user=actor, company=membership.company)
     membership = (
         Membership.objects.select_for_update(of=("self",))
@@ -162,7 +175,7 @@ def authorization_request_create(
         membership = active_membership_for(requested_by)
         if membership is None or membership.company_id != company.pk:
             raise PermissionRefused(
-                "Only an active member of the company can ask for this.", code="not_company_member"
+                _("Only an active member of the company can ask for this."), code="not_company_member"
             )
     subject_membership = Membership.objects.filter(user=subject_user, company=company).first()
     if subject_membership is None:
@@ -173,19 +186,23 @@ def authorization_request_create(
             subject_membership.role in (Membership.Role.DSU, Membership.Role.MANAGER)
             and subject_membership.is_active
         ):
-            raise Conflict(f"{subject_user} may already open cases.", code="already_dsu")
+            raise Conflict(_("%(user)s may already open cases.") % {"user": subject_user}, code="already_dsu")
     elif kind == AuthorizationRequest.Kind.ROLE_CHANGE:
         if requested_role not in Membership.Role.values:
-            raise ValidationFailed("A role change needs the requested role.", code="requested_role_required")
+            raise ValidationFailed(
+                _("A role change needs the requested role."), code="requested_role_required"
+            )
         if requested_role == subject_membership.role:
-            raise Conflict(f"{subject_user} already has that role.", code="role_unchanged")
+            raise Conflict(
+                _("%(user)s already has that role.") % {"user": subject_user}, code="role_unchanged"
+            )
     else:
         requested_role = ""
     duplicate = AuthorizationRequest.objects.filter(
         company=company, subject_user=subject_user, kind=kind, status=AuthorizationRequest.Status.PENDING
     ).exists()
     if duplicate:
-        raise Conflict("The same request is already waiting for a decision.", code="duplicate_request")
+        raise Conflict(_("The same request is already waiting for a decision."), code="duplicate_request")
 
     request = AuthorizationRequest.objects.create(
         company=company,
@@ -227,7 +244,8 @@ def _decision_authority_check(*, user: User, company: Company) -> None:
     domain = user.email.rsplit("@", 1)[-1].lower() if "@" in user.email else ""
     if not company.email_domains.filter(domain=domain).exists():
         raise PermissionRefused(
-            f"Decisions must come from an address on {company.name}'s e-mail domains; {user.email or 'none'} is not.",
+            _("Decisions must come from an address on %(company)s's e-mail domains; %(email)s is not.")
+            % {"company": company.name, "email": user.email or _("none")},
             code="manager_email_off_domain",
         )
 
@@ -235,9 +253,11 @@ def _decision_authority_check(*, user: User, company: Company) -> None:
 def _lock_pending(request: AuthorizationRequest, now: datetime) -> AuthorizationRequest:
     locked = AuthorizationRequest.objects.select_for_update().select_related("company").get(pk=request.pk)
     if locked.status == AuthorizationRequest.Status.PENDING and locked.expires_at <= now:
-        raise Conflict("This request has expired; raise a new one.", code="request_expired")
+        raise Conflict(_("This request has expired; raise a new one."), code="request_expired")
     if locked.status != AuthorizationRequest.Status.PENDING:
-        raise Conflict(f"This request is already {locked.status}.", code="request_not_pending")
+        raise Conflict(
+            str(REQUEST_DECIDED[AuthorizationRequest.Status(locked.status)]), code="request_not_pending"
+        )
     return locked
 
 
@@ -386,14 +406,14 @@ def api_token_create(*, user: User) -> tuple[AuthToken, str]:
 @transaction.atomic
 def api_token_revoke(*, user: User, token_id: str) -> None:
     """Revoke one of ``user``'s API tokens, named by its id (``token_key``); another user's is 404."""
-    deleted, _ = AuthToken.objects.filter(user=user, token_key=token_id).delete()
+    deleted, _by_model = AuthToken.objects.filter(user=user, token_key=token_id).delete()
     if not deleted:
-        raise NotFound("Token not found.")
+        raise NotFound(_("Token not found."))
 
 
 @transaction.atomic
 def api_tokens_revoke_all(*, user: User) -> int:
     """Revoke every API token of ``user`` (password reset or change, deactivation, disabled
     membership, or the user's own request); answers how many there were."""
-    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    deleted, _by_model = AuthToken.objects.filter(user=user).delete()
     return deleted

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Company, Language, Product, ProductInstance, User
@@ -128,13 +129,14 @@ class Queue(models.Model):
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    IN_PROGRESS = "in_progress", "In progress"
-    PENDING_RELEASE = "pending_release", "Pending release"
-    PENDING_ENGINEERING = "pending_engineering", "Pending engineering / product management"
-    PENDING_CUSTOMER = "pending_customer", "Pending customer action"
-    VERIFY_RESOLUTION = "verify_resolution", "Verify resolution"
-    CLOSED = "closed", "Closed"
+    # Translated labels: customers read them in refusals ("… while CS-000042 is 'Open'").
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PENDING_RELEASE = "pending_release", _("Pending release")
+    PENDING_ENGINEERING = "pending_engineering", _("Pending engineering / product management")
+    PENDING_CUSTOMER = "pending_customer", _("Pending customer action")
+    VERIFY_RESOLUTION = "verify_resolution", _("Verify resolution")
+    CLOSED = "closed", _("Closed")
 
 
 class WhoseMove(models.TextChoices):
@@ -627,7 +629,9 @@ class CannedResponse(models.Model):
 
 def time_zone_check(value: str) -> None:
     if value not in available_timezones():
-        raise ValidationError(f"'{value}' is not an IANA time zone.", code="invalid_time_zone")
+        raise ValidationError(
+            _("'%(value)s' is not an IANA time zone.") % {"value": value}, code="invalid_time_zone"
+        )
 
 
 class AnalystProfile(models.Model):

@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cases.models import AgentNotice, AnalystProfile, Case, CaseEvent, Comment
-from notifications.messages import METRIC_LABELS
+from notifications.messages import METRIC_LABELS, in_language
 from notifications.outbox import OutboxEmail, outbox_emails_write
 from notifications.rendering import render_headline
 from notifications.services import case_for_notices, notifications_for_case_event
@@ -216,8 +216,10 @@ def _staff_context(
         **extra,
     }
     if "metric" in context:
-        labels = METRIC_LABELS.get(str(context["metric"]), {})
-        context["metric_label"] = labels.get(language, labels.get("en", str(context["metric"])))
+        label = METRIC_LABELS.get(str(context["metric"]))
+        context["metric_label"] = (
+            in_language(label, language) if label is not None else str(context["metric"])
+        )
     return context
 
 

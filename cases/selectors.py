@@ -18,6 +18,7 @@ from django.db.models import (
 )
 from django.db.models import Case as SqlCase
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import get_available_user_FIELD_transitions
 
 from accounts.models import Company, Membership, User
@@ -45,7 +46,7 @@ from cases.models import (
     Priority,
     PriorityRule,
 )
-from core.errors import Conflict, NotFound, PermissionRefused
+from core.errors import Conflict, Detail, NotFound, PermissionRefused
 from core.precompiled import PrecompiledQuery
 
 # What each user-facing transition needs from the caller, besides its name.
@@ -148,13 +149,13 @@ def _the_case(cases: QuerySet[Case], case_id: int) -> Case:
     try:
         return cases.get(pk=case_id)
     except Case.DoesNotExist:
-        raise NotFound("Case not found.") from None
+        raise NotFound(_("Case not found.")) from None
 
 
 # --- acting on a case -----------------------------------------------------------------------------
 
 
-def case_acting_check(*, case: Case, user: User, action: str) -> None:
+def case_acting_check(*, case: Case, user: User, action: Detail) -> None:
     """Raise unless ``user`` may act on ``case`` for its company (``acting_for_company_refusal``:
     in the US only DSUs and managers; partner users only for clients their establishment serves).
     Every customer-side write calls it at the moment of use; staff pass, governed by their own
@@ -162,7 +163,7 @@ def case_acting_check(*, case: Case, user: User, action: str) -> None:
     refusal = acting_for_company_refusal(user=user, company=case.company)
     if refusal is not None:
         raise acting_refusal_error(
-            refusal, user=user, company=case.company, action=action, missing="Case not found."
+            refusal, user=user, company=case.company, action=action, missing=_("Case not found.")
         )
 
 
@@ -227,16 +228,17 @@ def case_follow_check(*, case: Case, user: User) -> None:
     (``acting_for_company_refusal``, as for every customer-side write)."""
     if user.is_staff:
         raise PermissionRefused(
-            "Support staff do not follow cases: they hear about them as assignees and support managers.",
+            _("Support staff do not follow cases: they hear about them as assignees and support managers."),
             code="follow_not_allowed",
             extra={"reason": "support_staff"},
         )
     case_contacts_check(case=case, user=user)
     try:
-        case_acting_check(case=case, user=user, action="follow a case")
+        case_acting_check(case=case, user=user, action=_("follow a case"))
     except PermissionRefused as refused:
         raise PermissionRefused(
-            f"Only people who may act for {case.company.name} may follow its cases. {refused.detail}",
+            _("Only people who may act for %(company)s may follow its cases. %(reason)s")
+            % {"company": case.company.name, "reason": refused.detail},
             code="follow_not_allowed",
             extra={"reason": refused.code},
         ) from refused
@@ -247,7 +249,8 @@ def case_contacts_check(*, case: Case, user: User) -> None:
     there is nothing to follow or unfollow."""
     if _is_contact(case=case, user=user):
         raise Conflict(
-            f"{case.number} was opened by you or for you: you get its notices already, and always will.",
+            _("%(case)s was opened by you or for you: you get its notices already, and always will.")
+            % {"case": case.number},
             code="always_notified",
         )
 
@@ -288,7 +291,7 @@ def attachment_list_for_user(*, user: User, case: Case) -> QuerySet[Attachment]:
 def attachment_get_for_user(*, user: User, case: Case, attachment_id: int) -> Attachment:
     attachment = attachment_list_for_user(user=user, case=case).filter(pk=attachment_id).first()
     if attachment is None:
-        raise NotFound("Attachment not found.")
+        raise NotFound(_("Attachment not found."))
     return attachment
 
 
@@ -299,7 +302,7 @@ def escalation_list_for_user(*, user: User, case: Case) -> QuerySet[EscalationRe
 def escalation_get_for_user(*, user: User, case: Case, escalation_id: int) -> EscalationRequest:
     escalation = escalation_list_for_user(user=user, case=case).filter(pk=escalation_id).first()
     if escalation is None:
-        raise NotFound("Escalation request not found.")
+        raise NotFound(_("Escalation request not found."))
     return escalation
 
 
@@ -365,7 +368,7 @@ def comment_get_for_user(*, user: User, case: Case, comment_id: int) -> Comment:
     """A comment of ``case`` ``user`` may read (customers never see internal notes), else 404."""
     comment = comment_list_for_user(user=user, case=case).filter(pk=comment_id).first()
     if comment is None:
-        raise NotFound("Comment not found on this case.")
+        raise NotFound(_("Comment not found on this case."))
     return comment
 
 

@@ -112,11 +112,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ApiNoStoreMiddleware",
     "core.middleware.RateLimitHeadersMiddleware",  # RateLimit-* from the throttle's own count
+    # The answer's language: Accept-Language, which the API's authentication replaces with the user's
+    # own setting. Around the refusals below, so they are written in it too.
+    "core.middleware.LanguageMiddleware",
     # Refusals of requests the API cannot mean, before anything parses them.
     "core.middleware.QueryStringGuardMiddleware",
     "core.middleware.RequestBodyLimitMiddleware",  # at process_view: before CsrfViewMiddleware reads a form
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -360,8 +362,9 @@ AXES_LOCKOUT_CALLABLE = "accounts.authentication.lockout_response"
 # --- REST framework -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Both switch to the user's language once they know the user (accounts.authentication).
         "accounts.authentication.TokenAuthentication",  # knox's, with the membership in the same query
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.SessionAuthentication",  # DRF's, in the user's language
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["core.throttling.AnonThrottle", "core.throttling.UserThrottle"],

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import SuspiciousMultipartForm, SuspiciousOperation
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -39,8 +40,8 @@ def _validation_summary(errors: dict[str, Any] | list[Any]) -> str:
         if non_field and isinstance(non_field, list) and isinstance(non_field[0], dict):
             return str(non_field[0]["message"])
         if errors:
-            return f"Invalid input: {', '.join(sorted(str(key) for key in errors))}."
-    return "Invalid input."
+            return _("Invalid input: %(fields)s.") % {"fields": ", ".join(sorted(str(key) for key in errors))}
+    return _("Invalid input.")
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -56,15 +57,17 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if (refusal := refusal_for(exc)) is not None:
         exc = refusal
     elif isinstance(exc, SuspiciousMultipartForm):
-        exc = exceptions.ParseError(f"Multipart form parse error - {exc}")
+        exc = exceptions.ParseError(_("Multipart form parse error - %(error)s") % {"error": exc})
     elif isinstance(exc, SuspiciousOperation):  # its message may name server paths: not echoed
-        exc = ApplicationError("The request was refused as malformed.", code="bad_request")
+        exc = ApplicationError(_("The request was refused as malformed."), code="bad_request")
 
     if isinstance(exc, ApplicationError):
         body = {"code": exc.code, "detail": exc.detail, **exc.extra}
         return Response(body, status=exc.status_code)
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound(str(exc) or "Not found.")
+        # DRF's words in the request's language: Django's own 404 messages ("No Membership matches the
+        # given query.") are English only and name a model class, which tells a client nothing useful.
+        exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 from core.errors import IDEMPOTENCY_KEY_REUSED, INVALID_IDEMPOTENCY_KEY
@@ -54,7 +55,8 @@ def idempotency_key_from(request: Request) -> IdempotencyKey | None:
         return None
     if not (0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()):
         raise INVALID_IDEMPOTENCY_KEY.error(
-            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters."
+            _("Idempotency-Key must be 1 to %(max_length)s printable ASCII characters.")
+            % {"max_length": MAX_KEY_LENGTH}
         )
     return IdempotencyKey(key, fingerprint=request_fingerprint(path=request.path, body=request.data))
 

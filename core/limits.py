@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.utils.translation import gettext as _
 
 from core.errors import PayloadTooLarge
 
@@ -45,7 +46,8 @@ def request_body_max_bytes(view: Any) -> int:
 
 def request_too_large(max_bytes: int) -> PayloadTooLarge:
     return PayloadTooLarge(
-        f"The request body is larger than the {max_bytes:,} bytes this endpoint accepts.",
+        _("The request body is larger than the %(max_bytes)s bytes this endpoint accepts.")
+        % {"max_bytes": f"{max_bytes:,}"},
         code="request_too_large",
         extra={"max_bytes": max_bytes},
     )
@@ -58,14 +60,15 @@ def refusal_for(exc: BaseException | None) -> PayloadTooLarge | None:
     if isinstance(exc, TooManyFieldsSent):
         limit = int(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)
         return PayloadTooLarge(
-            f"The request has more than the {limit:,} form fields an endpoint accepts.",
+            _("The request has more than the %(limit)s form fields an endpoint accepts.")
+            % {"limit": f"{limit:,}"},
             code="too_many_fields",
             extra={"max_fields": limit},
         )
     if isinstance(exc, TooManyFilesSent):
         limit = int(settings.DATA_UPLOAD_MAX_NUMBER_FILES)
         return PayloadTooLarge(
-            f"The request has more than the {limit:,} files an endpoint accepts.",
+            _("The request has more than the %(limit)s files an endpoint accepts.") % {"limit": f"{limit:,}"},
             code="too_many_files",
             extra={"max_files": limit},
         )

@@ -1,6 +1,6 @@
 """The project's middleware: query counting for benchmarks, refusals of requests the API cannot mean
-(query strings, oversized bodies), and the response headers every answer carries (content security
-policy, no storing of what an authenticated caller was told)."""
+(query strings, oversized bodies), the language of each answer, and the response headers every answer
+carries (content security policy, no storing of what an authenticated caller was told)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,12 @@ from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
-from core.limits import request_body_checked_by_view, request_body_max_bytes
+from core.limits import request_body_checked_by_view, request_body_max_bytes, request_too_large
 from core.throttling import rate_limit_headers
 
 
@@ -46,6 +49,31 @@ class QueryCountMiddleware:
 REPEATABLE_QUERY_PARAMETERS = frozenset({"status", "priority"})
 
 
+class LanguageMiddleware:
+    """The language of the answer: ``Accept-Language`` (else ``LANGUAGE_CODE``, English) for the whole
+    request, which the API's authentication may then replace with the user's own setting
+    (``accounts.authentication``); ``Content-Language`` names the language the answer was written in.
+
+    Django's ``LocaleMiddleware`` cannot know an API user's setting: the token is read by DRF inside the
+    view, after every middleware ran. Reading the token here too would cost a second token lookup per
+    request, so the authentication classes switch the language the moment they know the user, before
+    anything a user reads is written (permission, throttle, parse and validation errors all come later).
+    The language is restored when the request ends, so a worker thread never carries one user's
+    language into the next request (or, in tests, into the code that runs after a request)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        with translation.override(translation.get_language_from_request(request)):
+            request.LANGUAGE_CODE = translation.get_language()
+            response = self.get_response(request)
+            language = translation.get_language()
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
 class QueryStringGuardMiddleware:
     """API query strings the schema cannot mean are refused up front with the JSON error contract:
     a NUL character (no database can store it), a single-valued parameter given several times, or
@@ -69,19 +97,20 @@ class QueryStringGuardMiddleware:
             limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
             return {
                 "code": "too_many_parameters",
-                "detail": f"The query string has more than the {limit:,} parameters an endpoint accepts.",
+                "detail": _("The query string has more than the %(limit)s parameters an endpoint accepts.")
+                % {"limit": f"{limit:,}"},
                 "max_parameters": limit,
             }
         for name, values in parameters:
             if "\x00" in name or any("\x00" in value for value in values):
                 return {
                     "code": "invalid_characters",
-                    "detail": "Query parameters must not contain NUL characters.",
+                    "detail": _("Query parameters must not contain NUL characters."),
                 }
             if len(values) > 1 and name not in REPEATABLE_QUERY_PARAMETERS:
                 return {
                     "code": "repeated_parameter",
-                    "detail": f"The query parameter '{name}' may be given only once.",
+                    "detail": _("The query parameter '%(name)s' may be given only once.") % {"name": name},
                 }
         return None
 
@@ -116,7 +145,7 @@ class RequestBodyLimitMiddleware:
         limit = request_body_max_bytes(view_func)
         if length <= limit:
             return None
-        detail = f"The request body is larger than the {limit:,} bytes this endpoint accepts."
+        detail = request_too_large(limit).detail
         if _is_api(request):
             return JsonResponse(
                 {"code": "request_too_large", "detail": detail, "max_bytes": limit}, status=413

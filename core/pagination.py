@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Model
+from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -22,8 +23,13 @@ def _query_int(request: Request, name: str, *, minimum: int, maximum: int | None
     except ValueError:
         value = minimum - 1
     if value < minimum or (maximum is not None and value > maximum):
-        bounds = f"{minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
-        raise ValidationFailed(f"'{name}' must be an integer, {bounds}.", code="invalid_pagination")
+        if maximum is not None:
+            detail = _("'%(name)s' must be an integer, %(minimum)s to %(maximum)s.")
+        else:
+            detail = _("'%(name)s' must be an integer, at least %(minimum)s.")
+        raise ValidationFailed(
+            detail % {"name": name, "minimum": minimum, "maximum": maximum}, code="invalid_pagination"
+        )
     return value
 
 

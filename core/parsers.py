@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import parsers, renderers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
@@ -42,13 +43,19 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _too_deep(max_depth: int) -> str:
+    return _("JSON parse error - nested deeper than %(max_depth)s levels.") % {"max_depth": max_depth}
+
+
 def _check_text(text: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise ParseError(
-            "JSON parse error - a string contains a lone UTF-16 surrogate "
-            f"(\\u{ord(text[exc.start]):04x}), which is not a character."
+            _(
+                "JSON parse error - a string contains a lone UTF-16 surrogate (%(escape)s), which is not a character."
+            )
+            % {"escape": f"\\u{ord(text[exc.start]):04x}"}
         ) from None
 
 
@@ -63,7 +70,7 @@ def check_structure(data: Any, *, max_depth: int) -> None:
             _check_text(value)
         elif isinstance(value, Mapping | list):
             if depth > max_depth:
-                raise ParseError(f"JSON parse error - nested deeper than {max_depth} levels.")
+                raise ParseError(_too_deep(max_depth))
             if isinstance(value, Mapping):
                 for key, item in value.items():
                     _check_text(key)
@@ -96,8 +103,8 @@ class JSONParser(BaseParser):
                 parse_float=_finite_float,
             )
         except RecursionError:
-            raise ParseError(f"JSON parse error - nested deeper than {max_depth} levels.") from None
+            raise ParseError(_too_deep(max_depth)) from None
         except ValueError as exc:  # includes UnicodeDecodeError and json.JSONDecodeError
-            raise ParseError(f"JSON parse error - {exc}") from None
+            raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
         check_structure(data, max_depth=max_depth)
         return data

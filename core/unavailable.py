@@ -12,13 +12,14 @@ import time
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext_lazy as _
 from prometheus_client import Counter
 
 logger = logging.getLogger(__name__)
 
 DATABASE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 CODE = "service_unavailable"
-DETAIL = "The service is briefly unavailable; try again shortly."
+DETAIL = _("The service is briefly unavailable; try again shortly.")
 LOG_INTERVAL_SECONDS = 10.0
 
 UNAVAILABLE_RESPONSES = Counter(
@@ -33,7 +34,7 @@ def is_database_unavailable(exc: BaseException | None) -> bool:
 
 
 def unavailable_body() -> dict[str, str]:
-    return {"code": CODE, "detail": DETAIL}
+    return {"code": CODE, "detail": str(DETAIL)}
 
 
 def retry_after() -> str:

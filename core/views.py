@@ -4,6 +4,7 @@ import sys
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.defaults import bad_request, page_not_found, server_error
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
@@ -61,13 +62,13 @@ def api_bad_request(request: HttpRequest, exception: Exception | None = None) ->
     if (refusal := refusal_for(exception)) is not None:
         return JsonResponse({"code": refusal.code, "detail": refusal.detail, **refusal.extra}, status=413)
     return JsonResponse(
-        {"code": "bad_request", "detail": "The request was refused as malformed."}, status=400
+        {"code": "bad_request", "detail": _("The request was refused as malformed.")}, status=400
     )
 
 
 def api_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse({"code": "not_found", "detail": "No such endpoint."}, status=404)
+        return JsonResponse({"code": "not_found", "detail": _("No such endpoint.")}, status=404)
     return page_not_found(request, exception or Exception())
 
 
@@ -87,5 +88,5 @@ def api_server_error(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = retry_after()
         return response
     if _wants_json(request):
-        return JsonResponse({"code": "server_error", "detail": "Internal server error."}, status=500)
+        return JsonResponse({"code": "server_error", "detail": _("Internal server error.")}, status=500)
     return server_error(request)

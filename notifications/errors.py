@@ -1,30 +1,39 @@
 """Error codes of webhooks, surveys and inbound mail (see ``core.errors``)."""
 
-from core.errors import error_define
+from django.utils.translation import gettext_lazy as _
 
-WEBHOOK_URL_INVALID = error_define("webhook_url_invalid", status=400, detail="The URL names no host.")
+from core.errors import detail_example, error_define
+
+WEBHOOK_URL_INVALID = error_define("webhook_url_invalid", status=400, detail=_("The URL names no host."))
 WEBHOOK_HTTPS_REQUIRED = error_define(
-    "webhook_https_required", status=400, detail="Webhook URLs must use https://."
+    "webhook_https_required", status=400, detail=_("Webhook URLs must use https://.")
 )
 WEBHOOK_CREDENTIALS_FORBIDDEN = error_define(
     "webhook_credentials_forbidden",
     status=400,
-    detail="Webhook URLs must not carry credentials (user:password@): authenticate with the signature.",
+    detail=_("Webhook URLs must not carry credentials (user:password@): authenticate with the signature."),
 )
 WEBHOOK_URL_FORBIDDEN = error_define(
     "webhook_url_forbidden",
     status=400,
-    detail="The host hooks.acme.example resolves to an address that is not on the public internet (private).",
+    detail=detail_example(
+        _("The host %(host)s resolves to an address that is not on the public internet (%(reason)s)."),
+        host="hooks.acme.example",
+        reason="private",
+    ),
     reason="private",
 )
 WEBHOOK_HOST_UNRESOLVABLE = error_define(
-    "webhook_host_unresolvable", status=400, detail="The host hooks.acme.example could not be resolved."
+    "webhook_host_unresolvable",
+    status=400,
+    detail=detail_example(_("The host %(host)s could not be resolved."), host="hooks.acme.example"),
 )
 WEBHOOK_INACTIVE = error_define(
-    "webhook_inactive", status=409, detail="This webhook is disabled: enable it before testing it."
+    "webhook_inactive", status=409, detail=_("This webhook is disabled: enable it before testing it.")
 )
 
 # The inbound-mail endpoints are internal (not in the public schema); their codes are defined all the same.
+# Their callers are mail providers and operators, not customers: their words stay English, untranslated.
 INVALID_INBOUND_PAYLOAD = error_define(
     "invalid_inbound_payload", status=400, detail="'from' must be a string.", field="from"
 )
@@ -49,10 +58,21 @@ INBOUND_MESSAGE_TOO_LARGE = error_define(
     "its text).",
     max_bytes=36_917_389,
 )
-
 # A case opened by e-mail finds no active case reason or application area for its product.
 CATALOG_VALUE_MISSING = error_define(
     "catalog_value_missing",
     status=400,
     detail="No active case reason or application area fits this product.",
+)
+INBOUND_CODES = frozenset(
+    definition.code
+    for definition in (
+        INVALID_INBOUND_PAYLOAD,
+        INBOUND_SECRET_INVALID,
+        INBOUND_SIGNATURE_INVALID,
+        INBOUND_SIGNATURE_REPLAYED,
+        INBOUND_PROVIDER_NOT_CONFIGURED,
+        INBOUND_MESSAGE_TOO_LARGE,
+        CATALOG_VALUE_MISSING,
+    )
 )

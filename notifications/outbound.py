@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
+from django.utils.translation import gettext as _
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 logger = logging.getLogger(__name__)
@@ -160,24 +161,24 @@ def target_parse(url: str, *, allow_http_hosts: Iterable[str]) -> Target:
     ``allow_http_hosts``) and IP addresses in forms other than the standard ones."""
     # Before parsing: urlsplit drops tabs and newlines silently, so it would accept what it changed.
     if any(ord(char) <= 0x20 or ord(char) == 0x7F for char in url):
-        raise OutboundRefused("The URL contains spaces or control characters.", code=URL_INVALID)
+        raise OutboundRefused(_("The URL contains spaces or control characters."), code=URL_INVALID)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise OutboundRefused(f"Not a valid URL: {exc}.", code=URL_INVALID) from exc
+        raise OutboundRefused(_("Not a valid URL: %(error)s.") % {"error": exc}, code=URL_INVALID) from exc
     if parts.scheme not in ("http", "https"):
-        raise OutboundRefused("Webhook URLs must use https://.", code=HTTPS_REQUIRED)
+        raise OutboundRefused(_("Webhook URLs must use https://."), code=HTTPS_REQUIRED)
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise OutboundRefused(
-            "Webhook URLs must not carry credentials (user:password@): authenticate with the signature.",
+            _("Webhook URLs must not carry credentials (user:password@): authenticate with the signature."),
             code=CREDENTIALS_FORBIDDEN,
         )
     hostname = parts.hostname or ""
     if not hostname:
-        raise OutboundRefused("The URL names no host.", code=URL_INVALID)
+        raise OutboundRefused(_("The URL names no host."), code=URL_INVALID)
     if parts.scheme == "http" and hostname not in set(allow_http_hosts):
-        raise OutboundRefused("Webhook URLs must use https://.", code=HTTPS_REQUIRED)
+        raise OutboundRefused(_("Webhook URLs must use https://."), code=HTTPS_REQUIRED)
     address: IPAddress | None
     try:
         address = ipaddress.ip_address(hostname)
@@ -185,20 +186,20 @@ def target_parse(url: str, *, allow_http_hosts: Iterable[str]) -> Target:
         address = None
     if address is not None:
         if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
-            raise OutboundRefused("IPv6 addresses with a zone are not accepted.", code=URL_INVALID)
+            raise OutboundRefused(_("IPv6 addresses with a zone are not accepted."), code=URL_INVALID)
         host = str(address)
     else:
         labels = hostname.rstrip(".").split(".")
         if all(_NUMERIC_LABEL.fullmatch(label) for label in labels):
             raise OutboundRefused(
-                "The host is a number but not a standard IPv4 address.",
+                _("The host is a number but not a standard IPv4 address."),
                 code=URL_FORBIDDEN,
                 reason="non-standard IP address",
             )
         try:
             host = hostname.encode("idna").decode("ascii")
         except UnicodeError as exc:
-            raise OutboundRefused("The host is not a valid name.", code=URL_INVALID) from exc
+            raise OutboundRefused(_("The host is not a valid name."), code=URL_INVALID) from exc
     request_target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(
         scheme=parts.scheme,
@@ -210,9 +211,14 @@ def target_parse(url: str, *, allow_http_hosts: Iterable[str]) -> Target:
 
 
 def _refuse(target: Target, address: IPAddress, reason: str) -> OutboundRefused:
-    where = "The URL names" if target.address is not None else f"The host {target.host} resolves to"
+    if target.address is not None:
+        detail = _("The URL names an address that is not on the public internet (%(reason)s).")
+    else:
+        detail = _(
+            "The host %(host)s resolves to an address that is not on the public internet (%(reason)s)."
+        )
     return OutboundRefused(
-        f"{where} an address that is not on the public internet ({reason}).",
+        detail % {"host": target.host, "reason": reason},
         code=URL_FORBIDDEN,
         reason=reason,
         address=str(address),
@@ -229,7 +235,7 @@ def target_addresses(target: Target) -> list[IPAddress]:
             found = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as exc:  # socket.gaierror is an OSError
             raise OutboundRefused(
-                f"The host {target.host} could not be resolved.", code=HOST_UNRESOLVABLE
+                _("The host %(host)s could not be resolved.") % {"host": target.host}, code=HOST_UNRESOLVABLE
             ) from exc
         candidates = [
             ipaddress.ip_address(sockaddr[0])
@@ -237,7 +243,9 @@ def target_addresses(target: Target) -> list[IPAddress]:
             if family in (socket.AF_INET, socket.AF_INET6)
         ]
         if not candidates:
-            raise OutboundRefused(f"The host {target.host} has no IP address.", code=HOST_UNRESOLVABLE)
+            raise OutboundRefused(
+                _("The host %(host)s has no IP address.") % {"host": target.host}, code=HOST_UNRESOLVABLE
+            )
     exceptions = allowed_private_networks()
     checked: list[IPAddress] = []
     for candidate in candidates:

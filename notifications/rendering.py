@@ -18,7 +18,15 @@ from django.template import Context, Engine, Template
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from notifications.messages import FOOTER, MESSAGES, STAFF_FOOTER, SURVEY_PAGE
+from notifications.messages import (
+    FOOTER,
+    LANGUAGES,
+    STAFF_FOOTER,
+    SURVEY_PAGE,
+    in_language,
+    message_templates,
+    texts_in,
+)
 
 _ENGINE = Engine(autoescape=False, builtins=["notifications.formatting"])
 
@@ -58,9 +66,8 @@ def render_email(
     *, kind: str, language: str, context: dict[str, Any], time_zone: str = "UTC", staff: bool = False
 ) -> RenderedEmail:
     """``staff``: the reader is support staff (they answer in the admin, not by replying)."""
-    by_language = MESSAGES[kind]
-    language = language if language in by_language else "en"
-    headline_template, body_template = by_language[language]
+    language = language if language in LANGUAGES else "en"
+    headline_template, body_template = message_templates(kind, language)
     with translation.override(language), timezone.override(_zone(time_zone)):
         headline = _one_line(_template(headline_template).render(_plain(context)))
         body = _template(body_template).render(_plain(context)).strip()
@@ -70,15 +77,14 @@ def render_email(
         body = f"{headline}\n\n{body}"
     else:
         subject = headline
-    footers = STAFF_FOOTER if staff else FOOTER
     layout = {
         **context,
         "subject": subject,
         "headline": headline,
         "body": body,
         "paragraphs": [p for p in body.split("\n\n") if p.strip()][1 if number else 0 :],
-        "footer": footers.get(language, footers["en"]),
-        "survey": SURVEY_PAGE.get(language, SURVEY_PAGE["en"]),
+        "footer": in_language(STAFF_FOOTER if staff else FOOTER, language),
+        "survey": texts_in(SURVEY_PAGE, language),
         "language": language,
     }
     return RenderedEmail(
@@ -90,7 +96,6 @@ def render_email(
 
 def render_headline(*, kind: str, language: str, context: dict[str, Any], time_zone: str = "UTC") -> str:
     """A message's headline alone (one line), as ``render_email`` would write it: a digest lists many."""
-    by_language = MESSAGES[kind]
-    headline_template = by_language.get(language, by_language["en"])[0]
+    headline_template = message_templates(kind, language)[0]
     with translation.override(language), timezone.override(_zone(time_zone)):
         return _one_line(_template(headline_template).render(_plain(context)))

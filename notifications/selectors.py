@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import company_manager_check, membership_for
@@ -40,7 +41,7 @@ def webhook_get_for_user(*, user: User, webhook_id: int) -> WebhookEndpoint:
     """One endpoint ``user`` manages; another company's and a missing one look the same (404)."""
     endpoint = webhook_list_for_user(user=user).filter(pk=webhook_id).first()
     if endpoint is None:
-        raise NotFound("Webhook not found.")
+        raise NotFound(_("Webhook not found."))
     return endpoint
 
 

@@ -36,7 +36,7 @@ from core.bulk import JSONBool, RandomToken, insert_from_select
 from core.precompiled import PrecompiledQuery
 from core.publish import publish_after_commit
 from notifications import webhooks
-from notifications.messages import AUTO_REPLY_KINDS, DECISIONS, REQUEST_KINDS, TEMPLATE_FIELDS
+from notifications.messages import AUTO_REPLY_KINDS, DECISIONS, REQUEST_KINDS, TEMPLATE_FIELDS, in_language
 from notifications.models import AuthorizationReplyAddress, Notification, SatisfactionSurvey, WebhookEndpoint
 from notifications.outbox import case_thread_id, outbox_write
 from notifications.rendering import render_email
@@ -211,7 +211,7 @@ def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) 
         missing = event.data.get("missing_fields") or []  # a case opened by e-mail: ask for them
         for user in customers() if missing else []:
             language = _language(user, case.company)
-            labels = [TEMPLATE_FIELDS[name].get(language, TEMPLATE_FIELDS[name]["en"]) for name in missing]
+            labels = [in_language(TEMPLATE_FIELDS[name], language) for name in missing]
             to_customers("case_created", [user], first_response_due=first_response_due, missing_fields=labels)
         if not missing:
             to_customers("case_created", first_response_due=first_response_due)
@@ -248,7 +248,7 @@ def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) 
         outcome = "accepted" if event.type == Type.ESCALATION_ACCEPTED else "declined"
         for user in customers():
             if user.email:
-                decision = DECISIONS[outcome][_language(user, case.company)]
+                decision = in_language(DECISIONS[outcome], _language(user, case.company))
                 rows.append(
                     _email(
                         key=key,
@@ -450,11 +450,13 @@ def notifications_for_authorization_request(
         language = _language(user, company)
         context = {
             "request_id": request.pk,
-            "request_kind": REQUEST_KINDS[request.kind].get(language, REQUEST_KINDS[request.kind]["en"]),
+            "request_kind": in_language(REQUEST_KINDS[request.kind], language),
             "subject_user": str(request.subject_user),
             "company": company.name,
             "for_manager": for_manager,
-            "decision": DECISIONS.get(request.status, {}).get(language, request.status),
+            "decision": in_language(DECISIONS[request.status], language)
+            if request.status in DECISIONS
+            else request.status,
         }
         kind = "authorization_request_decided" if decided else "authorization_request_raised"
         rows.append(

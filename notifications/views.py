@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from notifications.forms import SurveyAnswerForm
-from notifications.messages import SURVEY_PAGE
+from notifications.messages import SURVEY_PAGE, texts_in
 from notifications.models import SatisfactionSurvey
 from notifications.selectors import survey_get_by_token, survey_language
 from notifications.services import survey_answer
@@ -39,7 +39,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     record the answer (answering again replaces it)."""
     survey = survey_get_by_token(token=token)
     if survey is None:
-        texts = SURVEY_PAGE["en"]
+        texts = texts_in(SURVEY_PAGE, "en")
         return _page(
             request, "notifications/survey_not_found.html", {"language": "en", "t": texts}, status=404
         )
@@ -58,7 +58,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
         chosen, comment = request.GET.get("rating", ""), ""
     if chosen not in SatisfactionSurvey.Rating.values:
         chosen = survey.rating
-    texts = SURVEY_PAGE[language]
+    texts = texts_in(SURVEY_PAGE, language)
     context = {
         "language": language,
         "t": texts,

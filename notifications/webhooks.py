@@ -28,6 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
 
 from accounts.models import Company, User
@@ -252,7 +253,7 @@ def webhook_test_send(*, actor: User, endpoint: WebhookEndpoint, now: datetime |
     now = now or timezone.now()
     endpoint = _endpoint_for_change(actor=actor, endpoint=endpoint)
     if not endpoint.is_active:
-        raise Conflict("This webhook is disabled: enable it before testing it.", code="webhook_inactive")
+        raise Conflict(_("This webhook is disabled: enable it before testing it."), code="webhook_inactive")
     row = Notification.objects.create(
         idempotency_key=f"webhook_test:{endpoint.pk}:{uuid.uuid4().hex}",
         message_id=webhook_message_id_new(),

@@ -196,7 +196,7 @@ def dashboard_sections(*, filters: ReportFilters) -> list[Section]:
     )
 
     backlog = backlog_report(filters=filters)
-    statuses = dict(CaseStatus.choices)
+    statuses = {value: str(label) for value, label in CaseStatus.choices}
     sections.append(
         Section(
             key="backlog",

@@ -12,7 +12,8 @@ What it does, and how each step stands in for Docker (each is printed as it runs
    ``docker-compose.yml``; ``.env.example`` ships no secret.
 2. The image: the build context (every file ``.dockerignore`` lets through) is copied to a scratch
    ``/app``; the Dockerfile's own ``uv sync`` line builds the image's virtualenv (production
-   dependencies only) and its ``collectstatic`` line runs there; the directories its ``chown`` line
+   dependencies only), its ``compilemessages`` line (the ``messages`` stage: GNU gettext's msgfmt
+   from this machine) and its ``collectstatic`` line run there; the directories its ``chown`` line
    names become the service user's. Services run from that copy, as ``nobody`` when this runs as root
    (the image's non-root user), never from the repository.
 3. The environment of each service, as compose builds it: the image's ``ENV``, then ``env_file`` (the
@@ -606,6 +607,26 @@ def build_image(scratch: Path, stages: list[Stage]) -> tuple[Path, Path, dict[st
     ok(f"virtualenv: `{uv_line}` (production dependencies only) → {venv}")
 
     translation = Translation(paths={"/app": app, "/opt/venv": venv}, database_url="", redis_netloc="")
+    # The messages stage compiles the translations the runtime stage copies (locale/*/django.mo).
+    compile_lines = [line for stage in stages[1:-1] for line in stage.all("RUN") if "compilemessages" in line]
+    if len(compile_lines) != 1:
+        raise SmokeFailure(
+            f"Dockerfile: expected one RUN line with compilemessages, found {len(compile_lines)}"
+        )
+    compile_line = compile_lines[0]
+    result = subprocess.run(
+        ["sh", "-c", translation.value(compile_line)],
+        cwd=app,
+        env={**os.environ, **build_env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        raise SmokeFailure(f"{compile_line}: exit {result.returncode}\n{result.stderr[-3000:]}")
+    ok(
+        f"translations: `{compile_line}` → {sorted(str(p.relative_to(app)) for p in app.glob('locale/*/*/*.mo'))}"
+    )
     image_env = dockerfile_env(final, dict(BASE_IMAGE_ENV))
     image_env = {key: translation.value(value) for key, value in image_env.items()}
     collect = run_line(final, "collectstatic")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Product, User
 from accounts.selectors import ActingRefusal, acting_for_company_refusal, membership_for
@@ -66,7 +67,7 @@ def time_zone_parse(name: str) -> ZoneInfo:
         return zone_get(name)
     except UnknownTimeZone as exc:
         raise ValidationFailed(
-            f"Unknown time zone {name!r}: use an IANA name such as Europe/Paris.",
+            _("Unknown time zone %(name)s: use an IANA name such as Europe/Paris.") % {"name": repr(name)},
             code="invalid_time_zone",
             extra={"field": "tz"},
         ) from exc
@@ -248,7 +249,7 @@ def status_feed_entries(*, limit: int = FEED_LIMIT) -> list[FeedEntry]:
 def product_get_active_by_code(*, code: str) -> Product:
     product = Product.objects.filter(code=code, is_active=True).first()
     if product is None:
-        raise NotFound("Product not found.")
+        raise NotFound(_("Product not found."))
     return product
 
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Product, User
 from core.errors import Conflict, ValidationFailed
@@ -82,8 +83,13 @@ def _validated(instance: MaintenanceWindow | Incident, *, code: str) -> None:
         instance.full_clean(exclude=["product"])
     except ValidationError as exc:
         raise ValidationFailed(
-            f"Invalid {instance._meta.verbose_name}: "
-            + "; ".join(f"{name}: {' '.join(texts)}" for name, texts in sorted(exc.message_dict.items())),
+            _("Invalid %(what)s: %(errors)s")
+            % {
+                "what": instance._meta.verbose_name,
+                "errors": "; ".join(
+                    f"{name}: {' '.join(texts)}" for name, texts in sorted(exc.message_dict.items())
+                ),
+            },
             code=code,
             extra={"errors": exc.message_dict},
         ) from exc
@@ -158,7 +164,8 @@ def maintenance_window_update(
     unknown = set(changes) - set(MAINTENANCE_WINDOW_EDITABLE)
     if unknown:
         raise ValidationFailed(
-            f"Not editable: {', '.join(sorted(unknown))}.", code="invalid_maintenance_window"
+            _("Not editable: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+            code="invalid_maintenance_window",
         )
     window = MaintenanceWindow.objects.select_for_update().select_related("product").get(pk=window.pk)
     changed = [name for name, value in changes.items() if getattr(window, name) != value]
@@ -174,7 +181,7 @@ def maintenance_window_update(
 def _message_required(message: str) -> str:
     message = message.strip()
     if not message:
-        raise ValidationFailed("An incident update needs a message.", code="message_required")
+        raise ValidationFailed(_("An incident update needs a message."), code="message_required")
     return message
 
 
@@ -194,7 +201,7 @@ def incident_create(
     now = now or timezone.now()
     message = _message_required(message)
     if status == Incident.Status.RESOLVED:
-        raise ValidationFailed("A new incident cannot start resolved.", code="invalid_incident")
+        raise ValidationFailed(_("A new incident cannot start resolved."), code="invalid_incident")
     incident = Incident(
         product=product, title=title, status=status, impact=impact, started_at=started_at or now
     )
@@ -221,12 +228,16 @@ def incident_update(
     now = now or timezone.now()
     message = _message_required(message)
     if status not in Incident.Status.values:
-        raise ValidationFailed(f"Unknown incident status {status!r}.", code="invalid_incident")
+        raise ValidationFailed(
+            _("Unknown incident status %(status)s.") % {"status": repr(status)}, code="invalid_incident"
+        )
     if impact is not None and impact not in Incident.Impact.values:
-        raise ValidationFailed(f"Unknown incident impact {impact!r}.", code="invalid_incident")
+        raise ValidationFailed(
+            _("Unknown incident impact %(impact)s.") % {"impact": repr(impact)}, code="invalid_incident"
+        )
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if not incident.is_open:
-        raise Conflict("This incident is already resolved.", code="incident_resolved")
+        raise Conflict(_("This incident is already resolved."), code="incident_resolved")
 
     changed: list[str] = []
     if status != incident.status:

@@ -6,6 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.models import AuthorizationRequest, Company, Membership, ProductInstance, User
@@ -75,7 +76,7 @@ class MembershipUpdateInputSerializer(InputSerializer):
 
     def validate(self, attrs: dict[str, str]) -> dict[str, str]:
         if not attrs:
-            raise serializers.ValidationError("Give a role, a status, or both.", code="empty_update")
+            raise serializers.ValidationError(_("Give a role, a status, or both."), code="empty_update")
         return attrs
 
 
@@ -173,7 +174,7 @@ class PasswordResetConfirmInputSerializer(InputSerializer):
             user = None
         if user is None or not default_token_generator.check_token(user, attrs["token"]):
             raise serializers.ValidationError(
-                "The reset link is invalid or has expired.", code="invalid_token"
+                _("The reset link is invalid or has expired."), code="invalid_token"
             )
         validate_password(attrs["new_password"], user)
         return {"user": user, "new_password": attrs["new_password"]}

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
@@ -69,7 +70,7 @@ def partner_scope_from(request: Request) -> PartnerScope:
     if raw is None:
         return PartnerScope.ESTABLISHMENT
     if raw not in PartnerScope:
-        raise ValidationFailed("scope is 'establishment' or 'partner'.", code="invalid_scope")
+        raise ValidationFailed(_("scope is 'establishment' or 'partner'."), code="invalid_scope")
     return PartnerScope(raw)
 
 
@@ -287,12 +288,12 @@ class AuthorizationRequestListApi(generics.ListAPIView):
     def _company(user: User, company_id: int | None) -> Company:
         if user.is_staff:
             if company_id is None:
-                raise ValidationFailed("Staff must name the company.", code="company_required")
+                raise ValidationFailed(_("Staff must name the company."), code="company_required")
             return company_get_for_user(user=user, company_id=company_id)
         membership = membership_for(user)
         if membership is None or membership.company is None:
             raise PermissionRefused(
-                "Only company members raise authorisation requests.", code="not_company_member"
+                _("Only company members raise authorisation requests."), code="not_company_member"
             )
         return membership.company
 

@@ -6,6 +6,7 @@ from datetime import UTC
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from django_filters.fields import IsoDateTimeField
 
 from accounts.models import ProductInstance, User
@@ -21,7 +22,7 @@ class Rfc3339DateTimeField(IsoDateTimeField):
     def to_python(self, value: object) -> object:
         if value not in self.empty_values and not (isinstance(value, str) and RFC3339.match(value)):
             raise forms.ValidationError(
-                "Enter an RFC 3339 date-time with an offset, e.g. 2026-06-01T09:00:00Z.", code="invalid"
+                _("Enter an RFC 3339 date-time with an offset, e.g. 2026-06-01T09:00:00Z."), code="invalid"
             )
         parsed = super().to_python(value)
         if parsed is None:
@@ -29,7 +30,7 @@ class Rfc3339DateTimeField(IsoDateTimeField):
         try:  # PostgreSQL takes offsets up to ±15:59 only; RFC 3339 allows ±23:59, so compare in UTC
             return parsed.astimezone(UTC)
         except OverflowError as exc:
-            raise forms.ValidationError("That instant is out of range.", code="invalid") from exc
+            raise forms.ValidationError(_("That instant is out of range."), code="invalid") from exc
 
 
 class Rfc3339DateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -44,7 +45,7 @@ class StrictBooleanField(forms.Field):
             return None
         if value in ("true", "false"):
             return value == "true"
-        raise forms.ValidationError("Use true or false.", code="invalid")
+        raise forms.ValidationError(_("Use true or false."), code="invalid")
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):

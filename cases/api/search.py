@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -93,7 +94,8 @@ class CaseSearchApi(APIView):
         offset = (page - 1) * size
         if offset >= SEARCH_WINDOW:
             raise ValidationFailed(
-                f"Search pages through the first {SEARCH_WINDOW:,} results only: refine the words.",
+                _("Search pages through the first %(window)s results only: refine the words.")
+                % {"window": f"{SEARCH_WINDOW:,}"},
                 code="invalid_pagination",
             )
         scope = partner_scope_from(request)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -168,7 +169,9 @@ class CaseListCreateApi(generics.ListAPIView):
             return Case.objects.none()
         blank = sorted(name for name, value in self.request.query_params.items() if value == "")
         if blank:  # an empty filter is a client bug, not "no filter"
-            raise ValidationFailed(f"Empty query parameters: {', '.join(blank)}.", code="invalid")
+            raise ValidationFailed(
+                _("Empty query parameters: %(names)s.") % {"names": ", ".join(blank)}, code="invalid"
+            )
         return case_list_page_for_user(user=_user(self.request), scope=partner_scope_from(self.request))
 
     @extend_schema(
@@ -247,7 +250,7 @@ class CaseListCreateApi(generics.ListAPIView):
             )
             if product_instance is None:
                 raise ValidationFailed(
-                    "That product instance does not belong to the company.",
+                    _("That product instance does not belong to the company."),
                     code="product_instance_not_in_company",
                 )
         follow_up_of = case_get_for_user(user=user, case_id=follow_up_id) if follow_up_id else None
@@ -277,7 +280,7 @@ class CaseListCreateApi(generics.ListAPIView):
             return company_get_for_user(user=user, company_id=company_id)
         if membership is not None and membership.company is not None:
             return membership.company
-        raise ValidationFailed("Say which client company the case is for.", code="company_required")
+        raise ValidationFailed(_("Say which client company the case is for."), code="company_required")
 
 
 class CaseDetailApi(_CaseScopedApi):
@@ -504,7 +507,7 @@ class CaseAttachmentListCreateApi(_CaseScopedApi, generics.ListAPIView):
         if (comment_id := data.validated_data.get("comment")) is not None:
             comment = comment_list_for_user(user=user, case=case).filter(pk=comment_id).first()
             if comment is None:
-                raise NotFound("Comment not found on this case.")
+                raise NotFound(_("Comment not found on this case."))
         attachment = attachment_add(
             case=case, uploaded_by=user, upload=data.validated_data["file"], comment=comment
         )
@@ -689,7 +692,7 @@ class CaseAssignApi(_CaseScopedApi):
             assignee = User.objects.filter(pk=assignee_id, is_staff=True, is_active=True).first()
             if assignee is None and user.is_staff:
                 raise ValidationFailed(
-                    "Cases are assigned to active support staff.", code="assignee_not_staff"
+                    _("Cases are assigned to active support staff."), code="assignee_not_staff"
                 )
         case = case_assign(case=self.get_case(), actor=user, assignee=assignee)
         return Response(_case_detail(case_detail_get_for_user(user=user, case_id=case.pk), user))

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases.models import Attachment, Case, CaseEvent, CaseStatus, Comment
@@ -49,12 +50,15 @@ def attachment_type_check(*, filename: str, head: bytes) -> str:
     allowed = ", ".join(sorted(ALLOWED_TYPES))
     if content_type is None:
         raise UnsupportedMediaType(
-            f"'{filename}' is not an accepted file type. Accepted: {allowed}.", code="unsupported_file_type"
+            _("'%(filename)s' is not an accepted file type. Accepted: %(allowed)s.")
+            % {"filename": filename, "allowed": allowed},
+            code="unsupported_file_type",
         )
     signatures = _MAGIC.get(content_type)
     if signatures and not head.startswith(signatures):
         raise UnsupportedMediaType(
-            f"'{filename}' does not contain what its name says ({content_type}).",
+            _("'%(filename)s' does not contain what its name says (%(content_type)s).")
+            % {"filename": filename, "content_type": content_type},
             code="file_content_mismatch",
         )
     return content_type
@@ -67,7 +71,8 @@ def attachment_upload_check(*, upload: UploadedFile) -> tuple[str, str]:
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size is None or upload.size > limit:
         raise PayloadTooLarge(
-            f"'{upload.name}' is {upload.size or 0:,} bytes; the limit is {limit:,} bytes.",
+            _("'%(filename)s' is %(size)s bytes; the limit is %(limit)s bytes.")
+            % {"filename": upload.name, "size": f"{upload.size or 0:,}", "limit": f"{limit:,}"},
             code="file_too_large",
             extra={"max_bytes": limit},
         )
@@ -90,9 +95,12 @@ def attachment_add(
     """Store an upload on a case (or one of its comments) through Django's storage API. Customer-side
     uploaders must be allowed to act for the case's company (``case_acting_check``)."""
     now = now or timezone.now()
-    case_acting_check(case=case, user=uploaded_by, action="add attachments to a case")
+    case_acting_check(case=case, user=uploaded_by, action=_("add attachments to a case"))
     if case.status == CaseStatus.CLOSED and not uploaded_by.is_staff:
-        raise Conflict(f"{case.number} is closed: reopen it or open a follow-up.", code="case_closed")
+        raise Conflict(
+            _("%(case)s is closed: reopen it or open a follow-up.") % {"case": case.number},
+            code="case_closed",
+        )
     filename, content_type = attachment_upload_check(upload=upload)
     attachment = Attachment(
         case=case,

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import AuthorizationRequest, User
 from accounts.services import authorization_request_create
@@ -30,9 +31,12 @@ def case_authorization_request_raise(
     contacts support: only people who may act for the case's company raise one (``case_acting_check``),
     and, like any customer comment, answers a case that is the customer's move (``case_customer_answer``)."""
     now = now or timezone.now()
-    case_acting_check(case=case, user=requested_by, action="raise a request from a case")
+    case_acting_check(case=case, user=requested_by, action=_("raise a request from a case"))
     if case.status == CaseStatus.CLOSED:
-        raise Conflict(f"{case.number} is closed: raise the request from an open case.", code="case_closed")
+        raise Conflict(
+            _("%(case)s is closed: raise the request from an open case.") % {"case": case.number},
+            code="case_closed",
+        )
     request = authorization_request_create(
         requested_by=requested_by,
         company=case.company,

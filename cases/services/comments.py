@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases.models import Case, CaseEvent, CaseStatus, Comment
@@ -81,12 +82,13 @@ def comment_create(
     case = Case.objects.select_for_update(of=("self",)).select_related(*NOTICE_RELATED).get(pk=case.pk)
     now = now or timezone.now()
     if is_internal and not author.is_staff:
-        raise PermissionRefused("Only support writes internal notes.", code="internal_comment_forbidden")
+        raise PermissionRefused(_("Only support writes internal notes."), code="internal_comment_forbidden")
     if not is_internal:
-        case_acting_check(case=case, user=author, action="comment on a case")
+        case_acting_check(case=case, user=author, action=_("comment on a case"))
     if case.status == CaseStatus.CLOSED and not (author.is_staff and is_internal):
         raise Conflict(
-            f"{case.number} is closed: reopen it (within 3 days of closing) or open a follow-up case.",
+            _("%(case)s is closed: reopen it (within 3 days of closing) or open a follow-up case.")
+            % {"case": case.number},
             code="case_closed",
         )
 

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Company, ProductInstance, User
 from accounts.selectors import acting_for_company_check
@@ -57,13 +58,13 @@ def case_create(
     fields it lacks on its creation event, and the acknowledgement asks for them.
     """
     now = now or timezone.now()
-    acting_for_company_check(user=opened_by, company=company, action="open a case")
+    acting_for_company_check(user=opened_by, company=company, action=_("open a case"))
     if follow_up_of is not None:
         follow_up_of = _follow_up_source(user=opened_by, case=follow_up_of, company=company)
         product_instance = product_instance or follow_up_of.product_instance
     if product_instance is None:
         raise ValidationFailed(
-            "Choose the product instance the problem is on.", code="product_instance_required"
+            _("Choose the product instance the problem is on."), code="product_instance_required"
         )
     _validate_choices(company, product_instance, reason, application_area)
 
@@ -131,11 +132,14 @@ def _follow_up_source(*, user: User, case: Case, company: Company) -> Case:
     source = case_get_for_user(user=user, case_id=case.pk)
     if source.status != CaseStatus.CLOSED:
         raise ValidationFailed(
-            f"{source.number} is not closed: comment on it instead of opening a follow-up.",
+            _("%(case)s is not closed: comment on it instead of opening a follow-up.")
+            % {"case": source.number},
             code="follow_up_of_not_closed",
         )
     if source.company_id != company.pk:
-        raise ValidationFailed("A follow-up belongs to the same company.", code="follow_up_of_other_company")
+        raise ValidationFailed(
+            _("A follow-up belongs to the same company."), code="follow_up_of_other_company"
+        )
     return source
 
 
@@ -144,19 +148,21 @@ def _validate_choices(
 ) -> None:
     if product_instance.company_id != company.pk:
         raise ValidationFailed(
-            "That product instance does not belong to the company.", code="product_instance_not_in_company"
+            _("That product instance does not belong to the company."), code="product_instance_not_in_company"
         )
     if not reason.is_active:
         raise ValidationFailed(
-            f"The case reason '{reason}' is no longer offered.", code="inactive_case_reason"
+            _("The case reason '%(reason)s' is no longer offered.") % {"reason": reason},
+            code="inactive_case_reason",
         )
     if not application_area.is_active:
         raise ValidationFailed(
-            f"The application area '{application_area}' is no longer offered.",
+            _("The application area '%(area)s' is no longer offered.") % {"area": application_area},
             code="inactive_application_area",
         )
     if application_area.product_id not in (None, product_instance.product_id):
         raise ValidationFailed(
-            f"'{application_area}' is not an area of {product_instance.product}.",
+            _("'%(area)s' is not an area of %(product)s.")
+            % {"area": application_area, "product": product_instance.product},
             code="application_area_mismatch",
         )

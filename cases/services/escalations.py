@@ -4,6 +4,8 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from cases.models import Case, CaseEvent, CaseStatus, EscalationRequest
@@ -12,6 +14,12 @@ from cases.services.comments import comment_add
 from cases.services.events import case_event_record
 from cases.services.transitions import case_customer_answer
 from core.errors import Conflict, PermissionRefused
+
+# Whole sentences per state: a state's name alone would not agree with the sentence around it in French or Spanish.
+ESCALATION_DECIDED = {
+    EscalationRequest.Status.ACCEPTED: gettext_lazy("This escalation request is already accepted."),
+    EscalationRequest.Status.DECLINED: gettext_lazy("This escalation request is already declined."),
+}
 
 
 @transaction.atomic
@@ -23,15 +31,18 @@ def escalation_request(
     it answers a case that is the customer's move (``case_customer_answer``)."""
     now = now or timezone.now()
     if requested_by.is_staff:
-        raise PermissionRefused("Escalation is asked for by the customer.", code="customer_only")
+        raise PermissionRefused(_("Escalation is asked for by the customer."), code="customer_only")
     # Only the case row is locked; its company comes along for the check.
     case = Case.objects.select_for_update(of=("self",)).select_related("company").get(pk=case.pk)
-    case_acting_check(case=case, user=requested_by, action="ask for an escalation")
+    case_acting_check(case=case, user=requested_by, action=_("ask for an escalation"))
     if case.status == CaseStatus.CLOSED:
-        raise Conflict(f"{case.number} is closed: reopen it or open a follow-up.", code="case_closed")
+        raise Conflict(
+            _("%(case)s is closed: reopen it or open a follow-up.") % {"case": case.number},
+            code="case_closed",
+        )
     if EscalationRequest.objects.filter(case=case, status=EscalationRequest.Status.PENDING).exists():
         raise Conflict(
-            "An escalation request is already being reviewed for this case.",
+            _("An escalation request is already being reviewed for this case."),
             code="escalation_already_pending",
         )
     comment = comment_add(
@@ -65,11 +76,12 @@ def escalation_decide(
     """A support manager accepts (raising the case's escalation level) or declines, saying why."""
     now = now or timezone.now()
     if not decided_by.is_support_manager:
-        raise PermissionRefused("Support managers review escalations.", code="support_manager_required")
+        raise PermissionRefused(_("Support managers review escalations."), code="support_manager_required")
     escalation = EscalationRequest.objects.select_for_update().select_related("case").get(pk=escalation.pk)
     if escalation.status != EscalationRequest.Status.PENDING:
         raise Conflict(
-            f"This escalation request is already {escalation.status}.", code="escalation_not_pending"
+            str(ESCALATION_DECIDED[EscalationRequest.Status(escalation.status)]),
+            code="escalation_not_pending",
         )
     case = Case.objects.select_for_update().get(pk=escalation.case_id)
     escalation.status = EscalationRequest.Status.ACCEPTED if accept else EscalationRequest.Status.DECLINED

@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Language, User
 from cases.models import AgentNotice, AnalystProfile, Case
@@ -47,26 +48,32 @@ def analyst_notice_preferences_set(
     minutes, or none: the inbox only) and the language and time zone their e-mails are written in.
     Saves only what changed."""
     if not (analyst.is_staff and analyst.is_active):
-        raise ValidationFailed("Only active support staff have notice preferences.", code="analyst_not_staff")
+        raise ValidationFailed(
+            _("Only active support staff have notice preferences."), code="analyst_not_staff"
+        )
     if email_notices not in AnalystProfile.EmailNotices.values:
         raise ValidationFailed(
-            f"Unknown e-mail preference '{email_notices}'.",
+            _("Unknown e-mail preference '%(value)s'.") % {"value": email_notices},
             code="invalid_email_notices",
             extra={"field": "email_notices"},
         )
     if digest_minutes not in AnalystProfile.DigestMinutes.values:
         raise ValidationFailed(
-            "A digest comes every 15, 30 or 60 minutes.",
+            _("A digest comes every 15, 30 or 60 minutes."),
             code="invalid_digest_minutes",
             extra={"field": "digest_minutes"},
         )
     if time_zone and time_zone not in available_timezones():  # "": the browser's (UTC in e-mails)
         raise ValidationFailed(
-            f"'{time_zone}' is not an IANA time zone.", code="invalid_time_zone", extra={"field": "time_zone"}
+            _("'%(value)s' is not an IANA time zone.") % {"value": time_zone},
+            code="invalid_time_zone",
+            extra={"field": "time_zone"},
         )
     if language not in Language.values:
         raise ValidationFailed(
-            f"Unknown language '{language}'.", code="invalid_language", extra={"field": "language"}
+            _("Unknown language '%(value)s'.") % {"value": language},
+            code="invalid_language",
+            extra={"field": "language"},
         )
     profile = AnalystProfile.objects.select_for_update().filter(user=analyst).first()
     if profile is None:  # their first preference (or availability switch) makes the profile

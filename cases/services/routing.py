@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases.models import AnalystProfile, Case, CaseStatus, Queue
@@ -174,9 +175,12 @@ def analyst_availability_set(
     bounded batch of the cases waiting in their queues."""
     now = now or timezone.now()
     if not (analyst.is_staff and analyst.is_active):
-        raise ValidationFailed("Only active support staff take routed cases.", code="analyst_not_staff")
+        raise ValidationFailed(_("Only active support staff take routed cases."), code="analyst_not_staff")
     if availability not in AnalystProfile.Availability.values:
-        raise ValidationFailed(f"Unknown availability '{availability}'.", code="invalid_availability")
+        raise ValidationFailed(
+            _("Unknown availability '%(availability)s'.") % {"availability": availability},
+            code="invalid_availability",
+        )
     AnalystProfile.objects.get_or_create(user=analyst)
     profile = AnalystProfile.objects.select_for_update().get(user=analyst)
     if profile.availability == availability:

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases.models import Case, CaseEvent, Priority
@@ -14,7 +15,7 @@ from sla.services import sla_timers_recompute
 
 def _support_only(actor: User) -> None:
     if not actor.is_staff:
-        raise PermissionRefused("Only support staff do this.", code="support_only")
+        raise PermissionRefused(_("Only support staff do this."), code="support_only")
 
 
 @transaction.atomic
@@ -27,7 +28,7 @@ def case_assign(
     if actor is not None:
         _support_only(actor)
     if assignee is not None and not (assignee.is_staff and assignee.is_active):
-        raise ValidationFailed("Cases are assigned to active support staff.", code="assignee_not_staff")
+        raise ValidationFailed(_("Cases are assigned to active support staff."), code="assignee_not_staff")
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.assignee_id == (assignee.pk if assignee else None):
         return case
@@ -54,10 +55,12 @@ def case_priority_override(
     now = now or timezone.now()
     _support_only(actor)
     if priority not in Priority.values:
-        raise ValidationFailed(f"Unknown priority '{priority}'.", code="invalid_priority")
+        raise ValidationFailed(
+            _("Unknown priority '%(priority)s'.") % {"priority": priority}, code="invalid_priority"
+        )
     if not reason.strip():
         raise ValidationFailed(
-            "Say why the priority changes.", code="reason_required", extra={"field": "reason"}
+            _("Say why the priority changes."), code="reason_required", extra={"field": "reason"}
         )
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.priority == priority:

@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
 from accounts.models import User
@@ -71,8 +72,8 @@ def _lock(case: Case) -> Case:
     )
     if locked.status != case.status:
         raise Conflict(
-            f"{locked.number} changed while you were acting: it is now '{locked.get_status_display()}'. "
-            "Reload it and try again.",
+            _("%(case)s changed while you were acting: it is now '%(status)s'. Reload it and try again.")
+            % {"case": locked.number, "status": locked.get_status_display()},
             code="conflict",
         )
     return locked
@@ -81,17 +82,25 @@ def _lock(case: Case) -> Case:
 def _refuse_unavailable(case: Case, actor: User, name: str) -> None:
     method = getattr(Case, name, None)
     if name not in TRANSITION_INPUTS or method is None:
-        raise ValidationFailed(f"There is no transition called '{name}'.", code="unknown_transition")
+        raise ValidationFailed(
+            _("There is no transition called '%(name)s'.") % {"name": name}, code="unknown_transition"
+        )
     meta = method._django_fsm  # django-fsm's record of the transition's sources, targets, permissions
     transition = meta.get_transition(case.status)
     if transition is None:
         raise Conflict(
-            f"'{name}' is not possible while {case.number} is '{case.get_status_display()}'.",
+            _("'%(name)s' is not possible while %(case)s is '%(status)s'.")
+            % {"name": name, "case": case.number, "status": case.get_status_display()},
             code="invalid_transition",
         )
     if not transition.has_perm(case, actor):
         raise PermissionRefused(
-            f"'{name}' is {'the customer' if actor.is_staff else 'support'}'s move.",
+            (
+                _("'%(name)s' is the customer's move.")
+                if actor.is_staff
+                else _("'%(name)s' is support's move.")
+            )
+            % {"name": name},
             code="transition_not_allowed",
         )
 
@@ -102,14 +111,17 @@ def _check_reopen(case: Case, actor: User, reason: str, now: datetime) -> None:
     if actor.is_staff and actor.is_support_manager:
         if not reason:
             raise ValidationFailed(
-                "Reopening after the 3-day window needs a reason.",
+                _("Reopening after the 3-day window needs a reason."),
                 code="reason_required",
                 extra={"field": "reason"},
             )
         return
     raise Conflict(
-        f"{case.number} closed more than 3 days ago and can no longer be reopened. "
-        f"Open a new case with follow_up_of={case.pk}: it links the two and keeps the product and analyst.",
+        _(
+            "%(case)s closed more than 3 days ago and can no longer be reopened. Open a new case with "
+            "follow_up_of=%(id)s: it links the two and keeps the product and analyst."
+        )
+        % {"case": case.number, "id": case.pk},
         code="reopen_window_expired",
         extra={"follow_up_of": case.pk},
     )
@@ -153,15 +165,16 @@ def case_transition(
     for field in TRANSITION_INPUTS[transition]:
         if not given[field]:
             raise ValidationFailed(
-                f"'{transition}' needs {field.replace('_', ' ')}.",
+                _("'%(transition)s' needs %(field)s.")
+                % {"transition": transition, "field": field.replace("_", " ")},
                 code="field_required",
                 extra={"field": field},
             )
     if transition == "await_release" and tentative_release_date and tentative_release_date < now.date():
-        raise ValidationFailed("The tentative release date is in the past.", code="release_date_in_past")
+        raise ValidationFailed(_("The tentative release date is in the past."), code="release_date_in_past")
     if transition == "close_out_of_scope" and out_of_scope_reason and not out_of_scope_reason.is_active:
         raise ValidationFailed(
-            "That out-of-scope reason is no longer offered.", code="inactive_out_of_scope_reason"
+            _("That out-of-scope reason is no longer offered."), code="inactive_out_of_scope_reason"
         )
     if transition == "reopen":
         _check_reopen(case, actor, reason, now)
@@ -180,7 +193,9 @@ def case_transition(
     try:
         case.save(update_fields=_STATE_FIELDS)
     except ConcurrentTransition as exc:  # belt and braces beside the row lock
-        raise Conflict(f"{case.number} changed while you were acting; reload it.", code="conflict") from exc
+        raise Conflict(
+            _("%(case)s changed while you were acting; reload it.") % {"case": case.number}, code="conflict"
+        ) from exc
 
     data: dict[str, Any] = {}
     if tentative_release_date:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters
 from rest_framework.request import Request
@@ -48,8 +49,11 @@ class OrderingFilter(filters.OrderingFilter):
         unknown = [term for term in fields if term.removeprefix("-") not in allowed]
         if unknown:
             raise INVALID_ORDERING.error(
-                f"Unknown ordering {', '.join(repr(term) for term in unknown)}. Order by one or "
-                f"more of: {', '.join(allowed)} (a leading '-' for descending, comma-separated).",
+                _(
+                    "Unknown ordering %(unknown)s. Order by one or more of: %(allowed)s (a leading '-' for "
+                    "descending, comma-separated)."
+                )
+                % {"unknown": ", ".join(repr(term) for term in unknown), "allowed": ", ".join(allowed)},
                 allowed=allowed,
             )
         return fields

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.relations import ManyRelatedField, RelatedField
@@ -58,7 +59,9 @@ class StrictTypesMixin:
                 )
                 if wrong:
                     label = " or ".join(t.__name__ for t in expected or ())
-                    errors[name] = [ErrorDetail(f"Expected a JSON {label}.", code="invalid_type")]
+                    errors[name] = [
+                        ErrorDetail(_("Expected a JSON %(type)s.") % {"type": label}, code="invalid_type")
+                    ]
             if errors:
                 raise ValidationError(errors)
         return super().to_internal_value(data)  # type: ignore[misc]
@@ -75,7 +78,7 @@ class QueryInputSerializer(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> Any:
         names: list[str] = [str(name) for name in self.fields]
-        blank = ErrorDetail("Must not be empty; leave the parameter out to use its default.", code="blank")
+        blank = ErrorDetail(_("Must not be empty; leave the parameter out to use its default."), code="blank")
         empty = {
             name: [blank] for name in names if hasattr(data, "get") and name in data and data.get(name) == ""
         }

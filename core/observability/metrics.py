@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -140,10 +141,14 @@ def metrics_access_allowed(request: HttpRequest) -> bool:
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """``GET /metrics`` for Prometheus; the API's own 404 for anyone not allowed."""
     if not metrics_access_allowed(request):
-        return JsonResponse({"code": "not_found", "detail": "No such endpoint."}, status=404)
+        return JsonResponse({"code": "not_found", "detail": _("No such endpoint.")}, status=404)
     if request.method not in ("GET", "HEAD"):
         response = JsonResponse(
-            {"code": "method_not_allowed", "detail": f'Method "{request.method}" not allowed.'}, status=405
+            {
+                "code": "method_not_allowed",
+                "detail": _('Method "%(method)s" not allowed.') % {"method": request.method},
+            },
+            status=405,
         )
         response["Allow"] = "GET, HEAD"
         return response

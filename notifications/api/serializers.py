@@ -1,6 +1,7 @@
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -32,7 +33,10 @@ class WebhookUpdateInputSerializer(InputSerializer):
         unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
         if unknown:
             raise serializers.ValidationError(
-                {name: [ErrorDetail("This field cannot be changed.", code="read_only")] for name in unknown}
+                {
+                    name: [ErrorDetail(_("This field cannot be changed."), code="read_only")]
+                    for name in unknown
+                }
             )
         return attrs
 

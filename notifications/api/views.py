@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
 from rest_framework.parsers import BaseParser
@@ -122,7 +123,7 @@ class WebhookListCreateApi(generics.ListAPIView):
         else:
             membership = membership_for(user)
             if membership is None or membership.company is None:
-                raise ValidationFailed("Say which company the webhook is for.", code="company_required")
+                raise ValidationFailed(_("Say which company the webhook is for."), code="company_required")
             company = membership.company
         endpoint = webhook_register(
             actor=user, company=company, url=values["url"], event_types=values["event_types"]
@@ -246,7 +247,7 @@ class SurveyAnswerApi(APIView):
     def _survey(self, token: str) -> SatisfactionSurvey:
         survey = survey_get_by_token(token=token)
         if survey is None:
-            raise NotFound("Survey not found.")
+            raise NotFound(_("Survey not found."))
         return survey
 
     @extend_schema(

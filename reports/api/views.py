@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, renderers, serializers
@@ -97,7 +98,7 @@ def report_filters_from(
     unknown = sorted(set(params) - allowed)
     if unknown:
         raise ValidationFailed(
-            f"Unknown query parameters: {', '.join(unknown)}.",
+            _("Unknown query parameters: %(names)s.") % {"names": ", ".join(unknown)},
             code="unknown_parameter",
             extra={"allowed": sorted(allowed)},
         )
@@ -111,7 +112,7 @@ def report_filters_from(
             raise serializers.ValidationError(
                 {
                     "analyst": [
-                        serializers.ErrorDetail("No support analyst has this id.", code="does_not_exist")
+                        serializers.ErrorDetail(_("No support analyst has this id."), code="does_not_exist")
                     ]
                 }
             )
@@ -394,7 +395,9 @@ class CaseCsvApi(_CsvApi, generics.ListAPIView):
             return Case.objects.none()
         blank = sorted(name for name, value in self.request.query_params.items() if value == "")
         if blank:  # as the list: an empty filter is a client bug, not "no filter"
-            raise ValidationFailed(f"Empty query parameters: {', '.join(blank)}.", code="invalid")
+            raise ValidationFailed(
+                _("Empty query parameters: %(names)s.") % {"names": ", ".join(blank)}, code="invalid"
+            )
         return case_list_for_user(user=_user(self.request), scope=partner_scope_from(self.request))
 
     def get(self, request: Request) -> Any:

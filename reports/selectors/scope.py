@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Company, Product, User
 from accounts.selectors import active_membership_for
@@ -35,7 +36,7 @@ def week_monday(day: date) -> date:
 
 def week_label(monday: date) -> str:
     """ISO 8601 week name: ``2026-W23``."""
-    year, week, _ = monday.isocalendar()
+    year, week, _weekday = monday.isocalendar()
     return f"{year:04d}-W{week:02d}"
 
 
@@ -109,7 +110,7 @@ def report_company_for_user(*, user: User) -> Company | None:
         ):
             return membership.company
     raise PermissionRefused(
-        "Reports are for support managers, and for a customer company's managers about their company.",
+        _("Reports are for support managers, and for a customer company's managers about their company."),
         code="reports_not_allowed",
     )
 
@@ -132,15 +133,16 @@ def report_filters_resolve(
     company: Company | None = forced
     if forced is not None:
         if company_id is not None and company_id != forced.pk:
-            raise NotFound("Company not found.")
+            raise NotFound(_("Company not found."))
     elif company_id is not None:
         company = Company.objects.filter(pk=company_id).first()
         if company is None:
-            raise NotFound("Company not found.")
+            raise NotFound(_("Company not found."))
     for day in (start, end):
         if day is not None and not REPORT_DATE_MIN <= day <= REPORT_DATE_MAX:
             raise ValidationFailed(
-                f"A report's period lies between {REPORT_DATE_MIN} and {REPORT_DATE_MAX}; {day} does not.",
+                _("A report's period lies between %(min)s and %(max)s; %(day)s does not.")
+                % {"min": REPORT_DATE_MIN, "max": REPORT_DATE_MAX, "day": day},
                 code="date_out_of_range",
                 extra={"min_date": REPORT_DATE_MIN.isoformat(), "max_date": REPORT_DATE_MAX.isoformat()},
             )
@@ -149,11 +151,13 @@ def report_filters_resolve(
     start = start or week_monday(end) - timedelta(weeks=REPORT_DEFAULT_WEEKS - 1)
     if start > end:
         raise ValidationFailed(
-            f"The period starts ({start}) after it ends ({end}).", code="invalid_date_range"
+            _("The period starts (%(start)s) after it ends (%(end)s).") % {"start": start, "end": end},
+            code="invalid_date_range",
         )
     if (end - start).days + 1 > REPORT_PERIOD_MAX_DAYS:
         raise ValidationFailed(
-            f"A report covers at most {REPORT_PERIOD_MAX_DAYS} days; ask for a shorter period.",
+            _("A report covers at most %(days)s days; ask for a shorter period.")
+            % {"days": REPORT_PERIOD_MAX_DAYS},
             code="date_range_too_long",
             extra={"max_days": REPORT_PERIOD_MAX_DAYS},
         )

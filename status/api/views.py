@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -106,7 +107,7 @@ class StatusSubscriptionDetailApi(APIView):
     def _product(self, product_code: str) -> Product:
         product = Product.objects.filter(code=product_code, is_active=True).first()
         if product is None:
-            raise NotFound("No such product.")
+            raise NotFound(_("No such product."))
         return product
 
     @extend_schema(

@@ -28,7 +28,7 @@ from cases.services import (
 from cases.services.routing import case_route
 from core.errors import ValidationFailed
 from notifications.inbound import inbound_email_process
-from notifications.messages import LANGUAGES, MESSAGES
+from notifications.messages import MESSAGES
 from notifications.models import Notification
 from notifications.services import notifications_deliver_due
 from sla.services import _event as sla_event
@@ -402,8 +402,9 @@ def test_staff_without_a_profile_are_mailed_at_once_in_english_and_utc():
 
 
 def test_every_notice_kind_has_its_email_in_every_language():
+    # Its French and Spanish words: tests/core/test_translations.py.
     for kind in Kind.values:
-        assert set(MESSAGES[f"agent_{kind}"]) == set(LANGUAGES), kind
+        assert f"agent_{kind}" in MESSAGES, kind
 
 
 # --- digests ----------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def _api(name: str):
 
 
 def test_the_generated_client_opens_lists_comments_and_reads_errors(server: str, tmp_path: Path):
-    company = CompanyFactory()
+    company = CompanyFactory(language="en")  # the factory default is French: this reads English words
     instance = ProductInstanceFactory(company=company)
     user = member(company, role=Membership.Role.DSU)
     user.set_password(PASSWORD)
