@@ -130,22 +130,25 @@ def admin_login(browser: Client, user: User) -> None:
     assert response.status_code == 302 and response["Location"] == reverse("admin:index")
 
 
-def case_page_form(browser: Client, case: Case, action: str) -> str:
-    """Open the case page (which marks the case's notices read) and answer the CSRF token of the
-    form that posts to ``action``: the form is on the page."""
+def case_page_form(browser: Client, case: Case, action: str) -> dict[str, str]:
+    """Open the case page (which marks the case's notices read) and answer the hidden fields of the
+    form that posts to ``action`` (its CSRF token, the queue, the newest comment shown), as a browser
+    would send them: the form is on the page."""
     page = browser.get(reverse("admin:cases_case_change", args=[case.pk]))
     assert page.status_code == 200
     form = re.search(
-        rf'<form method="post" action="{re.escape(action)}">(.*?)</form>', page.content.decode(), re.S
+        rf'<form method="post" action="{re.escape(action)}"[^>]*>(.*?)</form>', page.content.decode(), re.S
     )
     assert form is not None, f"no form posting to {action} on the case page"
-    return re.search(CSRF_INPUT, form[1])[1]  # type: ignore[index]
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form[1])
+    assert "csrfmiddlewaretoken" in dict(hidden)
+    return dict(hidden)
 
 
 def admin_reply(browser: Client, case: Case, text: str) -> None:
     url = reverse("admin:cases_case_reply", args=[case.pk])
-    token = case_page_form(browser, case, url)
-    response = browser.post(url, {"body": text, "csrfmiddlewaretoken": token})
+    fields = case_page_form(browser, case, url)
+    response = browser.post(url, {**fields, "body": text})
     assert response.status_code == 302, response.content
 
 
