@@ -217,13 +217,17 @@ INVALID_LANGUAGE = error_define(
 )
 
 # Saved views of the case list (cases.services.workspace).
-VIEW_NAME_REQUIRED = error_define("name_required", status=400, detail="Name the view.", field="name")
+VIEW_NAME_REQUIRED = error_define("name_required", status=400, detail=_("Name the view."), field="name")
 VIEW_NAME_TOO_LONG = error_define(
-    "name_too_long", status=400, detail="Names are at most 60 characters.", field="name"
+    "name_too_long", status=400, detail=_("Names are at most 60 characters."), field="name"
 )
 VIEW_QUERY_TOO_LONG = error_define(
-    "query_too_long", status=400, detail="The view's filters are longer than 1000 characters."
+    "query_too_long",
+    status=400,
+    detail=detail_example(_("The view's filters are longer than %(limit)s characters."), limit=1000),
 )
 NOT_OWNER = error_define(
-    "not_owner", status=403, detail="Only its owner (or a support manager, if shared) deletes a view."
+    "not_owner",
+    status=403,
+    detail=_("Only its owner (or a support manager, if shared) deletes a view."),
 )

@@ -10,6 +10,7 @@ from zoneinfo import available_timezones
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases.models import AnalystProfile, SavedView
@@ -74,15 +75,16 @@ def saved_view_save(
     _staff_only(owner)
     name = " ".join(name.split())
     if not name:
-        raise ValidationFailed("Name the view.", code="name_required", extra={"field": "name"})
+        raise ValidationFailed(_("Name the view."), code="name_required", extra={"field": "name"})
     if len(name) > SavedView._meta.get_field("name").max_length:  # type: ignore[operator]
         raise ValidationFailed(
-            "Names are at most 60 characters.", code="name_too_long", extra={"field": "name"}
+            _("Names are at most 60 characters."), code="name_too_long", extra={"field": "name"}
         )
     cleaned = saved_view_query_clean(query)
     if len(cleaned) > SAVED_VIEW_QUERY_MAX:
         raise ValidationFailed(
-            f"The view's filters are longer than {SAVED_VIEW_QUERY_MAX} characters.", code="query_too_long"
+            _("The view's filters are longer than %(limit)s characters.") % {"limit": SAVED_VIEW_QUERY_MAX},
+            code="query_too_long",
         )
     view = SavedView.objects.select_for_update().filter(owner=owner, name=name).first()
     if view is None:
@@ -102,6 +104,6 @@ def saved_view_delete(*, view: SavedView, actor: User) -> None:
     _staff_only(actor)
     if view.owner_id != actor.pk and not (view.is_shared and actor.is_support_manager):
         raise PermissionRefused(
-            "Only its owner (or a support manager, if shared) deletes a view.", code="not_owner"
+            _("Only its owner (or a support manager, if shared) deletes a view."), code="not_owner"
         )
     SavedView.objects.filter(pk=view.pk).delete()
