@@ -49,6 +49,7 @@ def vocabulary_words() -> set[str]:
     spec = importlib.util.spec_from_file_location("search_bench", Path(__file__).with_name("search.py"))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules["search_bench"] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return {word for words in module.VOCABULARY.values() for word in words.split()}
 
