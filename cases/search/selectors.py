@@ -169,18 +169,18 @@ _CASE_TEXT = (
 
 def _branch_hits(name: str, *, visibility: str, tsquery: str, internal: bool) -> str:
     """CTEs ending in ``{name}_hits``: the newest ``SEARCH_WINDOW`` matching texts of one branch
-    (public texts, or internal notes), by a strategy chosen per query from bounds measured in the
-    statement itself, never from the planner's estimate of how many texts match (for a word the
-    statistics do not list, that estimate is often a thousand times too high, and walking every text
-    newest first looking for it costs the whole table).
+    (public texts, or internal notes), by a strategy chosen per query from counts measured in the
+    statement itself rather than from the planner's estimate of how many texts match (for a word the
+    statistics do not list, that estimate can be a thousand times too high, and walking every text
+    newest first looking for it then costs the whole table).
 
     1. ``{name}_recent``: the newest ``SEARCH_RECENT`` visible texts, walked newest first until the
        window is full. Enough for common words: at most ``SEARCH_RECENT`` texts read.
-    2. Else ``{name}_probe``: at most ``SEARCH_PROBE + 1`` matches in any order, from the GIN index.
+    2. Else ``{name}_probe``: at most ``SEARCH_PROBE + 1`` matches in any order (read from the GIN
+       index, unless the planner expects the words to be so common that a scan finds them at once).
        Up to ``SEARCH_PROBE``, those are all of them: the newest are sorted out of them.
     3. Else (more than ``SEARCH_PROBE`` matches, but sparse among the newest texts): the planner
-       chooses between walking newest first and the GIN index, with the statistics of a word that
-       is common enough for them to list it.
+       chooses between walking newest first and the GIN index, on its estimate.
 
     Each step runs only when the one before did not answer (a one-time filter on its count)."""
     where = f"{visibility} AND {'' if internal else 'NOT '}e.is_internal"
