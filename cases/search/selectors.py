@@ -306,7 +306,8 @@ def _planned_per_query() -> Iterator[None]:
     if threshold is not None:
         raw.prepare_threshold = None
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        # No savepoint: inside a caller's transaction the setting lasts until that one ends.
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
             yield
     finally:
