@@ -27,7 +27,7 @@ from typing import Any
 
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import SearchQuery
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case as SqlCase
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value, When
 
@@ -38,6 +38,11 @@ from cases.selectors import case_list_for_user
 
 # At most this many matching texts (case texts, comments, notes) are ranked per search, newest first.
 SEARCH_WINDOW = 500
+# How a search finds them (``_branch_hits``): among the newest texts it may see, this many at most,
+# walked newest first (enough for words in a quarter of the texts or more); else, up to this many
+# matches, all of them from the GIN index, sorted newest first.
+SEARCH_RECENT = 4 * SEARCH_WINDOW
+SEARCH_PROBE = 4 * SEARCH_WINDOW
 # Trigram matching (partial words, misspelt names) is tried only when no whole word matched: it would
 # otherwise add near misses to exact answers ("Company 199" for "Company 198"); and only for queries
 # this long at least (the trigrams of shorter ones match nearly everything).
@@ -162,21 +167,72 @@ _CASE_TEXT = (
 )
 
 
+def _branch_hits(name: str, *, visibility: str, tsquery: str, internal: bool) -> str:
+    """CTEs ending in ``{name}_hits``: the newest ``SEARCH_WINDOW`` matching texts of one branch
+    (public texts, or internal notes), by a strategy chosen per query from counts measured in the
+    statement itself rather than from the planner's estimate of how many texts match (for a word the
+    statistics do not list, that estimate can be a thousand times too high, and walking every text
+    newest first looking for it then costs the whole table).
+
+    1. ``{name}_recent``: the newest ``SEARCH_RECENT`` visible texts, walked newest first until the
+       window is full. Enough for common words: at most ``SEARCH_RECENT`` texts read.
+    2. Else ``{name}_probe``: at most ``SEARCH_PROBE + 1`` matches in any order (read from the GIN
+       index, unless the planner expects the words to be so common that a scan finds them at once).
+       Up to ``SEARCH_PROBE``, those are all of them: the newest are sorted out of them.
+    3. Else (more than ``SEARCH_PROBE`` matches, but sparse among the newest texts): the planner
+       chooses between walking newest first and the GIN index, on its estimate.
+
+    Each step runs only when the one before did not answer (a one-time filter on its count)."""
+    where = f"{visibility} AND {'' if internal else 'NOT '}e.is_internal"
+    rank = f"ts_rank_cd(e.document, {tsquery}, 32)"
+    return f"""{name}_recent AS MATERIALIZED (
+            SELECT r.id, r.case_id, r.at, ts_rank_cd(r.document, {tsquery}, 32) AS rank
+            FROM (
+                SELECT e.id, e.case_id, e.at, e.document FROM cases_casesearchentry e
+                WHERE {where} ORDER BY e.at DESC LIMIT %(recent)s::bigint
+            ) r
+            WHERE r.document @@ {tsquery}
+            ORDER BY r.at DESC LIMIT %(window)s::bigint
+        ),
+        {name}_probe AS MATERIALIZED (
+            SELECT e.id, e.at FROM cases_casesearchentry e
+            WHERE (SELECT count(*) FROM {name}_recent) < %(window)s::bigint
+              AND {where} AND e.document @@ {tsquery}
+            LIMIT %(probe)s::bigint + 1
+        ),
+        {name}_hits AS (
+            SELECT * FROM {name}_recent WHERE (SELECT count(*) FROM {name}_recent) >= %(window)s::bigint
+            UNION ALL
+            (SELECT e.id, e.case_id, e.at, {rank} AS rank
+             FROM (
+                 SELECT p.id FROM {name}_probe p
+                 WHERE (SELECT count(*) FROM {name}_probe) <= %(probe)s::bigint
+                 ORDER BY p.at DESC LIMIT %(window)s::bigint
+             ) newest
+             JOIN cases_casesearchentry e ON e.id = newest.id)
+            UNION ALL
+            (SELECT e.id, e.case_id, e.at, {rank} AS rank
+             FROM cases_casesearchentry e
+             WHERE (SELECT count(*) FROM {name}_probe) > %(probe)s::bigint
+               AND {where} AND e.document @@ {tsquery}
+             ORDER BY e.at DESC LIMIT %(window)s::bigint)
+        )"""
+
+
 def _text_hits(user: User, visibility: str, tsquery: str) -> str:
-    """The newest ``SEARCH_WINDOW`` matching texts: public ones, and for staff internal notes in a
-    branch of their own. Each branch is planned alone (walk its texts newest first, or read its GIN
-    index and sort) over indexes whose predicate it implies: a customer's statement can only reach
-    ``NOT is_internal`` indexes."""
-    branch = """
-        SELECT e.id, e.case_id, e.at, ts_rank_cd(e.document, {tsquery}, 32) AS rank
-        FROM cases_casesearchentry e
-        WHERE {visibility} AND {internal}e.is_internal AND e.document @@ {tsquery}
-        ORDER BY e.at DESC LIMIT %(window)s::bigint"""
-    public = branch.format(tsquery=tsquery, visibility=visibility, internal="NOT ")
+    """CTEs ending in ``text_hits``: the newest ``SEARCH_WINDOW`` matching texts, public ones, and for
+    staff internal notes in a branch of their own. Each branch reads only indexes whose predicate it
+    implies: a customer's statement can only reach ``NOT is_internal`` indexes."""
+    public = _branch_hits("public", visibility=visibility, tsquery=tsquery, internal=False)
     if not user.is_staff:
-        return public
-    internal = branch.format(tsquery=tsquery, visibility=visibility, internal="")
-    return f"({public}) UNION ALL ({internal}) ORDER BY at DESC LIMIT %(window)s::bigint"
+        return f"{public},\n        text_hits AS (SELECT * FROM public_hits)"
+    internal = _branch_hits("internal", visibility=visibility, tsquery=tsquery, internal=True)
+    return f"""{public},
+        {internal},
+        text_hits AS (
+            SELECT * FROM public_hits UNION ALL SELECT * FROM internal_hits
+            ORDER BY at DESC LIMIT %(window)s::bigint
+        )"""
 
 
 def _headline(tsquery: str) -> str:
@@ -208,7 +264,7 @@ def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool, snipp
         else "SELECT NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::real WHERE FALSE"
     )
     return f"""
-        WITH text_hits AS ({_text_hits(user, visibility, tsquery)}),
+        WITH {_text_hits(user, visibility, tsquery)},
         number_hits AS ({number_hits}),
         fuzzy_hits AS ({fuzzy_hits}),
         hits AS (
@@ -240,19 +296,23 @@ def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool, snipp
 
 @contextmanager
 def _planned_per_query() -> Iterator[None]:
-    """Run a search as an unnamed statement, planned for its own words: a prepared statement's generic
-    plan cannot tell a word in half the texts (walk the newest texts) from a rare one (the GIN index)."""
+    """Run a search as an unnamed statement, planned for its own words (a prepared statement's generic
+    plan cannot tell a word in half the texts from a rare one), without JIT compilation: the
+    statement's estimated cost counts every strategy of ``_branch_hits``, though one-time filters
+    run only one, and would pass ``jit_above_cost``, compiling for longer than the search runs."""
     connection.ensure_connection()
     raw = connection.connection
     threshold = getattr(raw, "prepare_threshold", None)
-    if raw is None or threshold is None:
-        yield
-        return
-    raw.prepare_threshold = None
+    if threshold is not None:
+        raw.prepare_threshold = None
     try:
-        yield
+        # No savepoint: inside a caller's transaction the setting lasts until that one ends.
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            yield
     finally:
-        raw.prepare_threshold = threshold
+        if threshold is not None:
+            raw.prepare_threshold = threshold
 
 
 def case_search_statement(
@@ -275,6 +335,8 @@ def case_search_statement(
         "q": query,
         "number": number,
         "window": SEARCH_WINDOW,
+        "recent": SEARCH_RECENT,
+        "probe": SEARCH_PROBE,
         "limit": limit,
         "offset": offset,
         "headline": _HEADLINE_OPTIONS,

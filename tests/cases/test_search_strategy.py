@@ -1,0 +1,157 @@
+"""How a search finds its matching texts (``cases.search.selectors._branch_hits``): the strategy is
+chosen per query from bounds the statement measures (how many of the newest texts match; how many
+texts the GIN index holds for the words, up to a cap), never from the planner's estimate, and every
+strategy gives the same answer.
+
+The windows are made small here so that a few texts exercise each strategy; the figures on 1,000,000
+cases are in ``benchmarks/results/search-plans.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from accounts.models import Company, Membership
+from accounts.selectors import PartnerScope
+from cases.search import selectors as search
+from cases.services import comment_create
+from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, ProductInstanceFactory, member
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the strategies are PostgreSQL's full-text search")
+
+
+@pytest.fixture
+def company() -> Company:
+    return CompanyFactory(language="en", country="GB")
+
+
+@pytest.fixture
+def customer(company: Company) -> Any:
+    return member(company, role=Membership.Role.DSU)
+
+
+@pytest.fixture
+def analyst() -> Any:
+    return AnalystFactory()
+
+
+@pytest.fixture
+def texts(company: Company, customer: Any, analyst: Any) -> dict[str, Any]:
+    """Twelve cases; "heron" in the oldest case's text only; "ledger" in every case and in a public
+    comment and an internal note on each (36 texts: common); "osprey" in one internal note only."""
+    cases = [
+        CaseFactory(
+            company=company,
+            opened_by=customer,
+            product_instance=ProductInstanceFactory(company=company),
+            subject=f"Ledger export {n}",
+            problem_summary="The heron batch stopped" if n == 0 else "Nothing else",
+        )
+        for n in range(12)
+    ]
+    for case in cases:
+        comment_create(case=case, author=customer, body="The ledger is still wrong.")
+        comment_create(case=case, author=analyst, body="Ledger checked on our side.", is_internal=True)
+    comment_create(case=cases[5], author=analyst, body="An osprey in the logs.", is_internal=True)
+    return {"cases": cases}
+
+
+@pytest.fixture
+def small_windows(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # A window of 3 texts; the newest 8 texts walked; up to 6 matches read from the GIN index.
+    monkeypatch.setattr(search, "SEARCH_WINDOW", 3)
+    monkeypatch.setattr(search, "SEARCH_RECENT", 8)
+    monkeypatch.setattr(search, "SEARCH_PROBE", 6)
+    yield
+
+
+def _executed_ctes(user: Any, query: str) -> dict[str, int]:
+    """Each materialized CTE of the search statement that ran: the rows it produced."""
+    statement = search.case_search_statement(
+        user=user, query=query, scope=PartnerScope.ESTABLISHMENT, offset=0, limit=25
+    )
+    assert statement is not None
+    sql, params = statement
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+        (plan,) = cursor.fetchone()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    found: dict[str, int] = {}
+
+    def visit(node: dict[str, Any]) -> None:
+        name = node.get("Subplan Name", "")
+        if name.startswith("CTE ") and node.get("Actual Loops", 0):
+            found[name.removeprefix("CTE ")] = node["Actual Rows"]
+        for child in node.get("Plans", []):
+            visit(child)
+
+    visit(plan[0]["Plan"])
+    return found
+
+
+def _answer(user: Any, query: str) -> tuple[list[tuple[int, float, str]], int, bool]:
+    page = search.case_search_for_user(user=user, query=query, offset=0, limit=25)
+    return [(hit.case_id, hit.rank, hit.matched_in) for hit in page.hits], page.count, page.count_exact
+
+
+@pytest.mark.usefixtures("small_windows")
+@pytest.mark.parametrize("who", ["customer", "analyst"])
+def test_a_rare_word_is_read_from_the_gin_index_not_by_walking_every_text(request, texts, who):
+    user = request.getfixturevalue(who)
+
+    ran = _executed_ctes(user, "heron")
+
+    # The newest texts were walked (8 of them, no match there), then the GIN index gave the one match
+    # (under the probe's cap): the answer is sorted out of the probe.
+    assert ran["public_recent"] == 0
+    assert ran["public_probe"] == 1
+    assert _answer(user, "heron") == ([(texts["cases"][0].pk, pytest.approx(0.2, abs=0.2), "case")], 1, True)
+
+
+@pytest.mark.usefixtures("small_windows")
+@pytest.mark.parametrize("who", ["customer", "analyst"])
+def test_a_common_word_is_found_among_the_newest_texts_without_the_index(request, texts, who):
+    user = request.getfixturevalue(who)
+
+    ran = _executed_ctes(user, "ledger")
+
+    assert ran["public_recent"] == 3  # the window filled from the newest 8 texts
+    assert ran.get("public_probe", 0) == 0  # the GIN index was not read
+
+
+@pytest.mark.usefixtures("small_windows")
+def test_staff_internal_notes_take_their_own_strategy(texts, analyst):
+    ran = _executed_ctes(analyst, "osprey")
+
+    assert ran["internal_recent"] == 1 and ran["internal_probe"] == 1
+    assert ran["public_recent"] == 0 and ran["public_probe"] == 0
+    assert _answer(analyst, "osprey")[0][0][::2] == (texts["cases"][5].pk, "internal_note")
+
+
+@pytest.mark.parametrize("who", ["customer", "analyst"])
+@pytest.mark.parametrize("query", ["heron", "ledger", "ledger heron", "osprey", "ledger or osprey"])
+def test_every_strategy_gives_the_same_answer(request, texts, monkeypatch, who, query):
+    user = request.getfixturevalue(who)
+    monkeypatch.setattr(search, "SEARCH_WINDOW", 5)
+    answers = {}
+    for strategy, recent, probe in (
+        ("newest texts walked", 1000, 1000),
+        ("GIN index, sorted", 1, 1000),
+        ("past the probe's cap", 1, 1),
+    ):
+        monkeypatch.setattr(search, "SEARCH_RECENT", recent)
+        monkeypatch.setattr(search, "SEARCH_PROBE", probe)
+        answers[strategy] = _answer(user, query)
+
+    assert len(set(map(repr, answers.values()))) == 1, answers
