@@ -165,6 +165,13 @@
   // --- Macros: search, pick with the keyboard, insert where the caret is. -------------------------
   function macroItems() { return $$("#cd-macro-list .cd-macro-item"); }
 
+  // A button the search has just swapped in may not be bound by htmx yet (it binds new content when
+  // the swap settles): bind it first, or the click would post the whole page.
+  function pick(item) {
+    if (window.htmx) { window.htmx.process(item); }
+    item.click();
+  }
+
   doc.addEventListener("click", function (event) {
     // Before htmx reads the form: where the caret is in the reply (code points).
     var item = event.target.closest && event.target.closest(".cd-macro-item");
@@ -178,7 +185,7 @@
     if (target.id === "cd-macro-search") {
       var items = macroItems();
       if (event.key === "ArrowDown" && items.length) { event.preventDefault(); items[0].focus(); }
-      else if (event.key === "Enter") { event.preventDefault(); if (items.length) { items[0].click(); } }
+      else if (event.key === "Enter") { event.preventDefault(); if (items.length) { pick(items[0]); } }
       else if (event.key === "Escape") { event.preventDefault(); caretTo($("#id_body"), $("#id_body").selectionStart); }
       return;
     }
