@@ -57,8 +57,8 @@ def ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-# PostgreSQL's JIT compiles a large aggregate for longer than it then runs (1M cases: 0.4–2.7 s of
-# compiling for queries of 1–3 s), and the default 4 MB of work memory sends the reports' sorts to disk.
+# PostgreSQL's JIT compiles a large aggregate for longer than it then runs, and the default work
+# memory sends the reports' sorts to disk (figures: BENCHMARKS.md, "Reports on 1,000,000 cases").
 REPORT_SESSION_SETTINGS = {"jit": "off", "work_mem": "64MB"}
 
 
