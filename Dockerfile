@@ -30,6 +30,10 @@ COPY . .
 COPY --from=messages /app/locale /app/locale
 # Static files are collected at build time and served by WhiteNoise (hashed names, compressed).
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v0
+# The project's bytecode is compiled into the image (the venv's already is, UV_COMPILE_BYTECODE):
+# with PYTHONDONTWRITEBYTECODE every process start (web workers, the worker, beat, `run_job` from
+# cron) would otherwise compile every module again.
+RUN python -m compileall -q /app
 # A new named volume mounted on /data/media starts with this directory's owner, so uploads work.
 RUN mkdir -p /data/media && chown casedesk:casedesk /app/var /data/media
 USER casedesk

@@ -8,6 +8,9 @@ from core.scheduling import job_run
 
 class Command(BaseCommand):
     help = "Run a scheduled job now, in this process (for deployments that use cron instead of beat)."
+    # A job started by cron every few minutes pays for every system check at each start; the checks
+    # run where they can stop a bad deploy (`check --deploy` in CI, the web and worker processes).
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("job", choices=sorted(DEFAULT_SCHEDULE))
