@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "cases",
     "sla",
     "notifications",
+    "inbound",
     "status",
     "reports",
 ]
@@ -493,7 +494,7 @@ INBOUND_EMAIL_DOMAIN = env_str("INBOUND_EMAIL_DOMAIN", "inbound.casedesk.localho
 # Mail to this address from a known, authenticated person who may act for a company opens a case.
 SUPPORT_EMAIL_ADDRESS = env_str("SUPPORT_EMAIL_ADDRESS", f"support@{INBOUND_EMAIL_DOMAIN}").strip().lower()
 # Mail that changes nothing gets one polite answer per sender address per this long (never to mail
-# sent by machines: see notifications/inbound/parsing.py).
+# sent by machines: see inbound/parsing.py).
 INBOUND_AUTO_REPLY_INTERVAL = timedelta(hours=env_int("INBOUND_AUTO_REPLY_INTERVAL_HOURS", 24))
 # The catalogue codes a case opened by e-mail gets unless the message names others.
 INBOUND_CASE_REASON = env_str("INBOUND_CASE_REASON", "system-issue")

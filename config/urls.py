@@ -4,7 +4,7 @@ from django.urls import include, path
 from core.docs import ApiDocsView, SchemaApi
 from core.observability.metrics import metrics_view
 from core.views import HealthApi, api_bad_request, api_not_found, api_server_error
-from notifications.api.inbound_providers import anymail_inbound
+from inbound.api.providers import anymail_inbound
 
 api_v1 = [
     path("", include("core.api.urls")),
@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("cases.api.urls")),
     path("", include("sla.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("inbound.api.urls")),
     path("", include("reports.api.urls")),
 ]
 

@@ -15,8 +15,6 @@ from django.utils.text import Truncator
 from core.admin import ReadOnlyAdmin
 from core.errors import ValidationFailed
 from notifications.models import (
-    InboundAutoReply,
-    InboundEmail,
     Notification,
     SatisfactionSurvey,
     WebhookEndpoint,
@@ -187,19 +185,3 @@ class SatisfactionSurveyAdmin(ReadOnlyAdmin):
     list_display = ["case", "respondent", "rating", "answered_at", "created_at"]
     list_filter = ["rating"]
     list_select_related = ["case", "respondent"]
-
-
-@admin.register(InboundEmail)
-class InboundEmailAdmin(ReadOnlyAdmin):
-    list_display = ["received_at", "sender", "recipient", "source", "outcome", "reason", "case"]
-    list_filter = ["outcome", "source"]
-    list_select_related = ["case"]
-
-
-@admin.register(InboundAutoReply)
-class InboundAutoReplyAdmin(ReadOnlyAdmin):
-    """Who got an automatic answer to mail that opened nothing, and when (one a day per address)."""
-
-    list_display = ["address", "last_sent_at", "last_reason", "sent_count"]
-    list_filter = ["last_reason"]
-    search_fields = ["address"]

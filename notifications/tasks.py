@@ -47,15 +47,3 @@ def notifications_sent_purge_task() -> int:
     deleted = notifications_sent_purge()
     RETENTION_DELETED_ROWS.labels(table="notification").inc(deleted)
     return deleted
-
-
-@shared_task
-def inbound_emails_purge_task() -> int:
-    """Retention: delete the inbound e-mail log past its age (bounded batches)."""
-    from notifications.retention import inbound_auto_replies_purge, inbound_emails_purge
-
-    deleted = inbound_emails_purge()
-    RETENTION_DELETED_ROWS.labels(table="inbound_email").inc(deleted)
-    forgotten = inbound_auto_replies_purge()  # the automatic answers' memory, kept as long as the log
-    RETENTION_DELETED_ROWS.labels(table="inbound_auto_reply").inc(forgotten)
-    return deleted

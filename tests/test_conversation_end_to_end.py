@@ -31,11 +31,12 @@ from accounts.models import Membership, PlanTier, User
 from accounts.services import api_token_create
 from cases.models import AgentNotice, AnalystProfile, Case, CaseEvent, Comment, Queue
 from cases.services import case_auto_close_due
-from notifications.models import InboundEmail, Notification
+from inbound.models import InboundEmail
+from notifications.models import Notification
 from notifications.outbox import case_thread_id
 from sla.models import Metric, SlaTimer
 from tests.factories import AnalystFactory, CompanyFactory, ProductFactory, ProductInstanceFactory, member
-from tests.notifications.inbound_mail import AUTHSERV_ID, ENDPOINT, SECRET, trusted_results
+from tests.inbound.inbound_mail import AUTHSERV_ID, ENDPOINT, SECRET, trusted_results
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")

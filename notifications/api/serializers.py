@@ -108,8 +108,3 @@ class SurveyOutputSerializer(OutputModelSerializer):
     class Meta:
         model = SatisfactionSurvey
         fields = ["case_number", "rating", "comment", "answered_at"]
-
-
-class InboundEmailOutputSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=["commented", "decided", "refused"])
-    reason = serializers.CharField()

@@ -17,5 +17,4 @@ urlpatterns = [
         name="webhook-deliveries",
     ),
     path("surveys/<str:token>/answer/", views.SurveyAnswerApi.as_view(), name="survey-answer"),
-    path("inbound-email/", views.InboundEmailApi.as_view(), name="inbound-email"),
 ]

@@ -27,13 +27,13 @@ from cases.services import (
 )
 from cases.services.routing import case_route
 from core.errors import ValidationFailed
-from notifications.inbound import inbound_email_process
+from inbound.processing import inbound_email_process
 from notifications.messages import MESSAGES
 from notifications.models import Notification
 from notifications.services import notifications_deliver_due
 from sla.services import _event as sla_event
 from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, SupportManagerFactory, member
-from tests.notifications.inbound_mail import inbound
+from tests.inbound.inbound_mail import inbound
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)

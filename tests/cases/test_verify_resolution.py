@@ -18,9 +18,9 @@ from cases.services import (
     escalation_request,
 )
 from cases.services.comments import comment_add
-from notifications.inbound import inbound_email_process
+from inbound.processing import inbound_email_process
 from tests.factories import AnalystFactory, CaseFactory, member
-from tests.notifications.inbound_mail import inbound
+from tests.inbound.inbound_mail import inbound
 
 pytestmark = pytest.mark.django_db
 S = Case.Status

@@ -16,7 +16,7 @@ from core.errors import CATALOGUE, ApplicationError, ValidationFailed
 from notifications import outbound
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ["core", "accounts", "cases", "sla", "notifications", "status", "reports", "config"]
+APPS = ["core", "accounts", "cases", "sla", "notifications", "inbound", "status", "reports", "config"]
 # Field-level codes (inside a validation error's `errors`), not answers of their own.
 FIELD_LEVEL = {"ErrorDetail", "ValidationError"}
 # Calls that take a `code` that is not an error's (a support region's).

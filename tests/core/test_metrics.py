@@ -14,7 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from cases.models import Case
 from config.celery import app as celery_app
 from core.observability.metrics import metrics_collector_register
-from notifications.models import InboundEmail, Notification
+from inbound.models import InboundEmail
+from notifications.models import Notification
 from sla.models import SlaTimer
 from tests.factories import CaseFactory
 

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.utils import translation
 
 from core.errors import CATALOGUE
+from inbound.errors import INBOUND_CODES
 from notifications import messages
-from notifications.errors import INBOUND_CODES
 
 ROOT = Path(settings.BASE_DIR)
 TRANSLATED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
@@ -142,19 +142,16 @@ REFUSALS = {
     "PermissionDenied",
     "error",  # ErrorDefinition.error(detail)
 }
-# Not customer-facing: the inbound-mail endpoints (mail providers and operators call them), the admin
-# and the analyst workspace's services (staff), and tools.
+# Not customer-facing: the inbound-mail app (mail providers and operators call its endpoints), the
+# admin and the analyst workspace's services (staff), and tools.
 NOT_CUSTOMER_FACING = (
-    "notifications/inbound/",
-    "notifications/api/inbound_providers.py",
+    "inbound/",
     "/admin",
     "cases/services/workspace.py",
     "cases/services/replies.py",
 )
 # Known arguments that are not words: DRF's UnsupportedMediaType takes the media type; a logger's error.
 NOT_WORDS = {("core/errors.py", "UnsupportedMediaType"), ("core/unavailable.py", "error")}
-# notifications/api/views.py serves both the surveys (customers) and the inbound-mail webhook.
-INBOUND_FUNCTIONS = {"inbound_too_large", "parse_json", "post", "_message"}
 
 
 def _literal(node):
@@ -167,15 +164,6 @@ def _literal(node):
 
 def _literal_details(path, relative):
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
-
-    def function_of(node):
-        while node in parents:
-            node = parents[node]
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                return node.name
-        return None
-
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
@@ -186,20 +174,16 @@ def _literal_details(path, relative):
                 and any(_literal(word) for word in words)
                 and (relative, name) not in NOT_WORDS
             ):
-                if relative == "notifications/api/views.py" and function_of(node) in INBOUND_FUNCTIONS:
-                    continue
                 yield f"{relative}:{node.lineno} {name}(...)"
         elif isinstance(node, ast.Dict):  # JsonResponse({"code": ..., "detail": "..."})
             for key, value in zip(node.keys, node.values, strict=True):
                 if isinstance(key, ast.Constant) and key.value == "detail" and _literal(value):
-                    if relative == "notifications/api/views.py" and function_of(node) in INBOUND_FUNCTIONS:
-                        continue
                     yield f"{relative}:{node.lineno} a literal detail"
 
 
 def test_no_customer_facing_detail_is_a_literal():
     found = []
-    for app in ("core", "accounts", "cases", "sla", "notifications", "status", "reports"):
+    for app in ("core", "accounts", "cases", "sla", "notifications", "inbound", "status", "reports"):
         for path in sorted((ROOT / app).rglob("*.py")):
             relative = path.relative_to(ROOT).as_posix()
             if "/migrations/" in relative or "/management/" in relative:

@@ -1,5 +1,4 @@
-"""Retention of the outbox and the inbound log: rows past their age go, in bounded batches;
-undelivered messages never do."""
+"""Retention of the outbox: rows past their age go, in bounded batches; undelivered messages never do."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from prometheus_client import REGISTRY
 
-from notifications.models import InboundEmail, Notification
+from notifications.models import Notification
 from notifications.retention import notifications_sent_purge
 
 pytestmark = pytest.mark.django_db
@@ -60,25 +59,6 @@ def test_the_outbox_age_is_a_setting(settings):
 
     assert notifications_sent_purge(now=NOW) == 1
     assert list(Notification.objects.values_list("pk", flat=True)) == [kept.pk]
-
-
-@pytest.mark.parametrize("outcome", InboundEmail.Outcome.values)
-def test_inbound_log_rows_older_than_the_age_go(settings, outcome):
-    settings.RETENTION_INBOUND_EMAILS = timedelta(days=90)
-
-    def received(at):
-        return InboundEmail.objects.create(sender="a@example.com", outcome=outcome, received_at=at)
-
-    gone = received(NOW - timedelta(days=90) - SECOND)
-    kept = received(NOW - timedelta(days=90) + SECOND)
-    counted_before = _deleted("inbound_email")
-
-    with time_machine.travel(NOW, tick=False):
-        call_command("run_job", "inbound-emails-purge")
-
-    assert list(InboundEmail.objects.values_list("pk", flat=True)) == [kept.pk]
-    assert not InboundEmail.objects.filter(pk=gone.pk).exists()
-    assert _deleted("inbound_email") - counted_before == 1
 
 
 def test_a_run_deletes_in_bounded_batches_oldest_first_and_leaves_the_rest(settings):

@@ -15,10 +15,11 @@ import time_machine
 from accounts.models import AuthorizationRequest, Membership
 from accounts.services import authorization_request_create
 from cases.models import Comment
-from notifications.inbound import inbound_email_process
-from notifications.models import AuthorizationReplyAddress, InboundEmail
+from inbound.models import InboundEmail
+from inbound.processing import inbound_email_process
+from notifications.models import AuthorizationReplyAddress
 from tests.factories import CaseFactory, CompanyFactory, member
-from tests.notifications.inbound_mail import inbound
+from tests.inbound.inbound_mail import inbound
 
 pytestmark = pytest.mark.django_db
 DOMAIN = "inbound.casedesk.localhost"

@@ -21,11 +21,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from cases.models import Attachment, Comment
-from notifications.api.views import InboundMimeParser
-from notifications.inbound import InboundPayloadInvalid, inbound_body_limit, parse_mime
-from notifications.models import InboundEmail
+from inbound.api.views import InboundMimeParser
+from inbound.models import InboundEmail
+from inbound.parsing import InboundPayloadInvalid, inbound_body_limit, parse_mime
 from tests.factories import CaseFactory
-from tests.notifications.inbound_mail import (
+from tests.inbound.inbound_mail import (
     AUTHSERV_ID,
     ENDPOINT,
     SECRET,

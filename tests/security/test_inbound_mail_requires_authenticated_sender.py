@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import AuditRecord, AuthorizationRequest, Membership
 from accounts.services import authorization_request_create
-from notifications.inbound.authentication import (
+from inbound.authentication import (
     MISSING,
     UNREADABLE,
     DkimVerdict,
@@ -23,9 +23,10 @@ from notifications.inbound.authentication import (
     verdict_normalise,
     verdicts_from_authentication_results,
 )
-from notifications.models import AuthorizationReplyAddress, InboundEmail
+from inbound.models import InboundEmail
+from notifications.models import AuthorizationReplyAddress
 from tests.factories import CompanyFactory, SupportManagerFactory, USCompanyFactory, member
-from tests.notifications.inbound_mail import AUTHSERV_ID, ENDPOINT, SECRET, json_payload, mime
+from tests.inbound.inbound_mail import AUTHSERV_ID, ENDPOINT, SECRET, json_payload, mime
 
 # --- the rule, as a pure function ---------------------------------------------------------------
 

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from accounts.models import AuthorizationRequest, Membership
 from cases.models import Comment
-from notifications.models import AuthorizationReplyAddress, InboundEmail
+from inbound.models import InboundEmail
+from notifications.models import AuthorizationReplyAddress
 from tests.factories import AuthorizationRequestFactory, CaseFactory, CompanyFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -259,7 +260,7 @@ def test_only_post_is_served(client):
 
 
 def test_start_up_checks_name_a_provider_enabled_without_its_secret(providers):
-    from notifications.checks import inbound_email_check
+    from inbound.checks import inbound_email_check
 
     providers.INBOUND_EMAIL_PROVIDERS = ["mailgun", "postmark", "sendgrid"]
     providers.ANYMAIL_WEBHOOK_SECRET = ""

@@ -10,8 +10,9 @@ import pytest
 
 from accounts.models import AuthorizationRequest, Membership
 from cases.models import Comment
-from notifications.inbound import inbound_email_process
-from notifications.models import AuthorizationReplyAddress, InboundEmail
+from inbound.models import InboundEmail
+from inbound.processing import inbound_email_process
+from notifications.models import AuthorizationReplyAddress
 from tests.factories import (
     AnalystFactory,
     AuthorizationRequestFactory,
@@ -20,7 +21,7 @@ from tests.factories import (
     USCompanyFactory,
     member,
 )
-from tests.notifications.inbound_mail import AUTHSERV_ID, ENDPOINT, SECRET, inbound, mime
+from tests.inbound.inbound_mail import AUTHSERV_ID, ENDPOINT, SECRET, inbound, mime
 
 pytestmark = pytest.mark.django_db
 DOMAIN = "inbound.casedesk.localhost"

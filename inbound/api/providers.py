@@ -27,9 +27,10 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from core.errors import ApplicationError, NotFound, PayloadTooLarge, PermissionRefused
-from notifications.api.views import declared_length, inbound_body_read, inbound_too_large
-from notifications.inbound import InboundPayloadInvalid, inbound_body_limit, inbound_refusal_log
-from notifications.inbound.providers import CONVERTED_MESSAGE, INBOUND_PROVIDERS, message_from_anymail
+from inbound.api.views import declared_length, inbound_body_read, inbound_too_large
+from inbound.parsing import InboundPayloadInvalid, inbound_body_limit
+from inbound.processing import inbound_refusal_log
+from inbound.providers import CONVERTED_MESSAGE, INBOUND_PROVIDERS, message_from_anymail
 
 # Mailgun retries a failed delivery for hours with the same signature; older ones are refused.
 MAILGUN_SIGNATURE_MAX_AGE = timedelta(hours=24)

@@ -3,12 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from notifications.inbound import (
-    InboundPayloadInvalid,
-    inbound_email_process,
-    inbound_refusal_log,
-    parse_mime,
-)
+from inbound.parsing import InboundPayloadInvalid, parse_mime
+from inbound.processing import inbound_email_process, inbound_refusal_log
 
 
 class Command(BaseCommand):

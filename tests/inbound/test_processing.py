@@ -6,10 +6,12 @@ from django.core.management.base import CommandError
 
 from accounts.models import AuthorizationRequest, Membership
 from cases.models import Case, Comment
-from notifications.inbound import InboundAttachment, inbound_email_process, strip_quoted
-from notifications.models import AuthorizationReplyAddress, InboundEmail
+from inbound.models import InboundEmail
+from inbound.parsing import InboundAttachment
+from inbound.processing import inbound_email_process, strip_quoted
+from notifications.models import AuthorizationReplyAddress
 from tests.factories import AuthorizationRequestFactory, CaseFactory, CompanyFactory, member
-from tests.notifications.inbound_mail import (
+from tests.inbound.inbound_mail import (
     AUTHSERV_ID,
     ENDPOINT,
     SECRET,
@@ -221,6 +223,6 @@ def test_management_command_refuses_an_unreadable_file(tmp_path):
     ],
 )
 def test_html_bodies_read_as_a_person_reads_them(html, text):
-    from notifications.inbound.parsing import html_to_text
+    from inbound.parsing import html_to_text
 
     assert html_to_text(html) == text

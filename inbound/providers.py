@@ -19,9 +19,9 @@ from anymail.webhooks.postmark import PostmarkInboundWebhookView
 from anymail.webhooks.sparkpost import SparkPostInboundWebhookView
 from django.conf import settings
 
-from notifications.inbound.parsing import InboundMessage, InboundPayloadInvalid, message_from_email
-from notifications.inbound.processing import inbound_email_process, inbound_refusal_log
-from notifications.models import InboundEmail
+from inbound.models import InboundEmail
+from inbound.parsing import InboundMessage, InboundPayloadInvalid, message_from_email
+from inbound.processing import inbound_email_process, inbound_refusal_log
 
 # Where the receiving view leaves the message it already converted (so a bad one is a 400 there).
 CONVERTED_MESSAGE = "casedesk_inbound_message"

@@ -12,8 +12,10 @@ from django.core.management import call_command
 
 from accounts.models import Membership, ProductInstance
 from cases.models import Attachment, Case, CaseEvent, Comment
-from notifications.inbound import InboundAttachment, inbound_email_process, parse_json, parse_mime
-from notifications.models import InboundAutoReply, InboundEmail, Notification
+from inbound.models import InboundAutoReply, InboundEmail
+from inbound.parsing import InboundAttachment, parse_json, parse_mime
+from inbound.processing import inbound_email_process
+from notifications.models import Notification
 from notifications.rendering import render_email
 from notifications.services import notifications_deliver_due
 from tests.factories import (
@@ -26,7 +28,7 @@ from tests.factories import (
     member,
     partner_user,
 )
-from tests.notifications.inbound_mail import (
+from tests.inbound.inbound_mail import (
     AUTHSERV_ID,
     ENDPOINT,
     SECRET,
@@ -355,7 +357,7 @@ def test_the_answer_is_marked_as_automatic_so_autoresponders_stay_quiet():
 
 
 def test_an_unauthenticated_sender_is_never_answered():
-    from tests.notifications.inbound_mail import spf_only
+    from tests.inbound.inbound_mail import spf_only
 
     logged = to_support(
         "someone@elsewhere.example", "Hello", verdicts=spf_only("softfail", "x@elsewhere.example")

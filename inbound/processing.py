@@ -36,11 +36,12 @@ from cases.models import Case, Comment
 from cases.selectors import case_get_for_user
 from cases.services import attachment_add, case_create, comment_create
 from core.errors import ApplicationError
-from notifications.inbound.answers import answer_language, inbound_auto_answer
-from notifications.inbound.authentication import sender_authenticated
-from notifications.inbound.new_cases import case_request_from, company_for, idempotency_key_for
-from notifications.inbound.parsing import InboundAttachment, InboundMessage, clean_text
-from notifications.models import AuthorizationReplyAddress, InboundEmail
+from inbound.answers import answer_language, inbound_auto_answer
+from inbound.authentication import sender_authenticated
+from inbound.models import InboundEmail
+from inbound.new_cases import case_request_from, company_for, idempotency_key_for
+from inbound.parsing import InboundAttachment, InboundMessage, clean_text
+from notifications.models import AuthorizationReplyAddress
 
 logger = logging.getLogger(__name__)
 

@@ -43,7 +43,7 @@ from accounts.selectors import membership_for
 from cases.models import ApplicationArea, BusinessImpact, BusinessImpactScope, CaseReason
 from core.errors import ValidationFailed
 from core.idempotency import MAX_KEY_LENGTH
-from notifications.inbound.parsing import InboundMessage
+from inbound.parsing import InboundMessage
 
 # label (as written, normalised) → field. Each field's labels in English, French and Spanish.
 LABELS: dict[str, tuple[str, ...]] = {

@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 
 from core.errors import ValidationFailed
-from notifications.inbound.authentication import (
+from inbound.authentication import (
     SenderVerdicts,
     dkim_verdicts_from_field,
     spf_verdicts_from_field,

@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import Company, CompanyEmailDomain, User
-from notifications.inbound.parsing import InboundMessage
-from notifications.models import InboundAutoReply
+from inbound.models import InboundAutoReply
+from inbound.parsing import InboundMessage
 from notifications.services import notifications_for_inbound_answer
 
 LANGUAGES = ("en", "fr", "es")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 from email.message import EmailMessage
 
-from notifications.inbound import InboundAttachment, InboundMessage, SenderVerdicts
-from notifications.inbound.authentication import DkimVerdict, SpfVerdict
+from inbound.authentication import DkimVerdict, SenderVerdicts, SpfVerdict
+from inbound.parsing import InboundAttachment, InboundMessage
 
 AUTHSERV_ID = "mx.casedesk.test"
 SECRET = "inbound-test-secret"

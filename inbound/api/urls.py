@@ -1,0 +1,7 @@
+from django.urls import path
+
+from inbound.api import views
+
+urlpatterns = [
+    path("inbound-email/", views.InboundEmailApi.as_view(), name="inbound-email"),
+]
