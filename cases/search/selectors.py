@@ -43,6 +43,11 @@ SEARCH_WINDOW = 500
 # matches, all of them from the GIN index, sorted newest first.
 SEARCH_RECENT = 4 * SEARCH_WINDOW
 SEARCH_PROBE = 4 * SEARCH_WINDOW
+# When the newest SEARCH_RECENT texts held fewer than SEARCH_WINDOW matches but enough that, at their
+# density, the window fills within SEARCH_WALK texts, the walk goes on, through at most twice the
+# texts that density predicts (and never more than SEARCH_WALK).
+SEARCH_WALK = 20 * SEARCH_RECENT
+SEARCH_WALK_MIN = SEARCH_WINDOW * SEARCH_RECENT // SEARCH_WALK
 # Trigram matching (partial words, misspelt names) is tried only when no whole word matched: it would
 # otherwise add near misses to exact answers ("Company 199" for "Company 198"); and only for queries
 # this long at least (the trigrams of shorter ones match nearly everything).
@@ -93,14 +98,16 @@ def case_number_in(query: str) -> str | None:
     return f"CS-{int(found.group(1)):06d}" if found else None
 
 
-def search_configs(user: User) -> tuple[str, ...]:
-    """The text search configurations a query is read in: a company member's company's language
-    (its cases are indexed in it); for partners and staff, who see companies of every language, all
-    three at once. Only names from ``TEXT_SEARCH_CONFIG`` (they are written into the SQL)."""
+def search_languages(user: User) -> tuple[str, ...]:
+    """The languages a query is read in: a company member's company's language (its cases are indexed
+    in it); for partners and staff, who see companies of every language, all three, each text matched
+    only by the query read in its own language. Only keys of ``TEXT_SEARCH_CONFIG`` (they are written
+    into the SQL)."""
     membership = active_membership_for(user)
     if not user.is_staff and membership is not None and membership.company is not None:
-        return (TEXT_SEARCH_CONFIG.get(membership.company.language, TEXT_SEARCH_CONFIG[Language.ENGLISH]),)
-    return tuple(TEXT_SEARCH_CONFIG.values())
+        language = membership.company.language
+        return (language if language in TEXT_SEARCH_CONFIG else Language.ENGLISH,)
+    return tuple(TEXT_SEARCH_CONFIG)
 
 
 def escape_snippet(text: str) -> str:
@@ -138,18 +145,46 @@ def _visibility(user: User, scope: PartnerScope) -> tuple[str, dict[str, Any]] |
     return "e.company_id = ANY(%(visible_companies)s::bigint[])", {"visible_companies": companies}
 
 
-def _tsquery(configs: tuple[str, ...]) -> str:
-    """The query read in each configuration, OR-ed: a text matches if it matches in its own."""
+def _language_query(language: str) -> str:
+    return f"websearch_to_tsquery('{TEXT_SEARCH_CONFIG[language]}'::regconfig, %(q)s)"
+
+
+def _matches(languages: tuple[str, ...], entry: str = "e") -> str:
+    """Entry ``entry`` matches the query read in the entry's own language. One arm per language, each
+    with its own query: the planner then estimates (and the GIN index reads) one reading of each
+    word per text, where the OR of the three languages' queries would count a word whose stems
+    coincide three times over."""
+    if len(languages) == 1:
+        return f"{entry}.document @@ {_language_query(languages[0])}"
     return (
-        "(" + " || ".join(f"websearch_to_tsquery('{config}'::regconfig, %(q)s)" for config in configs) + ")"
+        "("
+        + " OR ".join(
+            f"({entry}.language = '{language}' AND {entry}.document @@ {_language_query(language)})"
+            for language in languages
+        )
+        + ")"
     )
 
 
-def _text_match(user: User, tsquery: str) -> str:
+def _entry_query(languages: tuple[str, ...], entry: str = "e") -> str:
+    """The query read in entry ``entry``'s language, for its rank and snippet (an unknown language is
+    indexed in English: ``casedesk_search_config``)."""
+    if len(languages) == 1:
+        return _language_query(languages[0])
+    arms = " ".join(
+        f"WHEN '{language}' THEN {_language_query(language)}"
+        for language in languages
+        if language != Language.ENGLISH
+    )
+    return f"(CASE {entry}.language {arms} ELSE {_language_query(Language.ENGLISH)} END)"
+
+
+def _text_match(user: User, languages: tuple[str, ...]) -> str:
+    match = _matches(languages)
     if user.is_staff:
         # Two arms, so each reads its partial index (public texts; internal notes).
-        return f"((NOT e.is_internal AND e.document @@ {tsquery}) OR (e.is_internal AND e.document @@ {tsquery}))"
-    return f"(NOT e.is_internal AND e.document @@ {tsquery})"
+        return f"((NOT e.is_internal AND {match}) OR (e.is_internal AND {match}))"
+    return f"(NOT e.is_internal AND {match})"
 
 
 def _prefix_tsquery() -> str:
@@ -167,7 +202,7 @@ _CASE_TEXT = (
 )
 
 
-def _branch_hits(name: str, *, visibility: str, tsquery: str, internal: bool) -> str:
+def _branch_hits(name: str, *, visibility: str, languages: tuple[str, ...], internal: bool) -> str:
     """CTEs ending in ``{name}_hits``: the newest ``SEARCH_WINDOW`` matching texts of one branch
     (public texts, or internal notes), by a strategy chosen per query from counts measured in the
     statement itself rather than from the planner's estimate of how many texts match (for a word the
@@ -176,57 +211,74 @@ def _branch_hits(name: str, *, visibility: str, tsquery: str, internal: bool) ->
 
     1. ``{name}_recent``: the newest ``SEARCH_RECENT`` visible texts, walked newest first until the
        window is full. Enough for common words: at most ``SEARCH_RECENT`` texts read.
-    2. Else ``{name}_probe``: at most ``SEARCH_PROBE + 1`` matches in any order (read from the GIN
+    2. Else, when at least ``SEARCH_WALK_MIN`` of those matched (the words are plentiful: at that
+       density the window fills well within ``SEARCH_WALK`` texts), ``{name}_walk``: the same walk
+       over the newest ``SEARCH_WALK`` texts. The cost follows the page, not all the matches.
+    3. Else ``{name}_probe``: at most ``SEARCH_PROBE + 1`` matches in any order (read from the GIN
        index, unless the planner expects the words to be so common that a scan finds them at once).
        Up to ``SEARCH_PROBE``, those are all of them: the newest are sorted out of them.
-    3. Else (more than ``SEARCH_PROBE`` matches, but sparse among the newest texts): the planner
+    4. Else (more than ``SEARCH_PROBE`` matches, but sparse among the newest texts): the planner
        chooses between walking newest first and the GIN index, on its estimate.
 
-    Each step runs only when the one before did not answer (a one-time filter on its count)."""
+    Each step runs only when the ones before did not answer (a one-time filter on their counts)."""
     where = f"{visibility} AND {'' if internal else 'NOT '}e.is_internal"
-    rank = f"ts_rank_cd(e.document, {tsquery}, 32)"
-    return f"""{name}_recent AS MATERIALIZED (
-            SELECT r.id, r.case_id, r.at, ts_rank_cd(r.document, {tsquery}, 32) AS rank
+    match, query = _matches(languages), _entry_query(languages)
+    rank = f"ts_rank_cd(e.document, {query}, 32)"
+    walked = f"""SELECT r.id, r.case_id, r.at, ts_rank_cd(r.document, {_entry_query(languages, "r")}, 32) AS rank
             FROM (
-                SELECT e.id, e.case_id, e.at, e.document FROM cases_casesearchentry e
-                WHERE {where} ORDER BY e.at DESC LIMIT %(recent)s::bigint
+                SELECT e.id, e.case_id, e.at, e.language, e.document FROM cases_casesearchentry e
+                WHERE {{gate}} {where} ORDER BY e.at DESC LIMIT {{texts}}
             ) r
-            WHERE r.document @@ {tsquery}
-            ORDER BY r.at DESC LIMIT %(window)s::bigint
+            WHERE {_matches(languages, "r")}
+            ORDER BY r.at DESC LIMIT %(window)s::bigint"""
+    recent_count = f"(SELECT count(*) FROM {name}_recent)"
+    walk_count = f"(SELECT count(*) FROM {name}_walk)"
+    probe_count = f"(SELECT count(*) FROM {name}_probe)"
+    walk_gate = f"{recent_count} BETWEEN %(walk_min)s::bigint AND %(window)s::bigint - 1 AND"
+    walk_texts = (
+        f"least(%(walk)s::bigint, 2 * %(window)s::bigint * %(recent)s::bigint / greatest({recent_count}, 1))"
+    )
+    return f"""{name}_recent AS MATERIALIZED (
+            {walked.format(gate="", texts="%(recent)s::bigint")}
+        ),
+        {name}_walk AS MATERIALIZED (
+            {walked.format(gate=walk_gate, texts=walk_texts)}
         ),
         {name}_probe AS MATERIALIZED (
             SELECT e.id, e.at FROM cases_casesearchentry e
-            WHERE (SELECT count(*) FROM {name}_recent) < %(window)s::bigint
-              AND {where} AND e.document @@ {tsquery}
+            WHERE {recent_count} < %(window)s::bigint AND {walk_count} < %(window)s::bigint
+              AND {where} AND {match}
             LIMIT %(probe)s::bigint + 1
         ),
         {name}_hits AS (
-            SELECT * FROM {name}_recent WHERE (SELECT count(*) FROM {name}_recent) >= %(window)s::bigint
+            SELECT * FROM {name}_recent WHERE {recent_count} >= %(window)s::bigint
+            UNION ALL
+            SELECT * FROM {name}_walk WHERE {walk_count} >= %(window)s::bigint
             UNION ALL
             (SELECT e.id, e.case_id, e.at, {rank} AS rank
              FROM (
                  SELECT p.id FROM {name}_probe p
-                 WHERE (SELECT count(*) FROM {name}_probe) <= %(probe)s::bigint
+                 WHERE {probe_count} <= %(probe)s::bigint
                  ORDER BY p.at DESC LIMIT %(window)s::bigint
              ) newest
              JOIN cases_casesearchentry e ON e.id = newest.id)
             UNION ALL
             (SELECT e.id, e.case_id, e.at, {rank} AS rank
              FROM cases_casesearchentry e
-             WHERE (SELECT count(*) FROM {name}_probe) > %(probe)s::bigint
-               AND {where} AND e.document @@ {tsquery}
+             WHERE {probe_count} > %(probe)s::bigint
+               AND {where} AND {match}
              ORDER BY e.at DESC LIMIT %(window)s::bigint)
         )"""
 
 
-def _text_hits(user: User, visibility: str, tsquery: str) -> str:
+def _text_hits(user: User, visibility: str, languages: tuple[str, ...]) -> str:
     """CTEs ending in ``text_hits``: the newest ``SEARCH_WINDOW`` matching texts, public ones, and for
     staff internal notes in a branch of their own. Each branch reads only indexes whose predicate it
     implies: a customer's statement can only reach ``NOT is_internal`` indexes."""
-    public = _branch_hits("public", visibility=visibility, tsquery=tsquery, internal=False)
+    public = _branch_hits("public", visibility=visibility, languages=languages, internal=False)
     if not user.is_staff:
         return f"{public},\n        text_hits AS (SELECT * FROM public_hits)"
-    internal = _branch_hits("internal", visibility=visibility, tsquery=tsquery, internal=True)
+    internal = _branch_hits("internal", visibility=visibility, languages=languages, internal=True)
     return f"""{public},
         {internal},
         text_hits AS (
@@ -235,18 +287,18 @@ def _text_hits(user: User, visibility: str, tsquery: str) -> str:
         )"""
 
 
-def _headline(tsquery: str) -> str:
+def _headline(languages: tuple[str, ...]) -> str:
     """The snippet of entry ``e`` (``c``: its case when it is the case's own, ``m``: its comment)."""
     return f"""ts_headline(
         casedesk_search_config(e.language),
         translate(CASE WHEN e.comment_id IS NULL THEN {_CASE_TEXT} ELSE m.body END, E'\\x02\\x03', ''),
-        {tsquery} || {_prefix_tsquery()},
+        {_entry_query(languages)} || {_prefix_tsquery()},
         %(headline)s
     )"""
 
 
 def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool, snippets: bool = True) -> str:
-    tsquery = _tsquery(search_configs(user))
+    languages = search_languages(user)
     number_hits = (
         f"""SELECT e.id, e.case_id, e.at, {NUMBER_RANK}::real AS rank
             FROM cases_case c JOIN cases_casesearchentry e ON e.case_id = c.id AND e.comment_id IS NULL
@@ -264,7 +316,7 @@ def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool, snipp
         else "SELECT NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::real WHERE FALSE"
     )
     return f"""
-        WITH {_text_hits(user, visibility, tsquery)},
+        WITH {_text_hits(user, visibility, languages)},
         number_hits AS ({number_hits}),
         fuzzy_hits AS ({fuzzy_hits}),
         hits AS (
@@ -284,7 +336,7 @@ def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool, snipp
                    (SELECT count(*) FROM text_hits) >= %(window)s
                    OR (SELECT count(*) FROM fuzzy_hits) >= %(window)s AS capped
         )
-        SELECT s.total, s.capped, p.case_id, p.rank, e.kind, {_headline(tsquery) if snippets else "NULL"}
+        SELECT s.total, s.capped, p.case_id, p.rank, e.kind, {_headline(languages) if snippets else "NULL"}
         FROM summary s
         LEFT JOIN page p ON TRUE
         LEFT JOIN cases_casesearchentry e ON e.id = p.entry_id
@@ -336,6 +388,8 @@ def case_search_statement(
         "number": number,
         "window": SEARCH_WINDOW,
         "recent": SEARCH_RECENT,
+        "walk": SEARCH_WALK,
+        "walk_min": SEARCH_WALK_MIN,
         "probe": SEARCH_PROBE,
         "limit": limit,
         "offset": offset,
@@ -413,16 +467,16 @@ def case_search_snippets(*, user: User, query: str, case_ids: list[int]) -> dict
     if visible is None:
         return {}
     visibility, params = visible
-    tsquery = _tsquery(search_configs(user))
+    languages = search_languages(user)
     sql = f"""
         WITH best AS (
             SELECT DISTINCT ON (e.case_id) e.id
             FROM cases_casesearchentry e
             WHERE e.case_id = ANY(%(ids)s::bigint[]) AND {visibility}
-              AND ({_text_match(user, tsquery)} OR e.comment_id IS NULL)
-            ORDER BY e.case_id, ts_rank_cd(e.document, {tsquery}, 32) DESC, e.at DESC, e.id DESC
+              AND ({_text_match(user, languages)} OR e.comment_id IS NULL)
+            ORDER BY e.case_id, ts_rank_cd(e.document, {_entry_query(languages)}, 32) DESC, e.at DESC, e.id DESC
         )
-        SELECT e.case_id, e.kind, {_headline(tsquery)}
+        SELECT e.case_id, e.kind, {_headline(languages)}
         FROM best b JOIN cases_casesearchentry e ON e.id = b.id
         LEFT JOIN cases_case c ON c.id = e.case_id AND e.comment_id IS NULL
         LEFT JOIN cases_comment m ON m.id = e.comment_id
@@ -442,13 +496,18 @@ def case_search_filter(*, user: User, query: str, cases: QuerySet[Case]) -> Quer
     by_number = Q(number=number) if number else Q(pk__in=[])
     if connection.vendor != "postgresql":
         return cases.filter(_simple_match(user=user, query=query) | by_number)
-    tsquery = reduce(
+    languages = search_languages(user)
+    text = reduce(
         or_,
-        (SearchQuery(query, config=config, search_type="websearch") for config in search_configs(user)),
+        (
+            Q(document=SearchQuery(query, config=TEXT_SEARCH_CONFIG[language], search_type="websearch"))
+            & (Q(language=language) if len(languages) > 1 else Q())
+            for language in languages
+        ),
     )
     entries = CaseSearchEntry.objects.filter(case_id=OuterRef("pk"))
-    public = Q(is_internal=False, document=tsquery)
-    text = public | Q(is_internal=True, document=tsquery) if user.is_staff else public
+    public = Q(is_internal=False) & text
+    text = public | (Q(is_internal=True) & text) if user.is_staff else public
     found = cases.filter(Q(Exists(entries.filter(text))) | by_number)
     if number is not None or len(query) < FUZZY_MIN_LENGTH or found.exists():
         return found

@@ -73,6 +73,8 @@ def small_windows(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(search, "SEARCH_WINDOW", 3)
     monkeypatch.setattr(search, "SEARCH_RECENT", 8)
     monkeypatch.setattr(search, "SEARCH_PROBE", 6)
+    monkeypatch.setattr(search, "SEARCH_WALK", 40)
+    monkeypatch.setattr(search, "SEARCH_WALK_MIN", 2)
     yield
 
 
@@ -131,6 +133,26 @@ def test_a_common_word_is_found_among_the_newest_texts_without_the_index(request
 
 
 @pytest.mark.usefixtures("small_windows")
+@pytest.mark.parametrize("who", ["customer", "analyst"])
+def test_a_word_plentiful_but_not_among_the_newest_few_walks_on_without_the_index(
+    request, texts, monkeypatch, who
+):
+    user = request.getfixturevalue(who)
+    # "export" is in the twelve cases' own texts, not in their comments: the newest 13 public texts
+    # (the twelve comments, then the newest case) hold one match, short of the window of 3, but at
+    # that density the walk predicts it fills: it goes on instead of reading the GIN index.
+    monkeypatch.setattr(search, "SEARCH_RECENT", 13)
+    monkeypatch.setattr(search, "SEARCH_WALK_MIN", 1)
+
+    ran = _executed_ctes(user, "export")
+
+    assert (ran["public_recent"], ran["public_walk"], ran.get("public_probe", 0)) == (1, 3, 0)
+    monkeypatch.setattr(search, "SEARCH_WALK_MIN", 2)  # sparser than this: the GIN index, as for a rare word
+    ran = _executed_ctes(user, "export")
+    assert (ran["public_recent"], ran["public_walk"], ran["public_probe"]) == (1, 0, 7)
+
+
+@pytest.mark.usefixtures("small_windows")
 def test_staff_internal_notes_take_their_own_strategy(texts, analyst):
     ran = _executed_ctes(analyst, "osprey")
 
@@ -145,12 +167,14 @@ def test_every_strategy_gives_the_same_answer(request, texts, monkeypatch, who, 
     user = request.getfixturevalue(who)
     monkeypatch.setattr(search, "SEARCH_WINDOW", 5)
     answers = {}
-    for strategy, recent, probe in (
-        ("newest texts walked", 1000, 1000),
-        ("GIN index, sorted", 1, 1000),
-        ("past the probe's cap", 1, 1),
+    for strategy, recent, walk_min, probe in (
+        ("newest texts walked", 1000, 1000, 1000),
+        ("walk continued", 2, 1, 1000),
+        ("GIN index, sorted", 1, 1000, 1000),
+        ("past the probe's cap", 1, 1000, 1),
     ):
         monkeypatch.setattr(search, "SEARCH_RECENT", recent)
+        monkeypatch.setattr(search, "SEARCH_WALK_MIN", walk_min)
         monkeypatch.setattr(search, "SEARCH_PROBE", probe)
         answers[strategy] = _answer(user, query)
 
