@@ -38,7 +38,7 @@ from cases.selectors import case_list_for_user
 
 # At most this many matching texts (case texts, comments, notes) are ranked per search, newest first.
 SEARCH_WINDOW = 500
-# How a search finds them (``_branch_hits``): among the newest texts it may see, this many at most,
+# How a search finds them (``_text_hits``): among the newest texts it may see, this many at most,
 # walked newest first (enough for words in a quarter of the texts or more); else, up to this many
 # matches, all of them from the GIN index, sorted newest first.
 SEARCH_RECENT = 4 * SEARCH_WINDOW
@@ -202,88 +202,99 @@ _CASE_TEXT = (
 )
 
 
-def _branch_hits(name: str, *, visibility: str, languages: tuple[str, ...], internal: bool) -> str:
-    """CTEs ending in ``{name}_hits``: the newest ``SEARCH_WINDOW`` matching texts of one branch
-    (public texts, or internal notes), by a strategy chosen per query from counts measured in the
-    statement itself rather than from the planner's estimate of how many texts match (for a word the
-    statistics do not list, that estimate can be a thousand times too high, and walking every text
-    newest first looking for it then costs the whole table).
+def _newest(columns: str, *, visibility: str, parts: tuple[str, ...], condition: str, limit: str) -> str:
+    """The newest ``limit`` visible texts of ``parts`` (``NOT e.is_internal``; for staff, also
+    ``e.is_internal``) that meet ``condition``, newest first: one walk of each part's own index by
+    time, merged, so that it stops as soon as the newest ``limit`` of them all are found."""
+    walks = [
+        f"SELECT {columns} FROM cases_casesearchentry e WHERE {visibility} AND {part} AND {condition}"
+        f" ORDER BY e.at DESC LIMIT {limit}"
+        for part in parts
+    ]
+    if len(walks) == 1:
+        return walks[0]
+    merged = " UNION ALL ".join(f"({walk})" for walk in walks)
+    return f"SELECT * FROM ({merged}) merged ORDER BY merged.at DESC LIMIT {limit}"
 
-    1. ``{name}_recent``: the newest ``SEARCH_RECENT`` visible texts, walked newest first until the
-       window is full. Enough for common words: at most ``SEARCH_RECENT`` texts read.
-    2. Else, when at least ``SEARCH_WALK_MIN`` of those matched (the words are plentiful: at that
-       density the window fills well within ``SEARCH_WALK`` texts), ``{name}_walk``: the same walk
-       over the newest ``SEARCH_WALK`` texts. The cost follows the page, not all the matches.
-    3. Else ``{name}_probe``: at most ``SEARCH_PROBE + 1`` matches in any order (read from the GIN
-       index, unless the planner expects the words to be so common that a scan finds them at once).
-       Up to ``SEARCH_PROBE``, those are all of them: the newest are sorted out of them.
+
+def _text_hits(user: User, visibility: str, languages: tuple[str, ...]) -> str:
+    """CTEs ending in ``text_hits``: the newest ``SEARCH_WINDOW`` texts that match, by a strategy chosen
+    per query from counts measured in the statement itself rather than from the planner's estimate of
+    how many texts match (for a word the statistics do not list, that estimate can be a thousand times
+    too high, and walking every text newest first looking for it then costs the whole table).
+
+    1. ``recent``: the newest ``SEARCH_RECENT`` visible texts, walked newest first until the window is
+       full. Enough for common words: at most ``SEARCH_RECENT`` texts read.
+    2. Else, when at least ``SEARCH_WALK_MIN`` of those matched (at that density the window fills
+       within ``SEARCH_WALK`` texts), ``walk``: the same walk goes on, through at most twice the texts
+       that density predicts. The cost follows the page shown, not all the matches.
+    3. Else ``probe``: at most ``SEARCH_PROBE + 1`` matches in any order (read from the GIN index,
+       unless the planner expects the words to be so common that a scan finds them at once). Up to
+       ``SEARCH_PROBE``, those are all of them: the newest are sorted out of them.
     4. Else (more than ``SEARCH_PROBE`` matches, but sparse among the newest texts): the planner
        chooses between walking newest first and the GIN index, on its estimate.
 
-    Each step runs only when the ones before did not answer (a one-time filter on their counts)."""
-    where = f"{visibility} AND {'' if internal else 'NOT '}e.is_internal"
-    match, query = _matches(languages), _entry_query(languages)
-    rank = f"ts_rank_cd(e.document, {query}, 32)"
-    walked = f"""SELECT r.id, r.case_id, r.at, ts_rank_cd(r.document, {_entry_query(languages, "r")}, 32) AS rank
-            FROM (
-                SELECT e.id, e.case_id, e.at, e.language, e.document FROM cases_casesearchentry e
-                WHERE {{gate}} {where} ORDER BY e.at DESC LIMIT {{texts}}
-            ) r
-            WHERE {_matches(languages, "r")}
-            ORDER BY r.at DESC LIMIT %(window)s::bigint"""
-    recent_count = f"(SELECT count(*) FROM {name}_recent)"
-    walk_count = f"(SELECT count(*) FROM {name}_walk)"
-    probe_count = f"(SELECT count(*) FROM {name}_probe)"
-    walk_gate = f"{recent_count} BETWEEN %(walk_min)s::bigint AND %(window)s::bigint - 1 AND"
+    Each step runs only when the ones before did not answer (a one-time filter on their counts).
+
+    Public texts and, for staff, internal notes are read as two parts, each only through indexes
+    whose predicate it implies (walks merged by time; the GIN index of each): a customer's statement
+    can only reach ``NOT is_internal`` indexes."""
+    parts = ("NOT e.is_internal", "e.is_internal") if user.is_staff else ("NOT e.is_internal",)
+    match = _matches(languages)
+    columns = "e.id, e.case_id, e.at, e.language, e.document"
+    recent_count, walk_count, probe_count = (
+        f"(SELECT count(*) FROM {name})" for name in ("recent", "walk", "probe")
+    )
     walk_texts = (
         f"least(%(walk)s::bigint, 2 * %(window)s::bigint * %(recent)s::bigint / greatest({recent_count}, 1))"
     )
-    return f"""{name}_recent AS MATERIALIZED (
-            {walked.format(gate="", texts="%(recent)s::bigint")}
+
+    def walked(*, gate: str, texts: str) -> str:
+        newest = _newest(columns, visibility=visibility, parts=parts, condition=gate, limit=texts)
+        return f"""SELECT r.id, r.case_id, r.at, ts_rank_cd(r.document, {_entry_query(languages, "r")}, 32) AS rank
+            FROM ({newest}) r
+            WHERE {_matches(languages, "r")}
+            ORDER BY r.at DESC LIMIT %(window)s::bigint"""
+
+    ranked = f"SELECT e.id, e.case_id, e.at, ts_rank_cd(e.document, {_entry_query(languages)}, 32) AS rank"
+    # A part each (an OR of the two would have its common terms factored out, and reach no index).
+    probe_gate = f"{recent_count} < %(window)s::bigint AND {walk_count} < %(window)s::bigint"
+    probes = " UNION ALL ".join(
+        f"(SELECT e.id, e.at FROM cases_casesearchentry e WHERE {probe_gate} AND {visibility} AND {part}"
+        f" AND {match} LIMIT %(probe)s::bigint + 1)"
+        for part in parts
+    )
+    past_probe = _newest(
+        columns,
+        visibility=visibility,
+        parts=parts,
+        condition=f"{probe_count} > %(probe)s::bigint AND {match}",
+        limit="%(window)s::bigint",
+    )
+    return f"""recent AS MATERIALIZED (
+            {walked(gate="TRUE", texts="%(recent)s::bigint")}
         ),
-        {name}_walk AS MATERIALIZED (
-            {walked.format(gate=walk_gate, texts=walk_texts)}
+        walk AS MATERIALIZED (
+            {walked(gate=f"{recent_count} BETWEEN %(walk_min)s::bigint AND %(window)s::bigint - 1", texts=walk_texts)}
         ),
-        {name}_probe AS MATERIALIZED (
-            SELECT e.id, e.at FROM cases_casesearchentry e
-            WHERE {recent_count} < %(window)s::bigint AND {walk_count} < %(window)s::bigint
-              AND {where} AND {match}
-            LIMIT %(probe)s::bigint + 1
+        probe AS MATERIALIZED (
+            SELECT * FROM ({probes}) probes LIMIT %(probe)s::bigint + 1
         ),
-        {name}_hits AS (
-            SELECT * FROM {name}_recent WHERE {recent_count} >= %(window)s::bigint
+        text_hits AS (
+            SELECT * FROM recent WHERE {recent_count} >= %(window)s::bigint
             UNION ALL
-            SELECT * FROM {name}_walk WHERE {walk_count} >= %(window)s::bigint
+            SELECT * FROM walk WHERE {walk_count} >= %(window)s::bigint
             UNION ALL
-            (SELECT e.id, e.case_id, e.at, {rank} AS rank
+            ({ranked}
              FROM (
-                 SELECT p.id FROM {name}_probe p
+                 SELECT p.id FROM probe p
                  WHERE {probe_count} <= %(probe)s::bigint
                  ORDER BY p.at DESC LIMIT %(window)s::bigint
              ) newest
              JOIN cases_casesearchentry e ON e.id = newest.id)
             UNION ALL
-            (SELECT e.id, e.case_id, e.at, {rank} AS rank
-             FROM cases_casesearchentry e
-             WHERE {probe_count} > %(probe)s::bigint
-               AND {where} AND {match}
-             ORDER BY e.at DESC LIMIT %(window)s::bigint)
-        )"""
-
-
-def _text_hits(user: User, visibility: str, languages: tuple[str, ...]) -> str:
-    """CTEs ending in ``text_hits``: the newest ``SEARCH_WINDOW`` matching texts, public ones, and for
-    staff internal notes in a branch of their own. Each branch reads only indexes whose predicate it
-    implies: a customer's statement can only reach ``NOT is_internal`` indexes."""
-    public = _branch_hits("public", visibility=visibility, languages=languages, internal=False)
-    if not user.is_staff:
-        return f"{public},\n        text_hits AS (SELECT * FROM public_hits)"
-    internal = _branch_hits("internal", visibility=visibility, languages=languages, internal=True)
-    return f"""{public},
-        {internal},
-        text_hits AS (
-            SELECT * FROM public_hits UNION ALL SELECT * FROM internal_hits
-            ORDER BY at DESC LIMIT %(window)s::bigint
+            (SELECT r.id, r.case_id, r.at, ts_rank_cd(r.document, {_entry_query(languages, "r")}, 32) AS rank
+             FROM ({past_probe}) r)
         )"""
 
 
@@ -350,7 +361,7 @@ def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool, snipp
 def _planned_per_query() -> Iterator[None]:
     """Run a search as an unnamed statement, planned for its own words (a prepared statement's generic
     plan cannot tell a word in half the texts from a rare one), without JIT compilation: the
-    statement's estimated cost counts every strategy of ``_branch_hits``, though one-time filters
+    statement's estimated cost counts every strategy of ``_text_hits``, though one-time filters
     run only one, and would pass ``jit_above_cost``, compiling for longer than the search runs."""
     connection.ensure_connection()
     raw = connection.connection
@@ -361,6 +372,9 @@ def _planned_per_query() -> Iterator[None]:
         # No savepoint: inside a caller's transaction the setting lasts until that one ends.
         with transaction.atomic(savepoint=False), connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
+            # Nor parallel workers: a gated-off strategy (the one-time filters) would still start
+            # them, at more than the cost of the search itself, to find that it has nothing to do.
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             yield
     finally:
         if threshold is not None:

@@ -1,4 +1,4 @@
-"""How a search finds its matching texts (``cases.search.selectors._branch_hits``): the strategy is
+"""How a search finds its matching texts (``cases.search.selectors._text_hits``): the strategy is
 chosen per query from bounds the statement measures (how many of the newest texts match; how many
 texts the GIN index holds for the words, up to a cap), never from the planner's estimate, and every
 strategy gives the same answer.
@@ -116,8 +116,8 @@ def test_a_rare_word_is_read_from_the_gin_index_not_by_walking_every_text(reques
 
     # The newest texts were walked (8 of them, no match there), then the GIN index gave the one match
     # (under the probe's cap): the answer is sorted out of the probe.
-    assert ran["public_recent"] == 0
-    assert ran["public_probe"] == 1
+    assert ran["recent"] == 0
+    assert ran["probe"] == 1
     assert _answer(user, "heron") == ([(texts["cases"][0].pk, pytest.approx(0.2, abs=0.2), "case")], 1, True)
 
 
@@ -128,8 +128,8 @@ def test_a_common_word_is_found_among_the_newest_texts_without_the_index(request
 
     ran = _executed_ctes(user, "ledger")
 
-    assert ran["public_recent"] == 3  # the window filled from the newest 8 texts
-    assert ran.get("public_probe", 0) == 0  # the GIN index was not read
+    assert ran["recent"] == 3  # the window filled from the newest 8 texts
+    assert ran.get("probe", 0) == 0  # the GIN index was not read
 
 
 @pytest.mark.usefixtures("small_windows")
@@ -139,25 +139,29 @@ def test_a_word_plentiful_but_not_among_the_newest_few_walks_on_without_the_inde
 ):
     user = request.getfixturevalue(who)
     # "export" is in the twelve cases' own texts, not in their comments: the newest 13 public texts
-    # (the twelve comments, then the newest case) hold one match, short of the window of 3, but at
-    # that density the walk predicts it fills: it goes on instead of reading the GIN index.
-    monkeypatch.setattr(search, "SEARCH_RECENT", 13)
+    # (the twelve comments, then the newest case; for staff the 26 newest, with the notes) hold one
+    # match, short of the window of 3, but at that density the walk predicts it fills: it goes on
+    # instead of reading the GIN index.
+    monkeypatch.setattr(search, "SEARCH_RECENT", 26 if user.is_staff else 13)
     monkeypatch.setattr(search, "SEARCH_WALK_MIN", 1)
 
     ran = _executed_ctes(user, "export")
 
-    assert (ran["public_recent"], ran["public_walk"], ran.get("public_probe", 0)) == (1, 3, 0)
+    assert (ran["recent"], ran["walk"], ran.get("probe", 0)) == (1, 3, 0)
     monkeypatch.setattr(search, "SEARCH_WALK_MIN", 2)  # sparser than this: the GIN index, as for a rare word
     ran = _executed_ctes(user, "export")
-    assert (ran["public_recent"], ran["public_walk"], ran["public_probe"]) == (1, 0, 7)
+    assert (ran["recent"], ran["walk"], ran["probe"]) == (1, 0, 7)
 
 
 @pytest.mark.usefixtures("small_windows")
-def test_staff_internal_notes_take_their_own_strategy(texts, analyst):
-    ran = _executed_ctes(analyst, "osprey")
+def test_staff_walk_public_texts_and_internal_notes_together(texts, analyst):
+    # The newest texts are the last cases' notes and comments, interleaved (and the "osprey" note):
+    # one walk over both, merged by time, fills the window of 3 from the newest 4 texts.
+    ran = _executed_ctes(analyst, "ledger")
 
-    assert ran["internal_recent"] == 1 and ran["internal_probe"] == 1
-    assert ran["public_recent"] == 0 and ran["public_probe"] == 0
+    assert ran["recent"] == 3 and ran.get("probe", 0) == 0
+    cases = texts["cases"]
+    assert {hit[0] for hit in _answer(analyst, "ledger")[0]} == {cases[11].pk, cases[10].pk}
     assert _answer(analyst, "osprey")[0][0][::2] == (texts["cases"][5].pk, "internal_note")
 
 
