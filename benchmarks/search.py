@@ -683,6 +683,11 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--write-rounds", type=int, default=8)
     parser.add_argument(
+        "--phases",
+        default="search,single,list",
+        help="which HTTP phases: search (8 threads), single (one thread), list (?search=)",
+    )
+    parser.add_argument(
         "--no-write-cost",
         action="store_true",
         help="skip the comment insert benchmark (it adds comments: the newest texts a search walks first)",
@@ -729,20 +734,21 @@ def main() -> int:
         # Warm-up: every worker compiles and caches; the operating system's cache holds the indexes.
         for query_class in classes:
             search_phase(client, tokens, query_class, "/api/v1/cases/search/?q={q}", 16, args.threads, rng)
-        for query_class in classes:
+        phases = set(args.phases.split(","))
+        for query_class in classes if "search" in phases else []:
             phase, outcomes = search_phase(
                 client, tokens, query_class, "/api/v1/cases/search/?q={q}", args.requests, args.threads, rng
             )
             rows.append(phase_row(phase, outcomes))
             print(rows[-1], flush=True)
         # One client thread: each request's own time, without queueing behind the other seven.
-        for query_class in classes:
+        for query_class in classes if "single" in phases else []:
             phase, outcomes = search_phase(
                 client, tokens, query_class, "/api/v1/cases/search/?q={q}", args.requests // 3, 1, rng
             )
             single_rows.append(phase_row(phase, outcomes))
             print(single_rows[-1], flush=True)
-        for query_class in classes:
+        for query_class in classes if "list" in phases else []:
             phase, outcomes = search_phase(
                 client,
                 tokens,

@@ -371,10 +371,11 @@ def _planned_per_query() -> Iterator[None]:
     try:
         # No savepoint: inside a caller's transaction the setting lasts until that one ends.
         with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
             # Nor parallel workers: a gated-off strategy (the one-time filters) would still start
             # them, at more than the cost of the search itself, to find that it has nothing to do.
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            cursor.execute(
+                "SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
+            )
             yield
     finally:
         if threshold is not None:
@@ -500,6 +501,33 @@ def case_search_snippets(*, user: User, query: str, case_ids: list[int]) -> dict
         return {case_id: (escape_snippet(text or ""), MATCHED_IN[kind]) for case_id, kind, text in cursor}
 
 
+def _few_matching_case_ids(*, user: User, query: str, languages: tuple[str, ...]) -> list[int] | None:
+    """The cases of the texts matching ``query`` in ``user``'s company (staff: every company) when
+    there are at most ``SEARCH_PROBE`` of them, read from the GIN index; None when there are more (or
+    for a partner: then the list walks its cases, which at that density soon finds a page). A
+    superset of what ``user`` may see: the list's own queryset applies the visibility rule."""
+    membership = active_membership_for(user)
+    if user.is_staff:
+        where, params = "TRUE", {}
+    elif membership is not None and membership.company is not None:
+        where, params = "e.company_id = %(company)s::bigint", {"company": membership.company.pk}
+    else:
+        return None
+    parts = ("NOT e.is_internal", "e.is_internal") if user.is_staff else ("NOT e.is_internal",)
+    probes = " UNION ALL ".join(
+        f"(SELECT e.case_id FROM cases_casesearchentry e WHERE {where} AND {part} AND {_matches(languages)}"
+        " LIMIT %(probe)s::bigint + 1)"
+        for part in parts
+    )
+    with _planned_per_query(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT case_id FROM ({probes}) probes LIMIT %(probe)s::bigint + 1",
+            {**params, "q": query, "probe": SEARCH_PROBE},
+        )
+        case_ids = [case_id for (case_id,) in cursor.fetchall()]
+    return None if len(case_ids) > SEARCH_PROBE else sorted(set(case_ids))
+
+
 def case_search_filter(*, user: User, query: str, cases: QuerySet[Case]) -> QuerySet[Case]:
     """The list's ``search``: ``cases`` (``case_list_for_user``'s, in the list's order) whose texts
     match ``query`` as ``case_search_for_user`` reads it: whole words in the caller's languages or
@@ -522,7 +550,11 @@ def case_search_filter(*, user: User, query: str, cases: QuerySet[Case]) -> Quer
     entries = CaseSearchEntry.objects.filter(case_id=OuterRef("pk"))
     public = Q(is_internal=False) & text
     text = public | (Q(is_internal=True) & text) if user.is_staff else public
-    found = cases.filter(Q(Exists(entries.filter(text))) | by_number)
+    # Few matches: their cases, from the GIN index (walking the list's cases for them would read
+    # every case); many: the list's cases in order, each tested, which soon fills a page.
+    few = _few_matching_case_ids(user=user, query=query, languages=languages)
+    text_match = Q(pk__in=few) if few is not None else Q(Exists(entries.filter(text)))
+    found = cases.filter(text_match | by_number)
     if number is not None or len(query) < FUZZY_MIN_LENGTH or found.exists():
         return found
     similar = Q(comment__isnull=True) & Q(TrigramWordSimilar(F("label"), Value(query)))

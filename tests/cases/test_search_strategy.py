@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from accounts.models import Company, Membership
 from accounts.selectors import PartnerScope
@@ -183,3 +184,22 @@ def test_every_strategy_gives_the_same_answer(request, texts, monkeypatch, who, 
         answers[strategy] = _answer(user, query)
 
     assert len(set(map(repr, answers.values()))) == 1, answers
+
+
+@pytest.mark.parametrize("who", ["customer", "analyst"])
+@pytest.mark.parametrize("query", ["heron", "ledger", "osprey", "nowhere"])
+def test_the_list_finds_the_same_cases_from_the_index_and_by_walking(
+    api_client, request, texts, monkeypatch, who, query
+):
+    user = request.getfixturevalue(who)
+    api_client.force_authenticate(user)
+    listed = {}
+    for strategy, probe in (("cases of the few matches", 1000), ("cases walked", 1)):
+        monkeypatch.setattr(search, "SEARCH_PROBE", probe)
+        response = api_client.get(reverse("case-list"), {"search": query, "page_size": 100})
+        assert response.status_code == 200
+        listed[strategy] = [row["id"] for row in response.json()["results"]]
+
+    assert listed["cases of the few matches"] == listed["cases walked"]
+    expected = {"heron": 1, "ledger": 12, "osprey": 1 if who == "analyst" else 0, "nowhere": 0}[query]
+    assert len(listed["cases walked"]) == expected
