@@ -542,6 +542,9 @@ from accounts.models import User
 from accounts.selectors import PartnerScope
 from cases.search.selectors import case_search_statement
 out = {}
+with connection.cursor() as cursor:  # as case_search_for_user runs its statement
+    cursor.execute("SET jit = off")
+    cursor.execute("SET max_parallel_workers_per_gather = 0")
 for label, username, word in %(cases)s:
     sql, params = case_search_statement(user=User.objects.get(username=username), query=word,
                                         scope=PartnerScope.ESTABLISHMENT, offset=0, limit=25)

@@ -224,7 +224,8 @@ def _text_hits(user: User, visibility: str, languages: tuple[str, ...]) -> str:
     too high, and walking every text newest first looking for it then costs the whole table).
 
     1. ``recent``: the newest ``SEARCH_RECENT`` visible texts, walked newest first until the window is
-       full. Enough for common words: at most ``SEARCH_RECENT`` texts read.
+       full. Enough for common words: at most ``SEARCH_RECENT`` texts read; and for every word when
+       those are all the texts there are (``beyond``).
     2. Else, when at least ``SEARCH_WALK_MIN`` of those matched (at that density the window fills
        within ``SEARCH_WALK`` texts), ``walk``: the same walk goes on, through at most twice the texts
        that density predicts. The cost follows the page shown, not all the matches.
@@ -249,6 +250,14 @@ def _text_hits(user: User, visibility: str, languages: tuple[str, ...]) -> str:
         f"least(%(walk)s::bigint, 2 * %(window)s::bigint * %(recent)s::bigint / greatest({recent_count}, 1))"
     )
 
+    # Whether there are texts past the newest SEARCH_RECENT (read from the index alone): if not (a
+    # small company), the first walk saw every text, and its matches are all of them.
+    beyond_recent = _newest(
+        "e.at", visibility=visibility, parts=parts, condition="TRUE", limit="%(recent)s::bigint + 1"
+    )
+    more = "(SELECT more FROM beyond)"
+    walk_gate = f"{recent_count} BETWEEN %(walk_min)s::bigint AND %(window)s::bigint - 1 AND {more}"
+
     def walked(*, gate: str, texts: str) -> str:
         newest = _newest(columns, visibility=visibility, parts=parts, condition=gate, limit=texts)
         return f"""SELECT r.id, r.case_id, r.at, ts_rank_cd(r.document, {_entry_query(languages, "r")}, 32) AS rank
@@ -258,7 +267,7 @@ def _text_hits(user: User, visibility: str, languages: tuple[str, ...]) -> str:
 
     ranked = f"SELECT e.id, e.case_id, e.at, ts_rank_cd(e.document, {_entry_query(languages)}, 32) AS rank"
     # A part each (an OR of the two would have its common terms factored out, and reach no index).
-    probe_gate = f"{recent_count} < %(window)s::bigint AND {walk_count} < %(window)s::bigint"
+    probe_gate = f"{recent_count} < %(window)s::bigint AND {walk_count} < %(window)s::bigint AND {more}"
     probes = " UNION ALL ".join(
         f"(SELECT e.id, e.at FROM cases_casesearchentry e WHERE {probe_gate} AND {visibility} AND {part}"
         f" AND {match} LIMIT %(probe)s::bigint + 1)"
@@ -274,14 +283,17 @@ def _text_hits(user: User, visibility: str, languages: tuple[str, ...]) -> str:
     return f"""recent AS MATERIALIZED (
             {walked(gate="TRUE", texts="%(recent)s::bigint")}
         ),
+        beyond AS MATERIALIZED (
+            SELECT EXISTS (SELECT 1 FROM ({beyond_recent}) newest OFFSET %(recent)s::bigint) AS more
+        ),
         walk AS MATERIALIZED (
-            {walked(gate=f"{recent_count} BETWEEN %(walk_min)s::bigint AND %(window)s::bigint - 1", texts=walk_texts)}
+            {walked(gate=walk_gate, texts=walk_texts)}
         ),
         probe AS MATERIALIZED (
             SELECT * FROM ({probes}) probes LIMIT %(probe)s::bigint + 1
         ),
         text_hits AS (
-            SELECT * FROM recent WHERE {recent_count} >= %(window)s::bigint
+            SELECT * FROM recent WHERE {recent_count} >= %(window)s::bigint OR NOT {more}
             UNION ALL
             SELECT * FROM walk WHERE {walk_count} >= %(window)s::bigint
             UNION ALL

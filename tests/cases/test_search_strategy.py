@@ -155,6 +155,19 @@ def test_a_word_plentiful_but_not_among_the_newest_few_walks_on_without_the_inde
 
 
 @pytest.mark.usefixtures("small_windows")
+@pytest.mark.parametrize("who", ["customer", "analyst"])
+def test_when_the_first_walk_saw_every_text_its_matches_are_the_answer(request, texts, monkeypatch, who):
+    user = request.getfixturevalue(who)
+    monkeypatch.setattr(search, "SEARCH_RECENT", 100)  # more than the 37 texts there are
+
+    ran = _executed_ctes(user, "heron")
+
+    # One match, short of the window, but no text is left unread: neither the walk nor the index.
+    assert (ran["recent"], ran.get("walk", 0), ran.get("probe", 0)) == (1, 0, 0)
+    assert _answer(user, "heron") == ([(texts["cases"][0].pk, pytest.approx(0.2, abs=0.2), "case")], 1, True)
+
+
+@pytest.mark.usefixtures("small_windows")
 def test_staff_walk_public_texts_and_internal_notes_together(texts, analyst):
     # The newest texts are the last cases' notes and comments, interleaved (and the "osprey" note):
     # one walk over both, merged by time, fills the window of 3 from the newest 4 texts.
