@@ -22,14 +22,15 @@ What one run does:
    the search entries are then written by the same SQL functions the triggers call, in batches, and
    the search indexes built afterwards (timed), then ``VACUUM ANALYZE``.
 2. Sizes: the tables and each search index (``pg_relation_size``).
-3. Write cost: one comment insert per transaction (the API's path writes a comment in its own
+3. Write cost (unless ``--no-write-cost``): one comment insert per transaction (the API's path writes a comment in its own
    transaction too) with the search triggers on and off, on a case with 5 comments and on one with
    300, interleaved in blocks so that the machine's load falls on both alike.
 4. Search over HTTP: gunicorn (2 sync workers) and 8 client threads, closed loop, per class of
    query: a customer of the largest company and customers of typical ones (company-scoped), and
    staff (every company, every language), each with common words (among the ten most frequent of
    the vocabulary), medium ones and rare ones, on ``GET /api/v1/cases/search/?q=`` (first page, 25);
-   then the list's ``?search=`` for the same roles. Per class: p50/p95/p99 ms, cases matched
+   then the same with one client thread (a third as many requests: each request's own time, no
+   queueing behind the others); then the list's ``?search=`` for every class (a third as many). Per class: p50/p95/p99 ms, cases matched
    (``count``; a lower bound when ``count_exact`` is false) and shown, SQL per request, the load
    average. Then EXPLAIN (ANALYZE, BUFFERS) of one search statement per class.
 
@@ -541,6 +542,9 @@ from accounts.models import User
 from accounts.selectors import PartnerScope
 from cases.search.selectors import case_search_statement
 out = {}
+with connection.cursor() as cursor:  # as case_search_for_user runs its statement
+    cursor.execute("SET jit = off")
+    cursor.execute("SET max_parallel_workers_per_gather = 0")
 for label, username, word in %(cases)s:
     sql, params = case_search_statement(user=User.objects.get(username=username), query=word,
                                         scope=PartnerScope.ESTABLISHMENT, offset=0, limit=25)
@@ -549,9 +553,11 @@ for label, username, word in %(cases)s:
         plan = [row[0] for row in cursor.fetchall()]
         entries = None
         if username == "analyst":
-            cursor.execute("SELECT count(*) FROM cases_casesearchentry e WHERE e.document @@ ("
-                           "websearch_to_tsquery('casedesk_en', %%(q)s) || websearch_to_tsquery('casedesk_fr', %%(q)s)"
-                           " || websearch_to_tsquery('casedesk_es', %%(q)s))", {"q": word})
+            cursor.execute("SELECT count(*) FROM cases_casesearchentry e WHERE "
+                           "(e.language = 'en' AND e.document @@ websearch_to_tsquery('casedesk_en', %%(q)s))"
+                           " OR (e.language = 'fr' AND e.document @@ websearch_to_tsquery('casedesk_fr', %%(q)s))"
+                           " OR (e.language = 'es' AND e.document @@ websearch_to_tsquery('casedesk_es', %%(q)s))",
+                           {"q": word})
             entries = cursor.fetchone()[0]
     out[label] = {"word": word, "plan": plan, "matching_texts": entries}
 print("JSON=" + json.dumps(out))
@@ -679,6 +685,16 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=300, help="per class of query")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--write-rounds", type=int, default=8)
+    parser.add_argument(
+        "--phases",
+        default="search,single,list",
+        help="which HTTP phases: search (8 threads), single (one thread), list (?search=)",
+    )
+    parser.add_argument(
+        "--no-write-cost",
+        action="store_true",
+        help="skip the comment insert benchmark (it adds comments: the newest texts a search walks first)",
+    )
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "search.md"))
     args = parser.parse_args()
 
@@ -701,7 +717,9 @@ def main() -> int:
         build_entries(args.database_url, log)
     size_lines = sizes(args.database_url)
     print("\n".join(size_lines), flush=True)
-    write_lines = write_cost(args.database_url, args.write_rounds)
+    load_at_start = os.getloadavg()
+    print(f"load average at the start: {load_at_start}", flush=True)
+    write_lines = [] if args.no_write_cost else write_cost(args.database_url, args.write_rounds)
     print("\n".join(write_lines), flush=True)
 
     out = manage(env, "shell", "-c", PICK_SCRIPT % {"syl": "|".join(SYLLABLES)}, timeout=600)
@@ -719,15 +737,21 @@ def main() -> int:
         # Warm-up: every worker compiles and caches; the operating system's cache holds the indexes.
         for query_class in classes:
             search_phase(client, tokens, query_class, "/api/v1/cases/search/?q={q}", 16, args.threads, rng)
-        for query_class in classes:
+        phases = set(args.phases.split(","))
+        for query_class in classes if "search" in phases else []:
             phase, outcomes = search_phase(
                 client, tokens, query_class, "/api/v1/cases/search/?q={q}", args.requests, args.threads, rng
             )
             rows.append(phase_row(phase, outcomes))
             print(rows[-1], flush=True)
-        for query_class in classes:
-            if "typical" in query_class.label:
-                continue
+        # One client thread: each request's own time, without queueing behind the other seven.
+        for query_class in classes if "single" in phases else []:
+            phase, outcomes = search_phase(
+                client, tokens, query_class, "/api/v1/cases/search/?q={q}", args.requests // 3, 1, rng
+            )
+            single_rows.append(phase_row(phase, outcomes))
+            print(single_rows[-1], flush=True)
+        for query_class in classes if "list" in phases else []:
             phase, outcomes = search_phase(
                 client,
                 tokens,
@@ -755,7 +779,8 @@ def main() -> int:
         "",
         f"- Command: `.venv/bin/python {command}`",
         f"- Started {started_at:%Y-%m-%d %H:%M} UTC, finished {datetime.now(UTC):%H:%M} UTC; code at {git_head()}",
-        f"- Load average at the end (1, 5, 15 min): {', '.join(f'{v:.1f}' for v in os.getloadavg())}",
+        f"- Load average (1, 5, 15 min) at the start: {', '.join(f'{v:.1f}' for v in load_at_start)};"
+        f" at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}",
         f"- {server_settings(args.database_url)}",
         *machine_lines(),
         f"- Searchers: {json.dumps(picked['users'])} and `analyst` (staff)",
@@ -770,7 +795,7 @@ def main() -> int:
         "",
         "## Comment write cost (one insert per transaction, search trigger on/off, interleaved)",
         "",
-        *write_lines,
+        *(write_lines or ["Not measured (`--no-write-cost`)."]),
         "",
         "## `GET /api/v1/cases/search/?q=` (first page of 25), 8 client threads, gunicorn 2 sync workers",
         "",

@@ -2,7 +2,7 @@
 (read-only: the session's transactions are READ ONLY; nothing is migrated or written).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:54330/casedesk_search_bench SECRET_KEY=... \\
-        .venv/bin/python benchmarks/search_plans.py --runs 3 [--selectors PATH] [--jit] [--plans] [LABEL ...]
+        .venv/bin/python benchmarks/search_plans.py --runs 3 [--selectors PATH] [--jit] [--parallel] [--plans] [LABEL ...]
 
 For each class (staff; a customer of the largest company, company 5; customers of two typical
 companies, 911 in English and 870 in French, 353 cases each, the median) it prints the statement's
@@ -12,7 +12,9 @@ as ``benchmarks/search.py`` picks them), ``imprimante`` for French; rare: staff'
 1,000,000-case run timed out on) and, for a customer, the pseudo-word of their company's newest case.
 
 ``--selectors PATH`` runs another version of ``cases/search/selectors.py`` (e.g. main's, to compare).
-JIT is off as ``case_search_for_user`` runs it, unless ``--jit`` (how the old statement ran).
+JIT and parallel workers are off as ``case_search_for_user`` runs it, unless ``--jit`` or
+``--parallel`` (how older statements ran: JIT until the strategies, parallel workers until the
+per-language matching).
 
 The database may be older than the code's accounts tables (a seed made on another branch): company
 members are read with the columns search uses only.
@@ -72,6 +74,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--selectors")
     parser.add_argument("--jit", action="store_true")
+    parser.add_argument("--parallel", action="store_true", help="allow parallel workers")
     parser.add_argument("--plans", action="store_true", help="print each plan too")
     parser.add_argument("--output", default="/tmp/search_plans.json")
     parser.add_argument("labels", nargs="*", help="only the classes whose label contains one of these")
@@ -100,6 +103,8 @@ def main() -> None:
         cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         if not args.jit:
             cursor.execute("SET jit = off")
+        if not args.parallel:
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
 
     vocabulary = vocabulary_words()
 

@@ -38,11 +38,16 @@ from cases.selectors import case_list_for_user
 
 # At most this many matching texts (case texts, comments, notes) are ranked per search, newest first.
 SEARCH_WINDOW = 500
-# How a search finds them (``_branch_hits``): among the newest texts it may see, this many at most,
+# How a search finds them (``_text_hits``): among the newest texts it may see, this many at most,
 # walked newest first (enough for words in a quarter of the texts or more); else, up to this many
 # matches, all of them from the GIN index, sorted newest first.
 SEARCH_RECENT = 4 * SEARCH_WINDOW
 SEARCH_PROBE = 4 * SEARCH_WINDOW
+# When the newest SEARCH_RECENT texts held fewer than SEARCH_WINDOW matches but enough that, at their
+# density, the window fills within SEARCH_WALK texts, the walk goes on, through at most twice the
+# texts that density predicts (and never more than SEARCH_WALK).
+SEARCH_WALK = 20 * SEARCH_RECENT
+SEARCH_WALK_MIN = SEARCH_WINDOW * SEARCH_RECENT // SEARCH_WALK
 # Trigram matching (partial words, misspelt names) is tried only when no whole word matched: it would
 # otherwise add near misses to exact answers ("Company 199" for "Company 198"); and only for queries
 # this long at least (the trigrams of shorter ones match nearly everything).
@@ -93,14 +98,16 @@ def case_number_in(query: str) -> str | None:
     return f"CS-{int(found.group(1)):06d}" if found else None
 
 
-def search_configs(user: User) -> tuple[str, ...]:
-    """The text search configurations a query is read in: a company member's company's language
-    (its cases are indexed in it); for partners and staff, who see companies of every language, all
-    three at once. Only names from ``TEXT_SEARCH_CONFIG`` (they are written into the SQL)."""
+def search_languages(user: User) -> tuple[str, ...]:
+    """The languages a query is read in: a company member's company's language (its cases are indexed
+    in it); for partners and staff, who see companies of every language, all three, each text matched
+    only by the query read in its own language. Only keys of ``TEXT_SEARCH_CONFIG`` (they are written
+    into the SQL)."""
     membership = active_membership_for(user)
     if not user.is_staff and membership is not None and membership.company is not None:
-        return (TEXT_SEARCH_CONFIG.get(membership.company.language, TEXT_SEARCH_CONFIG[Language.ENGLISH]),)
-    return tuple(TEXT_SEARCH_CONFIG.values())
+        language = membership.company.language
+        return (language if language in TEXT_SEARCH_CONFIG else Language.ENGLISH,)
+    return tuple(TEXT_SEARCH_CONFIG)
 
 
 def escape_snippet(text: str) -> str:
@@ -138,18 +145,46 @@ def _visibility(user: User, scope: PartnerScope) -> tuple[str, dict[str, Any]] |
     return "e.company_id = ANY(%(visible_companies)s::bigint[])", {"visible_companies": companies}
 
 
-def _tsquery(configs: tuple[str, ...]) -> str:
-    """The query read in each configuration, OR-ed: a text matches if it matches in its own."""
+def _language_query(language: str) -> str:
+    return f"websearch_to_tsquery('{TEXT_SEARCH_CONFIG[language]}'::regconfig, %(q)s)"
+
+
+def _matches(languages: tuple[str, ...], entry: str = "e") -> str:
+    """Entry ``entry`` matches the query read in the entry's own language. One arm per language, each
+    with its own query: the planner then estimates (and the GIN index reads) one reading of each
+    word per text, where the OR of the three languages' queries would count a word whose stems
+    coincide three times over."""
+    if len(languages) == 1:
+        return f"{entry}.document @@ {_language_query(languages[0])}"
     return (
-        "(" + " || ".join(f"websearch_to_tsquery('{config}'::regconfig, %(q)s)" for config in configs) + ")"
+        "("
+        + " OR ".join(
+            f"({entry}.language = '{language}' AND {entry}.document @@ {_language_query(language)})"
+            for language in languages
+        )
+        + ")"
     )
 
 
-def _text_match(user: User, tsquery: str) -> str:
+def _entry_query(languages: tuple[str, ...], entry: str = "e") -> str:
+    """The query read in entry ``entry``'s language, for its rank and snippet (an unknown language is
+    indexed in English: ``casedesk_search_config``)."""
+    if len(languages) == 1:
+        return _language_query(languages[0])
+    arms = " ".join(
+        f"WHEN '{language}' THEN {_language_query(language)}"
+        for language in languages
+        if language != Language.ENGLISH
+    )
+    return f"(CASE {entry}.language {arms} ELSE {_language_query(Language.ENGLISH)} END)"
+
+
+def _text_match(user: User, languages: tuple[str, ...]) -> str:
+    match = _matches(languages)
     if user.is_staff:
         # Two arms, so each reads its partial index (public texts; internal notes).
-        return f"((NOT e.is_internal AND e.document @@ {tsquery}) OR (e.is_internal AND e.document @@ {tsquery}))"
-    return f"(NOT e.is_internal AND e.document @@ {tsquery})"
+        return f"((NOT e.is_internal AND {match}) OR (e.is_internal AND {match}))"
+    return f"(NOT e.is_internal AND {match})"
 
 
 def _prefix_tsquery() -> str:
@@ -167,86 +202,126 @@ _CASE_TEXT = (
 )
 
 
-def _branch_hits(name: str, *, visibility: str, tsquery: str, internal: bool) -> str:
-    """CTEs ending in ``{name}_hits``: the newest ``SEARCH_WINDOW`` matching texts of one branch
-    (public texts, or internal notes), by a strategy chosen per query from counts measured in the
-    statement itself rather than from the planner's estimate of how many texts match (for a word the
-    statistics do not list, that estimate can be a thousand times too high, and walking every text
-    newest first looking for it then costs the whole table).
+def _newest(columns: str, *, visibility: str, parts: tuple[str, ...], condition: str, limit: str) -> str:
+    """The newest ``limit`` visible texts of ``parts`` (``NOT e.is_internal``; for staff, also
+    ``e.is_internal``) that meet ``condition``, newest first: one walk of each part's own index by
+    time, merged, so that it stops as soon as the newest ``limit`` of them all are found."""
+    walks = [
+        f"SELECT {columns} FROM cases_casesearchentry e WHERE {visibility} AND {part} AND {condition}"
+        f" ORDER BY e.at DESC LIMIT {limit}"
+        for part in parts
+    ]
+    if len(walks) == 1:
+        return walks[0]
+    merged = " UNION ALL ".join(f"({walk})" for walk in walks)
+    return f"SELECT * FROM ({merged}) merged ORDER BY merged.at DESC LIMIT {limit}"
 
-    1. ``{name}_recent``: the newest ``SEARCH_RECENT`` visible texts, walked newest first until the
-       window is full. Enough for common words: at most ``SEARCH_RECENT`` texts read.
-    2. Else ``{name}_probe``: at most ``SEARCH_PROBE + 1`` matches in any order (read from the GIN
-       index, unless the planner expects the words to be so common that a scan finds them at once).
-       Up to ``SEARCH_PROBE``, those are all of them: the newest are sorted out of them.
-    3. Else (more than ``SEARCH_PROBE`` matches, but sparse among the newest texts): the planner
+
+def _text_hits(user: User, visibility: str, languages: tuple[str, ...]) -> str:
+    """CTEs ending in ``text_hits``: the newest ``SEARCH_WINDOW`` texts that match, by a strategy chosen
+    per query from counts measured in the statement itself rather than from the planner's estimate of
+    how many texts match (for a word the statistics do not list, that estimate can be a thousand times
+    too high, and walking every text newest first looking for it then costs the whole table).
+
+    1. ``recent``: the newest ``SEARCH_RECENT`` visible texts, walked newest first until the window is
+       full. Enough for common words: at most ``SEARCH_RECENT`` texts read; and for every word when
+       those are all the texts there are (``beyond``).
+    2. Else, when at least ``SEARCH_WALK_MIN`` of those matched (at that density the window fills
+       within ``SEARCH_WALK`` texts), ``walk``: the same walk goes on, through at most twice the texts
+       that density predicts. The cost follows the page shown, not all the matches.
+    3. Else ``probe``: at most ``SEARCH_PROBE + 1`` matches in any order (read from the GIN index,
+       unless the planner expects the words to be so common that a scan finds them at once). Up to
+       ``SEARCH_PROBE``, those are all of them: the newest are sorted out of them.
+    4. Else (more than ``SEARCH_PROBE`` matches, but sparse among the newest texts): the planner
        chooses between walking newest first and the GIN index, on its estimate.
 
-    Each step runs only when the one before did not answer (a one-time filter on its count)."""
-    where = f"{visibility} AND {'' if internal else 'NOT '}e.is_internal"
-    rank = f"ts_rank_cd(e.document, {tsquery}, 32)"
-    return f"""{name}_recent AS MATERIALIZED (
-            SELECT r.id, r.case_id, r.at, ts_rank_cd(r.document, {tsquery}, 32) AS rank
-            FROM (
-                SELECT e.id, e.case_id, e.at, e.document FROM cases_casesearchentry e
-                WHERE {where} ORDER BY e.at DESC LIMIT %(recent)s::bigint
-            ) r
-            WHERE r.document @@ {tsquery}
-            ORDER BY r.at DESC LIMIT %(window)s::bigint
+    Each step runs only when the ones before did not answer (a one-time filter on their counts).
+
+    Public texts and, for staff, internal notes are read as two parts, each only through indexes
+    whose predicate it implies (walks merged by time; the GIN index of each): a customer's statement
+    can only reach ``NOT is_internal`` indexes."""
+    parts = ("NOT e.is_internal", "e.is_internal") if user.is_staff else ("NOT e.is_internal",)
+    match = _matches(languages)
+    columns = "e.id, e.case_id, e.at, e.language, e.document"
+    recent_count, walk_count, probe_count = (
+        f"(SELECT count(*) FROM {name})" for name in ("recent", "walk", "probe")
+    )
+    walk_texts = (
+        f"least(%(walk)s::bigint, 2 * %(window)s::bigint * %(recent)s::bigint / greatest({recent_count}, 1))"
+    )
+
+    # Whether there are texts past the newest SEARCH_RECENT (read from the index alone): if not (a
+    # small company), the first walk saw every text, and its matches are all of them.
+    beyond_recent = _newest(
+        "e.at", visibility=visibility, parts=parts, condition="TRUE", limit="%(recent)s::bigint + 1"
+    )
+    more = "(SELECT more FROM beyond)"
+    walk_gate = f"{recent_count} BETWEEN %(walk_min)s::bigint AND %(window)s::bigint - 1 AND {more}"
+
+    def walked(*, gate: str, texts: str) -> str:
+        newest = _newest(columns, visibility=visibility, parts=parts, condition=gate, limit=texts)
+        return f"""SELECT r.id, r.case_id, r.at, ts_rank_cd(r.document, {_entry_query(languages, "r")}, 32) AS rank
+            FROM ({newest}) r
+            WHERE {_matches(languages, "r")}
+            ORDER BY r.at DESC LIMIT %(window)s::bigint"""
+
+    ranked = f"SELECT e.id, e.case_id, e.at, ts_rank_cd(e.document, {_entry_query(languages)}, 32) AS rank"
+    # A part each (an OR of the two would have its common terms factored out, and reach no index).
+    probe_gate = f"{recent_count} < %(window)s::bigint AND {walk_count} < %(window)s::bigint AND {more}"
+    probes = " UNION ALL ".join(
+        f"(SELECT e.id, e.at FROM cases_casesearchentry e WHERE {probe_gate} AND {visibility} AND {part}"
+        f" AND {match} LIMIT %(probe)s::bigint + 1)"
+        for part in parts
+    )
+    past_probe = _newest(
+        columns,
+        visibility=visibility,
+        parts=parts,
+        condition=f"{probe_count} > %(probe)s::bigint AND {match}",
+        limit="%(window)s::bigint",
+    )
+    return f"""recent AS MATERIALIZED (
+            {walked(gate="TRUE", texts="%(recent)s::bigint")}
         ),
-        {name}_probe AS MATERIALIZED (
-            SELECT e.id, e.at FROM cases_casesearchentry e
-            WHERE (SELECT count(*) FROM {name}_recent) < %(window)s::bigint
-              AND {where} AND e.document @@ {tsquery}
-            LIMIT %(probe)s::bigint + 1
+        beyond AS MATERIALIZED (
+            SELECT EXISTS (SELECT 1 FROM ({beyond_recent}) newest OFFSET %(recent)s::bigint) AS more
         ),
-        {name}_hits AS (
-            SELECT * FROM {name}_recent WHERE (SELECT count(*) FROM {name}_recent) >= %(window)s::bigint
+        walk AS MATERIALIZED (
+            {walked(gate=walk_gate, texts=walk_texts)}
+        ),
+        probe AS MATERIALIZED (
+            SELECT * FROM ({probes}) probes LIMIT %(probe)s::bigint + 1
+        ),
+        text_hits AS (
+            SELECT * FROM recent WHERE {recent_count} >= %(window)s::bigint OR NOT {more}
             UNION ALL
-            (SELECT e.id, e.case_id, e.at, {rank} AS rank
+            SELECT * FROM walk WHERE {walk_count} >= %(window)s::bigint
+            UNION ALL
+            ({ranked}
              FROM (
-                 SELECT p.id FROM {name}_probe p
-                 WHERE (SELECT count(*) FROM {name}_probe) <= %(probe)s::bigint
+                 SELECT p.id FROM probe p
+                 WHERE {probe_count} <= %(probe)s::bigint
                  ORDER BY p.at DESC LIMIT %(window)s::bigint
              ) newest
              JOIN cases_casesearchentry e ON e.id = newest.id)
             UNION ALL
-            (SELECT e.id, e.case_id, e.at, {rank} AS rank
-             FROM cases_casesearchentry e
-             WHERE (SELECT count(*) FROM {name}_probe) > %(probe)s::bigint
-               AND {where} AND e.document @@ {tsquery}
-             ORDER BY e.at DESC LIMIT %(window)s::bigint)
+            (SELECT r.id, r.case_id, r.at, ts_rank_cd(r.document, {_entry_query(languages, "r")}, 32) AS rank
+             FROM ({past_probe}) r)
         )"""
 
 
-def _text_hits(user: User, visibility: str, tsquery: str) -> str:
-    """CTEs ending in ``text_hits``: the newest ``SEARCH_WINDOW`` matching texts, public ones, and for
-    staff internal notes in a branch of their own. Each branch reads only indexes whose predicate it
-    implies: a customer's statement can only reach ``NOT is_internal`` indexes."""
-    public = _branch_hits("public", visibility=visibility, tsquery=tsquery, internal=False)
-    if not user.is_staff:
-        return f"{public},\n        text_hits AS (SELECT * FROM public_hits)"
-    internal = _branch_hits("internal", visibility=visibility, tsquery=tsquery, internal=True)
-    return f"""{public},
-        {internal},
-        text_hits AS (
-            SELECT * FROM public_hits UNION ALL SELECT * FROM internal_hits
-            ORDER BY at DESC LIMIT %(window)s::bigint
-        )"""
-
-
-def _headline(tsquery: str) -> str:
+def _headline(languages: tuple[str, ...]) -> str:
     """The snippet of entry ``e`` (``c``: its case when it is the case's own, ``m``: its comment)."""
     return f"""ts_headline(
         casedesk_search_config(e.language),
         translate(CASE WHEN e.comment_id IS NULL THEN {_CASE_TEXT} ELSE m.body END, E'\\x02\\x03', ''),
-        {tsquery} || {_prefix_tsquery()},
+        {_entry_query(languages)} || {_prefix_tsquery()},
         %(headline)s
     )"""
 
 
 def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool, snippets: bool = True) -> str:
-    tsquery = _tsquery(search_configs(user))
+    languages = search_languages(user)
     number_hits = (
         f"""SELECT e.id, e.case_id, e.at, {NUMBER_RANK}::real AS rank
             FROM cases_case c JOIN cases_casesearchentry e ON e.case_id = c.id AND e.comment_id IS NULL
@@ -264,7 +339,7 @@ def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool, snipp
         else "SELECT NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::real WHERE FALSE"
     )
     return f"""
-        WITH {_text_hits(user, visibility, tsquery)},
+        WITH {_text_hits(user, visibility, languages)},
         number_hits AS ({number_hits}),
         fuzzy_hits AS ({fuzzy_hits}),
         hits AS (
@@ -284,7 +359,7 @@ def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool, snipp
                    (SELECT count(*) FROM text_hits) >= %(window)s
                    OR (SELECT count(*) FROM fuzzy_hits) >= %(window)s AS capped
         )
-        SELECT s.total, s.capped, p.case_id, p.rank, e.kind, {_headline(tsquery) if snippets else "NULL"}
+        SELECT s.total, s.capped, p.case_id, p.rank, e.kind, {_headline(languages) if snippets else "NULL"}
         FROM summary s
         LEFT JOIN page p ON TRUE
         LEFT JOIN cases_casesearchentry e ON e.id = p.entry_id
@@ -298,7 +373,7 @@ def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool, snipp
 def _planned_per_query() -> Iterator[None]:
     """Run a search as an unnamed statement, planned for its own words (a prepared statement's generic
     plan cannot tell a word in half the texts from a rare one), without JIT compilation: the
-    statement's estimated cost counts every strategy of ``_branch_hits``, though one-time filters
+    statement's estimated cost counts every strategy of ``_text_hits``, though one-time filters
     run only one, and would pass ``jit_above_cost``, compiling for longer than the search runs."""
     connection.ensure_connection()
     raw = connection.connection
@@ -308,7 +383,11 @@ def _planned_per_query() -> Iterator[None]:
     try:
         # No savepoint: inside a caller's transaction the setting lasts until that one ends.
         with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
+            # Nor parallel workers: a gated-off strategy (the one-time filters) would still start
+            # them, at more than the cost of the search itself, to find that it has nothing to do.
+            cursor.execute(
+                "SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
+            )
             yield
     finally:
         if threshold is not None:
@@ -336,6 +415,8 @@ def case_search_statement(
         "number": number,
         "window": SEARCH_WINDOW,
         "recent": SEARCH_RECENT,
+        "walk": SEARCH_WALK,
+        "walk_min": SEARCH_WALK_MIN,
         "probe": SEARCH_PROBE,
         "limit": limit,
         "offset": offset,
@@ -413,16 +494,16 @@ def case_search_snippets(*, user: User, query: str, case_ids: list[int]) -> dict
     if visible is None:
         return {}
     visibility, params = visible
-    tsquery = _tsquery(search_configs(user))
+    languages = search_languages(user)
     sql = f"""
         WITH best AS (
             SELECT DISTINCT ON (e.case_id) e.id
             FROM cases_casesearchentry e
             WHERE e.case_id = ANY(%(ids)s::bigint[]) AND {visibility}
-              AND ({_text_match(user, tsquery)} OR e.comment_id IS NULL)
-            ORDER BY e.case_id, ts_rank_cd(e.document, {tsquery}, 32) DESC, e.at DESC, e.id DESC
+              AND ({_text_match(user, languages)} OR e.comment_id IS NULL)
+            ORDER BY e.case_id, ts_rank_cd(e.document, {_entry_query(languages)}, 32) DESC, e.at DESC, e.id DESC
         )
-        SELECT e.case_id, e.kind, {_headline(tsquery)}
+        SELECT e.case_id, e.kind, {_headline(languages)}
         FROM best b JOIN cases_casesearchentry e ON e.id = b.id
         LEFT JOIN cases_case c ON c.id = e.case_id AND e.comment_id IS NULL
         LEFT JOIN cases_comment m ON m.id = e.comment_id
@@ -430,6 +511,33 @@ def case_search_snippets(*, user: User, query: str, case_ids: list[int]) -> dict
     with _planned_per_query(), connection.cursor() as cursor:
         cursor.execute(sql, {**params, "ids": case_ids, "q": query, "headline": _HEADLINE_OPTIONS})
         return {case_id: (escape_snippet(text or ""), MATCHED_IN[kind]) for case_id, kind, text in cursor}
+
+
+def _few_matching_case_ids(*, user: User, query: str, languages: tuple[str, ...]) -> list[int] | None:
+    """The cases of the texts matching ``query`` in ``user``'s company (staff: every company) when
+    there are at most ``SEARCH_PROBE`` of them, read from the GIN index; None when there are more (or
+    for a partner: then the list walks its cases, which at that density soon finds a page). A
+    superset of what ``user`` may see: the list's own queryset applies the visibility rule."""
+    membership = active_membership_for(user)
+    if user.is_staff:
+        where, params = "TRUE", {}
+    elif membership is not None and membership.company is not None:
+        where, params = "e.company_id = %(company)s::bigint", {"company": membership.company.pk}
+    else:
+        return None
+    parts = ("NOT e.is_internal", "e.is_internal") if user.is_staff else ("NOT e.is_internal",)
+    probes = " UNION ALL ".join(
+        f"(SELECT e.case_id FROM cases_casesearchentry e WHERE {where} AND {part} AND {_matches(languages)}"
+        " LIMIT %(probe)s::bigint + 1)"
+        for part in parts
+    )
+    with _planned_per_query(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT case_id FROM ({probes}) probes LIMIT %(probe)s::bigint + 1",
+            {**params, "q": query, "probe": SEARCH_PROBE},
+        )
+        case_ids = [case_id for (case_id,) in cursor.fetchall()]
+    return None if len(case_ids) > SEARCH_PROBE else sorted(set(case_ids))
 
 
 def case_search_filter(*, user: User, query: str, cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -442,14 +550,23 @@ def case_search_filter(*, user: User, query: str, cases: QuerySet[Case]) -> Quer
     by_number = Q(number=number) if number else Q(pk__in=[])
     if connection.vendor != "postgresql":
         return cases.filter(_simple_match(user=user, query=query) | by_number)
-    tsquery = reduce(
+    languages = search_languages(user)
+    text = reduce(
         or_,
-        (SearchQuery(query, config=config, search_type="websearch") for config in search_configs(user)),
+        (
+            Q(document=SearchQuery(query, config=TEXT_SEARCH_CONFIG[language], search_type="websearch"))
+            & (Q(language=language) if len(languages) > 1 else Q())
+            for language in languages
+        ),
     )
     entries = CaseSearchEntry.objects.filter(case_id=OuterRef("pk"))
-    public = Q(is_internal=False, document=tsquery)
-    text = public | Q(is_internal=True, document=tsquery) if user.is_staff else public
-    found = cases.filter(Q(Exists(entries.filter(text))) | by_number)
+    public = Q(is_internal=False) & text
+    text = public | (Q(is_internal=True) & text) if user.is_staff else public
+    # Few matches: their cases, from the GIN index (walking the list's cases for them would read
+    # every case); many: the list's cases in order, each tested, which soon fills a page.
+    few = _few_matching_case_ids(user=user, query=query, languages=languages)
+    text_match = Q(pk__in=few) if few is not None else Q(Exists(entries.filter(text)))
+    found = cases.filter(text_match | by_number)
     if number is not None or len(query) < FUZZY_MIN_LENGTH or found.exists():
         return found
     similar = Q(comment__isnull=True) & Q(TrigramWordSimilar(F("label"), Value(query)))

@@ -302,6 +302,21 @@ def test_words_are_stemmed_in_the_companys_language(api_client, language, text, 
 
 
 @pytest.mark.postgres
+def test_staff_match_each_text_only_in_its_own_language(api_client):
+    # "généraux" read in French is the stem of "generalization" read in English ('general'): a text
+    # matches only the query read in the text's own language, so the English case is not found.
+    french, english = CompanyFactory(language="fr"), CompanyFactory(language="en")
+    in_french = _case(french, member(french, role=Membership.Role.DSU), problem_summary="Paramètres généraux")
+    _case(english, member(english, role=Membership.Role.DSU), problem_summary="The generalization failed")
+    analyst = AnalystFactory()
+
+    body = _search(api_client, analyst, "généraux")
+
+    assert (_ids(body), body["count"]) == ([in_french.pk], 1)
+    assert _listed(api_client, analyst, "généraux") == [in_french.pk]
+
+
+@pytest.mark.postgres
 def test_a_match_in_the_subject_ranks_above_one_in_a_comment(api_client, company, customer):
     in_comment = _case(company, customer, subject="Payment run")
     comment_create(case=in_comment, author=customer, body="Also the meerkat export.")
