@@ -13,8 +13,7 @@ from accounts.models import User
 from cases.models import Attachment, Case, CaseEvent, CaseStatus, Comment, OutOfScopeReason
 from cases.selectors import TRANSITION_INPUTS, case_acting_check, reopen_window_expired
 from cases.services.comments import comment_add
-from cases.services.events import case_event_record
-from core.bulk import insert_from_select
+from cases.services.events import case_event_record, case_events_record_bulk
 from core.errors import Conflict, PermissionRefused, ValidationFailed
 from notifications.services import NOTICE_RELATED, notifications_for_auto_closed
 from sla.services import sla_public_reply, sla_timers_refresh, sla_timers_reopen, sla_timers_stop_closed
@@ -321,18 +320,14 @@ def case_auto_close_due(*, now: datetime | None = None, batch_size: int = AUTO_C
         status_changed_at=closing.status_changed_at,
         updated_at=closing.updated_at,
     )
-    insert_from_select(
-        CaseEvent,
-        Case.objects.filter(pk__any_of=ids),
-        {
-            "case": F("pk"),
-            "type": CaseEvent.Type.AUTO_CLOSED,
-            "transition": "auto_close",
-            "from_status": CaseStatus.VERIFY_RESOLUTION,
-            "to_status": closing.status,
-            "note": AUTO_CLOSE_NOTE,
-            "created_at": now,
-        },
+    case_events_record_bulk(
+        case_ids=ids,
+        type=CaseEvent.Type.AUTO_CLOSED,
+        at=now,
+        transition="auto_close",
+        from_status=CaseStatus.VERIFY_RESOLUTION,
+        to_status=closing.status,
+        note=AUTO_CLOSE_NOTE,
     )
     sla_timers_stop_closed(case_ids=ids, at=now)
     notifications_for_auto_closed(case_ids=ids, at=now)
