@@ -458,9 +458,7 @@ def sla_calendar_changed(
     )
     result = sla_timers_follow_calendars(now=now, batch_size=batch_size, calendar_ids=[calendar.pk])
     if result.outdated:
-        from sla.tasks import sla_timers_follow_calendars_task
-
-        publish_after_commit(sla_timers_follow_calendars_task)
+        publish_after_commit("sla.tasks.sla_timers_follow_calendars_task")
     return result
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -126,6 +127,15 @@ def _check_reopen(case: Case, actor: User, reason: str, now: datetime) -> None:
     )
 
 
+@dataclass(frozen=True)
+class TransitionDone:
+    """What ``case_transition`` did: the case as saved, and the public comment it posted with the
+    move's message (None when the move posts none, or a stored comment made it)."""
+
+    case: Case
+    comment: Comment | None = None
+
+
 @transaction.atomic
 def case_transition(
     *,
@@ -140,8 +150,9 @@ def case_transition(
     comment_source: str = Comment.Source.API,
     answering: Comment | None = None,
     now: datetime | None = None,
-) -> Case:
-    """Move ``case`` through ``transition`` for ``actor``: lock, check, apply, save, record the event.
+) -> TransitionDone:
+    """Move ``case`` through ``transition`` for ``actor``: lock, check, apply, save, record the event;
+    answers the case and the comment the move posted (``TransitionDone``).
 
     ``case`` is the row as the caller saw it; if its status moved meanwhile the answer is 409 ``conflict``.
     A customer-side actor must be allowed to act for the case's company (``case_acting_check``)
@@ -199,8 +210,9 @@ def case_transition(
     data: dict[str, Any] = {}
     if tentative_release_date:
         data["tentative_release_date"] = str(tentative_release_date)
+    comment: Comment | None = None
     if transition in _MESSAGE_AS_COMMENT and answering is None:
-        comment_add(
+        comment = comment_add(
             case=case,
             author=actor,
             body=message,
@@ -234,7 +246,7 @@ def case_transition(
     sla_timers_refresh(case=case, now=now)
     if transition == "reopen":
         sla_timers_reopen(case=case, now=now)
-    return case
+    return TransitionDone(case=case, comment=comment)
 
 
 def customer_answer_transition(*, case: Case, author: User, is_internal: bool) -> str:
@@ -254,7 +266,9 @@ def case_customer_answer(*, case: Case, comment: Comment, now: datetime) -> Case
     transition = customer_answer_transition(case=case, author=comment.author, is_internal=comment.is_internal)
     if not transition:
         return case
-    return case_transition(case=case, actor=comment.author, transition=transition, answering=comment, now=now)
+    return case_transition(
+        case=case, actor=comment.author, transition=transition, answering=comment, now=now
+    ).case
 
 
 AUTO_CLOSE_NOTE = "No answer within 9 days of the proposed resolution."
