@@ -30,8 +30,7 @@ from accounts.models import (
 )
 from accounts.services import (
     api_tokens_revoke_all,
-    authorization_request_approve,
-    authorization_request_reject,
+    authorization_request_decide,
 )
 from core.admin import ReadOnlyAdmin
 from core.errors import ApplicationError
@@ -165,7 +164,7 @@ class BulkDecisionForm(DecisionReasonForm):
 class AuthorizationRequestAdmin(admin.ModelAdmin):
     """Support managers decide requests raised by e-mail or on a case: Approve or Reject on the
     request's page (with a reason), or several at once from the list; every decision goes through
-    ``authorization_request_approve``/``_reject``."""
+    ``authorization_request_decide``."""
 
     list_display = [
         "id",
@@ -256,11 +255,16 @@ class AuthorizationRequestAdmin(admin.ModelAdmin):
     def _decide_one(
         self, request: HttpRequest, item: AuthorizationRequest, *, approve: bool, reason: str
     ) -> None:
-        decide = authorization_request_approve if approve else authorization_request_reject
         user = request.user
         assert isinstance(user, User)
         try:
-            decide(request=item, decided_by=user, reason=reason, channel=AuthorizationRequest.Channel.ADMIN)
+            authorization_request_decide(
+                request=item,
+                decided_by=user,
+                approve=approve,
+                reason=reason,
+                channel=AuthorizationRequest.Channel.ADMIN,
+            )
         except ApplicationError as error:
             self.message_user(request, f"#{item.pk}: {error.detail}", level=messages.WARNING)
         else:

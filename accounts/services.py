@@ -16,6 +16,7 @@ from knox.models import AuthToken
 from accounts.models import AuditRecord, AuthorizationRequest, Company, Membership, User
 from accounts.selectors import active_membership_for, company_manager_check
 from core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
+from notifications.services import notifications_for_authorization_request, notifications_for_password_reset
 
 Channel = AuthorizationRequest.Channel
 
@@ -230,9 +231,6 @@ def authorization_request_create(
 
 
 def _notify(request: AuthorizationRequest, now: datetime) -> None:
-    # Imported here: notifications builds on accounts' models, so accounts cannot import it at load time.
-    from notifications.services import notifications_for_authorization_request
-
     notifications_for_authorization_request(request=request, now=now)
 
 
@@ -262,18 +260,50 @@ def _lock_pending(request: AuthorizationRequest, now: datetime) -> Authorization
 
 
 @transaction.atomic
-def authorization_request_approve(
+def authorization_request_decide(
     *,
     request: AuthorizationRequest,
     decided_by: User,
+    approve: bool,
     reason: str = "",
     channel: str = Channel.API,
     now: datetime | None = None,
 ) -> AuthorizationRequest:
-    """Approve and apply the change atomically (role, validation, or password-reset e-mail)."""
+    """The one decision on a pending request, by a manager of its company on the company's domains
+    (``_decision_authority_check``): approving applies the change in the same transaction (role,
+    validation, or the password-reset e-mail); rejecting changes nothing about the user. Either way
+    the decision is recorded, audited and notified."""
     now = now or timezone.now()
     _decision_authority_check(user=decided_by, company=request.company)
     request = _lock_pending(request, now)
+    if approve:
+        _authorization_apply(request, decided_by, channel, now)
+    status = AuthorizationRequest.Status.APPROVED if approve else AuthorizationRequest.Status.REJECTED
+    request.status = status
+    request.decided_by = decided_by
+    request.decided_at = now
+    request.decision_reason = reason
+    request.decision_channel = channel
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "decision_channel"])
+    AuditRecord.objects.create(
+        actor=decided_by,
+        company=request.company,
+        subject_user_id=request.subject_user_id,
+        authorization_request=request,
+        action=AuditRecord.Action.REQUEST_APPROVED if approve else AuditRecord.Action.REQUEST_REJECTED,
+        channel=channel,
+        before={"status": AuthorizationRequest.Status.PENDING},
+        after={"status": status, "reason": reason},
+        created_at=now,
+    )
+    _notify(request, now)
+    return request
+
+
+def _authorization_apply(
+    request: AuthorizationRequest, decided_by: User, channel: str, now: datetime
+) -> None:
+    """What an approval changes: the subject's membership (role, validation), or a password reset."""
     membership = (
         Membership.objects.select_for_update(of=("self",))
         .select_related("user", "company")
@@ -289,26 +319,36 @@ def authorization_request_approve(
             channel=channel,
             created_at=now,
         )
-        from notifications.services import notifications_for_password_reset
-
         # An outbox row in this transaction: the e-mail is sent (and retried) like every other.
         notifications_for_password_reset(
             user=membership.user, key=f"authorization_request:{request.pk}:password_reset", now=now
         )
-    else:
-        _apply_membership_change(
-            membership=membership,
-            actor=decided_by,
-            channel=channel,
-            now=now,
-            role=request.requested_role,
-            status=Membership.Status.ACTIVE,
-            authorization_request=request,
-        )
-    return _decide(request, AuthorizationRequest.Status.APPROVED, decided_by, reason, channel, now)
+        return
+    _apply_membership_change(
+        membership=membership,
+        actor=decided_by,
+        channel=channel,
+        now=now,
+        role=request.requested_role,
+        status=Membership.Status.ACTIVE,
+        authorization_request=request,
+    )
 
 
-@transaction.atomic
+def authorization_request_approve(
+    *,
+    request: AuthorizationRequest,
+    decided_by: User,
+    reason: str = "",
+    channel: str = Channel.API,
+    now: datetime | None = None,
+) -> AuthorizationRequest:
+    """Approve and apply the change atomically (``authorization_request_decide``)."""
+    return authorization_request_decide(
+        request=request, decided_by=decided_by, approve=True, reason=reason, channel=channel, now=now
+    )
+
+
 def authorization_request_reject(
     *,
     request: AuthorizationRequest,
@@ -317,37 +357,10 @@ def authorization_request_reject(
     channel: str = Channel.API,
     now: datetime | None = None,
 ) -> AuthorizationRequest:
-    """Reject: nothing about the user changes; the decision is recorded."""
-    now = now or timezone.now()
-    _decision_authority_check(user=decided_by, company=request.company)
-    request = _lock_pending(request, now)
-    return _decide(request, AuthorizationRequest.Status.REJECTED, decided_by, reason, channel, now)
-
-
-def _decide(
-    request: AuthorizationRequest, status: str, decided_by: User, reason: str, channel: str, now: datetime
-) -> AuthorizationRequest:
-    request.status = status
-    request.decided_by = decided_by
-    request.decided_at = now
-    request.decision_reason = reason
-    request.decision_channel = channel
-    request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "decision_channel"])
-    AuditRecord.objects.create(
-        actor=decided_by,
-        company=request.company,
-        subject_user_id=request.subject_user_id,
-        authorization_request=request,
-        action=AuditRecord.Action.REQUEST_APPROVED
-        if status == AuthorizationRequest.Status.APPROVED
-        else AuditRecord.Action.REQUEST_REJECTED,
-        channel=channel,
-        before={"status": AuthorizationRequest.Status.PENDING},
-        after={"status": status, "reason": reason},
-        created_at=now,
+    """Reject: nothing about the user changes; the decision is recorded (``authorization_request_decide``)."""
+    return authorization_request_decide(
+        request=request, decided_by=decided_by, approve=False, reason=reason, channel=channel, now=now
     )
-    _notify(request, now)
-    return request
 
 
 @transaction.atomic

@@ -1,16 +1,16 @@
 from celery import Task, shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import authorization_requests_expire
+from notifications.services import notifications_for_password_reset
 
 
 @shared_task(bind=True)
 def password_reset_email_send_task(self: Task, user_id: int) -> None:
     """Messages queued by an earlier release: the reset e-mail becomes an outbox row (keyed by the
     message's id, so a redelivered message writes nothing twice). New approvals write it directly."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from accounts.models import User
-    from notifications.services import notifications_for_password_reset
-
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is not None:
         with transaction.atomic():
@@ -21,6 +21,4 @@ def password_reset_email_send_task(self: Task, user_id: int) -> None:
 
 @shared_task
 def authorization_requests_expire_task() -> int:
-    from accounts.services import authorization_requests_expire
-
     return authorization_requests_expire()

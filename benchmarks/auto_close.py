@@ -125,14 +125,14 @@ def seed(total: int, now: datetime) -> dict[str, int]:
             )
             case = case_transition(
                 case=case, actor=analyst, transition="start", now=opened + timedelta(hours=1)
-            )
+            ).case
             case = case_transition(
                 case=case,
                 actor=analyst,
                 transition="propose_resolution",
                 resolution="Patched the posting job; please confirm.",
                 now=opened + timedelta(hours=2),
-            )
+            ).case
         templates.append(case.pk)
     clones = max(0, total - len(templates))
     with transaction.atomic(), connection.cursor() as cursor:

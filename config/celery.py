@@ -4,6 +4,7 @@ import os
 from typing import Any
 
 from celery import Celery, signals
+from django.conf import settings
 
 from core.liveness import WorkerLiveness
 from core.observability.logs import logging_configure
@@ -31,15 +32,11 @@ signals.task_postrun.connect(task_request_id_unbind, weak=False)
 def _configure_logging(**kwargs: Any) -> None:
     """The worker and beat log through Django's LOGGING (JSON in production): a receiver here
     means Celery installs no handlers or format of its own."""
-    from django.conf import settings
-
     logging_configure(settings.LOGGING)
 
 
 def _ensure_filesystem_broker_folders() -> None:
     """kombu's filesystem transport and the file result backend need their folders to exist."""
-    from django.conf import settings
-
     backend = settings.CELERY_RESULT_BACKEND
     if backend.startswith("file://"):
         os.makedirs(backend.removeprefix("file://"), exist_ok=True)

@@ -569,6 +569,7 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
 if SENTRY_DSN:
+    # Only when configured: the SDK and its integrations load into every process that reads settings.
     from core.observability.sentry import sentry_init
 
     sentry_init(

@@ -19,9 +19,11 @@ from celery.signals import task_failure, task_prerun, task_success
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 from prometheus_client.core import GaugeMetricFamily
 
 from config.beat import DEFAULT_SCHEDULE
+from core.models import JobRun
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +32,6 @@ _JOB_OF_TASK = {task: name for name, (task, _seconds) in DEFAULT_SCHEDULE.items(
 
 def _record(name: str, task: str, **fields: Any) -> None:
     """Best effort: a run whose record cannot be written (database down) still runs."""
-    from core.models import JobRun
-
     try:
         updated = JobRun.objects.filter(name=name).update(task=task, **fields)
         if not updated:
@@ -91,8 +91,6 @@ def _on_task_failure(
 
 def _intervals() -> dict[str, int]:
     """Each job's interval in seconds: the beat schedule as operators edited it, else the default."""
-    from django_celery_beat.models import PeriodicTask
-
     seconds = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
     intervals = {name: every for name, (_task, every) in DEFAULT_SCHEDULE.items()}
     for name, every, period in PeriodicTask.objects.filter(
@@ -104,8 +102,6 @@ def _intervals() -> dict[str, int]:
 
 def job_runs_report(*, now: datetime | None = None) -> dict[str, dict[str, Any]]:
     """name → last runs, interval and staleness, for every job of the default schedule."""
-    from core.models import JobRun
-
     now = now or timezone.now()
     runs = {run.name: run for run in JobRun.objects.filter(name__in=list(DEFAULT_SCHEDULE))}
     report = {}

@@ -13,7 +13,7 @@ from typing import Any
 
 import kombu.exceptions
 import redis.exceptions
-from celery import Task
+from celery import Task, current_app
 from django.db import transaction
 from prometheus_client import Counter
 
@@ -35,6 +35,13 @@ BROKER_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+def task_named(name: str) -> Task:
+    """The registered task called ``name``. Services publish their tasks by name: a tasks module
+    imports the services it calls, so no service imports a tasks module. Every process registers
+    every task at start-up (``CoreConfig.ready``), so a wrong name fails at once, in the service."""
+    return current_app.tasks[name]
+
+
 def publish(task: Task, *args: Any) -> bool:
     """Send ``task(*args)`` to the broker now; answers whether the broker took it. Never raises a
     broker error: the caller's state in the database is what a sweep recovers from."""
@@ -47,6 +54,8 @@ def publish(task: Task, *args: Any) -> bool:
     return True
 
 
-def publish_after_commit(task: Task, *args: Any, using: str | None = None) -> None:
-    """Send ``task(*args)`` once the current transaction commits (at once outside one), best effort."""
-    transaction.on_commit(lambda: publish(task, *args), using=using)
+def publish_after_commit(task: Task | str, *args: Any, using: str | None = None) -> None:
+    """Send ``task(*args)`` once the current transaction commits (at once outside one), best effort.
+    ``task`` may be given by name (``task_named``)."""
+    resolved = task_named(task) if isinstance(task, str) else task
+    transaction.on_commit(lambda: publish(resolved, *args), using=using)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import serializers
@@ -127,8 +128,6 @@ def reference_data_load(
 def _sequences_reset(result: ReferenceLoadResult) -> None:
     """Rows were written with their fixture primary keys: move PostgreSQL's sequences past them, as
     ``loaddata`` does, so the next row created in the admin does not collide."""
-    from django.apps import apps
-
     created_models = [apps.get_model(label) for label in result.created]
     statements = connection.ops.sequence_reset_sql(no_style(), created_models)
     if statements:

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from config.beat import DEFAULT_SCHEDULE
+from config.celery import app
+from core.jobs import job_recorded
 
 
 @transaction.atomic
 def beat_schedule_sync() -> list[str]:
     """Add the missing default periodic tasks to django-celery-beat; answers the names created."""
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
     created = []
     for name, (task, seconds) in DEFAULT_SCHEDULE.items():
         if PeriodicTask.objects.filter(name=name).exists():
@@ -26,12 +27,8 @@ def beat_schedule_sync() -> list[str]:
 
 def job_run(name: str) -> Any:
     """Run one scheduled job in this process, synchronously (for cron instead of beat)."""
-    from config.celery import app
-
     if name not in DEFAULT_SCHEDULE:
         raise KeyError(f"Unknown job {name!r}; known: {', '.join(sorted(DEFAULT_SCHEDULE))}.")
-    from core.jobs import job_recorded
-
     app.loader.import_default_modules()
     task = DEFAULT_SCHEDULE[name][0]
     with job_recorded(task):

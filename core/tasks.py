@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from core.observability.metrics import RETENTION_DELETED_ROWS
+from core.retention import idempotency_records_purge
 
 
 @shared_task(ignore_result=False)
@@ -12,8 +13,6 @@ def ping(value: str) -> str:
 @shared_task
 def idempotency_records_purge_task() -> int:
     """Retention: delete Idempotency-Key records past their age (bounded batches)."""
-    from core.retention import idempotency_records_purge
-
     deleted = idempotency_records_purge()
     RETENTION_DELETED_ROWS.labels(table="idempotency_record").inc(deleted)
     return deleted

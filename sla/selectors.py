@@ -173,16 +173,22 @@ def sla_policy_list_for_user(*, user: User) -> QuerySet[SlaPolicy]:
     return policies.filter(Q(companies=membership.company) | Q(companies__isnull=True)).distinct()
 
 
-def business_time_left(*, timer: SlaTimer, company: Company, now: datetime) -> timedelta | None:
-    """Business time until the due instant (negative once past), in the timer's calendar."""
-    if timer.calendar is None:
+def business_time_left(*, calendar: Calendar, company: Company, due_at: datetime, now: datetime) -> timedelta:
+    """Business time from ``now`` until ``due_at`` (negative once past), in ``calendar`` as it applies
+    to ``company`` (its holidays; resolved through the cache, so a stand-in ``Calendar(pk=...)`` does)."""
+    resolved = calendar_for_company(calendar=calendar, company=company, at=now)
+    if due_at >= now:
+        return business_time_between(resolved, now, due_at)
+    return -business_time_between(resolved, due_at, now)
+
+
+def _timer_time_left(timer: SlaTimer, company: Company, now: datetime) -> timedelta | None:
+    """A running timer's business time left; a paused one's stored time left; None when not known."""
+    if timer.calendar is None or timer.met_at is not None:
         return None
     if timer.due_at is None:
         return timedelta(seconds=timer.remaining_seconds) if timer.remaining_seconds is not None else None
-    calendar = calendar_for_company(calendar=timer.calendar, company=company, at=now)
-    if timer.due_at >= now:
-        return business_time_between(calendar, now, timer.due_at)
-    return -business_time_between(calendar, timer.due_at, now)
+    return business_time_left(calendar=timer.calendar, company=company, due_at=timer.due_at, now=now)
 
 
 def sla_timer_summaries(*, case: Case, now: datetime) -> list[dict[str, object]]:
@@ -193,9 +199,7 @@ def sla_timer_summaries(*, case: Case, now: datetime) -> list[dict[str, object]]
         state = timer.state
         if state == SlaTimer.State.RUNNING and timer.warnings_sent:
             state = "warning"
-        left = (
-            business_time_left(timer=timer, company=case.company, now=now) if timer.met_at is None else None
-        )
+        left = _timer_time_left(timer, case.company, now)
         summaries.append(
             {
                 "metric": timer.metric,

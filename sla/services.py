@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import ProductInstance
 from cases.models import SUPPORT_HOLDS, Case, CaseEvent, CaseStatus
-from cases.notices import case_event_notices_write
+from cases.services.events import case_event_record
 from core.publish import publish_after_commit
 from sla.clock import read_clock
 from sla.models import Calendar, Metric, SlaTarget, SlaTimer
@@ -65,11 +65,7 @@ def warning_thresholds(target: timedelta) -> list[timedelta]:
 def _event(case: Case, type: str, at: datetime, note: str, data: dict[str, object]) -> CaseEvent:
     """An SLA entry in the case's history, by the system; hidden from customers. Notifies staff
     (``cases.notices``: the case's analyst and support managers)."""
-    event = CaseEvent.objects.create(
-        case=case, type=type, note=note, data=data, is_internal=True, created_at=at
-    )
-    case_event_notices_write(event=event, case=case)
-    return event
+    return case_event_record(case=case, type=type, actor=None, at=at, note=note, data=data, is_internal=True)
 
 
 def _live(timer: SlaTimer) -> bool:
@@ -462,9 +458,7 @@ def sla_calendar_changed(
     )
     result = sla_timers_follow_calendars(now=now, batch_size=batch_size, calendar_ids=[calendar.pk])
     if result.outdated:
-        from sla.tasks import sla_timers_follow_calendars_task
-
-        publish_after_commit(sla_timers_follow_calendars_task)
+        publish_after_commit("sla.tasks.sla_timers_follow_calendars_task")
     return result
 
 

@@ -39,11 +39,6 @@ urlpatterns = [
         name="company-member-detail",
     ),
     path(
-        "authorization-requests/",
-        views.AuthorizationRequestListApi.as_view(),
-        name="authorization-request-list",
-    ),
-    path(
         "authorization-requests/<id:request_id>/",
         views.AuthorizationRequestDetailApi.as_view(),
         name="authorization-request-detail",

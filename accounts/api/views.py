@@ -10,12 +10,10 @@ from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from accounts.api.serializers import (
     ApiTokenOutputSerializer,
-    AuthorizationRequestCreateInputSerializer,
     AuthorizationRequestDecisionInputSerializer,
     AuthorizationRequestOutputSerializer,
     CompanyOutputSerializer,
@@ -28,14 +26,12 @@ from accounts.api.serializers import (
     TokenObtainOutputSerializer,
 )
 from accounts.authentication import credentials_authenticate
-from accounts.errors import ACTING_FOR_COMPANY
-from accounts.models import AuthorizationRequest, Company, Membership, User
+from accounts.models import Company, Membership, User
 from accounts.selectors import (
     PartnerScope,
     acting_for_company_refusal,
     api_token_list_for_user,
     authorization_request_get_for_user,
-    authorization_request_list_for_user,
     company_get_for_user,
     company_ids_visible_to,
     company_list_for_user,
@@ -43,17 +39,14 @@ from accounts.selectors import (
     membership_list_for_company,
 )
 from accounts.services import (
-    SubjectNotInCompany,
     api_token_create,
     api_token_revoke,
     api_tokens_revoke_all,
-    authorization_request_approve,
-    authorization_request_create,
-    authorization_request_reject,
+    authorization_request_decide,
     membership_update,
     password_reset_confirm,
 )
-from core.errors import PermissionRefused, ValidationFailed
+from core.errors import ValidationFailed
 from core.pagination import LimitOffsetPagination
 from core.schema import raises
 
@@ -210,94 +203,6 @@ class CompanyMemberDetailApi(APIView):
         return Response(MembershipOutputSerializer(membership).data)
 
 
-@extend_schema_view(
-    get=extend_schema(operation_id="authorization_requests_list", summary="List authorisation requests")
-)
-class AuthorizationRequestListApi(generics.ListAPIView):
-    """Authorisation requests: managers see their company's, others what they asked or are about."""
-
-    serializer_class = AuthorizationRequestOutputSerializer
-    pagination_class = LimitOffsetPagination
-
-    def get_queryset(self) -> QuerySet[AuthorizationRequest]:
-        if getattr(self, "swagger_fake_view", False):
-            return AuthorizationRequest.objects.none()
-        return authorization_request_list_for_user(user=_user(self.request))
-
-    @extend_schema(
-        operation_id="authorization_requests_create",
-        summary="Ask for an authorisation",
-        request=AuthorizationRequestCreateInputSerializer,
-        responses={201: AuthorizationRequestOutputSerializer},
-        extensions=raises(
-            "company_required",
-            "not_company_member",
-            "subject_not_in_company",
-            "requested_role_required",
-            "already_dsu",
-            "role_unchanged",
-            "duplicate_request",
-            "case_closed",
-            "not_found",  # the `case` or `company` named is not one the caller sees
-            *ACTING_FOR_COMPANY,
-        ),
-        description="Ask the company to authorise a new DSU, a role change or a password reset. Refusals: "
-        "`not_company_member`, `subject_not_in_company`, `already_dsu`, `role_unchanged`, `duplicate_request`; "
-        "raised from a `case` (a public comment on it), also those of acting for the company: `dsu_required`, "
-        "`partner_not_serving_company`, `case_closed`.",
-    )
-    def post(self, request: Request) -> Response:
-        user = _user(request)
-        data = AuthorizationRequestCreateInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        case = None
-        if values.get("case") is not None:
-            # Imported here: cases builds on accounts, so accounts' modules cannot import it at load time.
-            from cases.selectors import case_get_for_user
-
-            case = case_get_for_user(user=user, case_id=values["case"])
-            company = case.company
-        else:
-            company = self._company(user, values.get("company"))
-        # Looked for among the company's members only: an id of someone elsewhere answers as one of nobody.
-        subject = User.objects.filter(pk=values["subject_user"], membership__company=company).first()
-        if subject is None:
-            raise SubjectNotInCompany()
-        common: dict[str, Any] = {
-            "requested_by": user,
-            "kind": values["kind"],
-            "subject_user": subject,
-            "requested_role": values.get("requested_role", ""),
-            "reason": values.get("reason", ""),
-        }
-        if case is not None:
-            from cases.services import case_authorization_request_raise
-
-            created = case_authorization_request_raise(case=case, **common)
-        else:
-            created = authorization_request_create(company=company, **common)
-        location = reverse("authorization-request-detail", kwargs={"request_id": created.pk}, request=request)
-        return Response(
-            AuthorizationRequestOutputSerializer(created).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": location},
-        )
-
-    @staticmethod
-    def _company(user: User, company_id: int | None) -> Company:
-        if user.is_staff:
-            if company_id is None:
-                raise ValidationFailed(_("Staff must name the company."), code="company_required")
-            return company_get_for_user(user=user, company_id=company_id)
-        membership = membership_for(user)
-        if membership is None or membership.company is None:
-            raise PermissionRefused(
-                _("Only company members raise authorisation requests."), code="not_company_member"
-            )
-        return membership.company
-
-
 class AuthorizationRequestDetailApi(APIView):
     @extend_schema(
         operation_id="authorization_requests_retrieve",
@@ -312,15 +217,15 @@ class AuthorizationRequestDetailApi(APIView):
 
 
 class _AuthorizationRequestDecisionApi(APIView):
-    decide = staticmethod(authorization_request_approve)
+    approve: bool
 
     def post(self, request: Request, request_id: int) -> Response:
         user = _user(request)
         found = authorization_request_get_for_user(user=user, request_id=request_id)
         data = AuthorizationRequestDecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        decided = type(self).decide(
-            request=found, decided_by=user, reason=data.validated_data.get("reason", "")
+        decided = authorization_request_decide(
+            request=found, decided_by=user, approve=self.approve, reason=data.validated_data.get("reason", "")
         )
         return Response(AuthorizationRequestOutputSerializer(decided).data)
 
@@ -338,7 +243,7 @@ _DECISION_REFUSALS = (
 
 
 class AuthorizationRequestApproveApi(_AuthorizationRequestDecisionApi):
-    decide = staticmethod(authorization_request_approve)
+    approve = True
 
     @extend_schema(
         operation_id="authorization_requests_approve",
@@ -353,7 +258,7 @@ class AuthorizationRequestApproveApi(_AuthorizationRequestDecisionApi):
 
 
 class AuthorizationRequestRejectApi(_AuthorizationRequestDecisionApi):
-    decide = staticmethod(authorization_request_reject)
+    approve = False
 
     @extend_schema(
         operation_id="authorization_requests_reject",

@@ -11,9 +11,8 @@ from django.utils.safestring import SafeString
 
 from cases.admin.timezones import short_when, when_html, when_text
 from cases.models import Case, CaseStatus, WhoseMove
-from sla.businesstime import business_time_between
 from sla.models import Calendar, SlaTimer
-from sla.selectors import calendar_for_company
+from sla.selectors import business_time_left
 
 PAUSED_TEXT = "paused (customer's move)"
 
@@ -109,6 +108,12 @@ class SlaCell:
         return format_html('{}<span class="cd-due">{}</span>', badge, due)
 
 
+def paused_time_left_text(seconds: int) -> str:
+    """What a paused clock has left ('2h 05m left'), or how far past its target it stopped."""
+    amount = duration_text(timedelta(seconds=seconds))
+    return f"{amount} left" if seconds >= 0 else f"overdue {amount}"
+
+
 def sla_cell(case: Case, now: datetime) -> SlaCell:
     """The SLA column for a case annotated by ``queues.with_sla``: business time to the nearest
     deadline in the timer's calendar (resolved through the cached ``calendar_for_company``), and the
@@ -118,24 +123,24 @@ def sla_cell(case: Case, now: datetime) -> SlaCell:
     if case.status == CaseStatus.CLOSED:
         return SlaCell("none", "—", "Closed")
     if due is not None and calendar_id is not None:
-        # Only the calendar's id is read: a stand-in instance spares a query per row.
-        calendar = calendar_for_company(calendar=Calendar(pk=calendar_id), company=case.company, at=now)
         target: int | None = getattr(case, "sla_target_minutes", None)
         title = f"Due {when_text(due)}" + (
             f"; target {duration_text(timedelta(minutes=target))}" if target else ""
         )
+        # Only the calendar's id is read: a stand-in instance spares a query per row.
+        left = business_time_left(
+            calendar=Calendar(pk=calendar_id), company=case.company, due_at=due, now=now
+        )
         if due <= now or getattr(case, "sla_state", "") == SlaTimer.State.BREACHED:
-            late = business_time_between(calendar, due, now) if due < now else timedelta(0)
+            late = max(-left, timedelta(0))
             return SlaCell(
                 "breached", f"overdue {duration_text(late)}", title, due, f"was due {short_when(due, now)}"
             )
-        left = business_time_between(calendar, now, due)
         state = urgency(left=left, target_minutes=target, warned=bool(getattr(case, "sla_warnings_sent", 0)))
         return SlaCell(state, f"{duration_text(left)} left", title, due, f"due {short_when(due, now)}")
     paused: int | None = getattr(case, "sla_paused_seconds", None)
     if paused is not None:
-        amount = duration_text(timedelta(seconds=paused))
-        rest = f"{amount} left" if paused >= 0 else f"overdue {amount}"
+        rest = paused_time_left_text(paused)
         return SlaCell(
             "paused", PAUSED_TEXT, f"Clock paused while the customer has the move; {rest}", None, rest
         )
@@ -165,10 +170,7 @@ def sla_row(summary: dict[str, object], label: str, now: datetime) -> SlaRow:
     if state == SlaTimer.State.NOT_APPLICABLE:
         return SlaRow(label, "none", "not applicable", None, "")
     if state == SlaTimer.State.PAUSED:
-        rest = ""
-        if isinstance(seconds, int):
-            amount = duration_text(timedelta(seconds=seconds))
-            rest = f"{amount} left" if seconds >= 0 else f"overdue {amount}"
+        rest = paused_time_left_text(seconds) if isinstance(seconds, int) else ""
         return SlaRow(label, "paused", PAUSED_TEXT, None, rest)
     if not isinstance(seconds, int):
         return SlaRow(label, "none", "—", due, "")

@@ -27,6 +27,7 @@ from accounts.models import Language, User
 from cases.models import AgentNotice, AnalystProfile
 from cases.selectors import agent_notice_list_for_user
 from cases.services import agent_notices_mark_all_read, analyst_notice_preferences_set
+from core.admin import ReadOnlyAdmin
 from core.errors import ApplicationError
 
 
@@ -64,7 +65,7 @@ class UnreadFilter(admin.SimpleListFilter):
 
 
 @admin.register(AgentNotice)
-class AgentNoticeAdmin(admin.ModelAdmin):
+class AgentNoticeAdmin(ReadOnlyAdmin):
     list_display = ["state", "what", "case_link", "excerpt_column", "when"]
     list_display_links = None
     list_filter = [UnreadFilter, "kind"]
@@ -80,15 +81,6 @@ class AgentNoticeAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_active and request.user.is_staff)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AgentNotice]:
         return agent_notice_list_for_user(user=_staff(request))

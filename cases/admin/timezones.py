@@ -20,8 +20,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from accounts.models import User
-from cases.models import AnalystProfile
-from cases.services.workspace import time_zone_valid
+from cases.models import AnalystProfile, time_zone_valid
 
 TIME_ZONE_COOKIE = "casedesk_tz"
 

@@ -1,8 +1,13 @@
 from django.urls import path
 
-from cases.api import search, views
+from cases.api import authorization_requests, search, views
 
 urlpatterns = [
+    path(
+        "authorization-requests/",
+        authorization_requests.AuthorizationRequestListApi.as_view(),
+        name="authorization-request-list",
+    ),
     path("cases/", views.CaseListCreateApi.as_view(), name="case-list"),
     path("cases/search/", search.CaseSearchApi.as_view(), name="case-search"),
     path("cases/<id:case_id>/", views.CaseDetailApi.as_view(), name="case-detail"),

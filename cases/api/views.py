@@ -352,7 +352,7 @@ class CaseTransitionApi(_CaseScopedApi):
         case = self.get_case(preload=False)
         data = CaseTransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        case = case_transition(case=case, actor=user, **data.validated_data)
+        case = case_transition(case=case, actor=user, **data.validated_data).case
         return Response(_case_detail(case_detail_get_for_user(user=user, case_id=case.pk), user))
 
 

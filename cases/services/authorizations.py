@@ -10,8 +10,7 @@ from accounts.models import AuthorizationRequest, User
 from accounts.services import authorization_request_create
 from cases.models import Case, CaseStatus
 from cases.selectors import case_acting_check
-from cases.services.comments import comment_add
-from cases.services.transitions import case_customer_answer
+from cases.services.conversation import comment_add_answering
 from core.errors import Conflict
 
 
@@ -29,7 +28,7 @@ def case_authorization_request_raise(
     """Raise an authorisation request from an open case: the same request as through the API, recorded
     with the case-comment channel, and a public comment on the case that names it. The comment
     contacts support: only people who may act for the case's company raise one (``case_acting_check``),
-    and, like any customer comment, answers a case that is the customer's move (``case_customer_answer``)."""
+    and, like any customer comment, answers a case that is the customer's move (``comment_add_answering``)."""
     now = now or timezone.now()
     case_acting_check(case=case, user=requested_by, action=_("raise a request from a case"))
     if case.status == CaseStatus.CLOSED:
@@ -48,8 +47,7 @@ def case_authorization_request_raise(
         now=now,
     )
     body = f"Authorisation request #{request.pk}: {request.get_kind_display()} for {subject_user}."
-    comment = comment_add(
+    comment_add_answering(
         case=case, author=requested_by, body=f"{body}\n\n{reason}".strip(), is_internal=False, at=now
     )
-    case_customer_answer(case=case, comment=comment, now=now)  # a customer comment answers the case
     return request

@@ -19,7 +19,6 @@ from cases.models import (
 )
 from cases.selectors import case_get_for_user, priority_for
 from cases.services.events import case_event_record
-from cases.tasks import case_route_task
 from core.errors import ValidationFailed
 from core.idempotency import create_once
 from core.publish import publish_after_commit
@@ -120,7 +119,7 @@ def case_create(
             data=data,
         )
         # Queue + next available analyst; a lost message leaves routing_pending for the sweep.
-        publish_after_commit(case_route_task, case.pk)
+        publish_after_commit("cases.tasks.case_route_task", case.pk)
         return case
 
     return create_once(

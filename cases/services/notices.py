@@ -4,7 +4,6 @@ want to be told."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import available_timezones
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Language, User
 from cases.models import AgentNotice, AnalystProfile, Case
+from cases.services.workspace import analyst_time_zone_check, analyst_time_zone_set
 from core.errors import ValidationFailed
 
 
@@ -63,12 +63,7 @@ def analyst_notice_preferences_set(
             code="invalid_digest_minutes",
             extra={"field": "digest_minutes"},
         )
-    if time_zone and time_zone not in available_timezones():  # "": the browser's (UTC in e-mails)
-        raise ValidationFailed(
-            _("'%(value)s' is not an IANA time zone.") % {"value": time_zone},
-            code="invalid_time_zone",
-            extra={"field": "time_zone"},
-        )
+    time_zone = analyst_time_zone_check(time_zone)  # checked with the others, before anything is written
     if language not in Language.values:
         raise ValidationFailed(
             _("Unknown language '%(value)s'.") % {"value": language},
@@ -79,12 +74,14 @@ def analyst_notice_preferences_set(
     if profile is None:  # their first preference (or availability switch) makes the profile
         AnalystProfile.objects.get_or_create(user=analyst)
         profile = AnalystProfile.objects.select_for_update().get(user=analyst)
-    wanted = {"email_notices": email_notices, "digest_minutes": digest_minutes, "time_zone": time_zone}
+    wanted = {"email_notices": email_notices, "digest_minutes": digest_minutes}
     changed = [name for name, value in wanted.items() if getattr(profile, name) != value]
     for name in changed:
         setattr(profile, name, wanted[name])
     if changed:
         profile.save(update_fields=changed)
+    if profile.time_zone != time_zone:  # the zone's one writer (the workspace shows times in it too)
+        profile = analyst_time_zone_set(analyst=analyst, time_zone=time_zone)
     if analyst.language != language:
         analyst.language = language
         analyst.save(update_fields=["language"])

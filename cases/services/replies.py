@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from cases.models import MACRO_TRANSITIONS, CannedResponse, Case, Comment
 from cases.services.attachments import attachment_add, attachment_upload_check
-from cases.services.comments import comment_create
+from cases.services.conversation import comment_create
 from cases.services.staffing import case_assign, case_priority_override
 from cases.services.transitions import case_transition
 from core.errors import PermissionRefused
@@ -84,7 +84,7 @@ def case_reply_send(
         if macro.transition and macro.macro.transition:
             transition = macro.macro.transition
             as_message = MACRO_TRANSITIONS[transition] == "message"
-            case = case_transition(
+            done = case_transition(
                 case=case,
                 actor=author,
                 transition=transition,
@@ -93,8 +93,7 @@ def case_reply_send(
                 comment_source=Comment.Source.ADMIN,
                 now=now,
             )
-            if as_message:  # the transition posted the message as the author's comment, at ``now``
-                comment = Comment.objects.filter(case=case, author=author, created_at=now).latest("id")
+            case, comment = done.case, done.comment  # the message, posted as the author's comment
     if comment is None and not transition:
         comment, _ = comment_create(
             case=case, author=author, body=body, is_internal=is_internal, source=Comment.Source.ADMIN, now=now

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -13,8 +14,7 @@ from accounts.models import User
 from cases.models import Attachment, Case, CaseEvent, CaseStatus, Comment, OutOfScopeReason
 from cases.selectors import TRANSITION_INPUTS, case_acting_check, reopen_window_expired
 from cases.services.comments import comment_add
-from cases.services.events import case_event_record
-from core.bulk import insert_from_select
+from cases.services.events import case_event_record, case_events_record_bulk
 from core.errors import Conflict, PermissionRefused, ValidationFailed
 from notifications.services import NOTICE_RELATED, notifications_for_auto_closed
 from sla.services import sla_public_reply, sla_timers_refresh, sla_timers_reopen, sla_timers_stop_closed
@@ -127,6 +127,15 @@ def _check_reopen(case: Case, actor: User, reason: str, now: datetime) -> None:
     )
 
 
+@dataclass(frozen=True)
+class TransitionDone:
+    """What ``case_transition`` did: the case as saved, and the public comment it posted with the
+    move's message (None when the move posts none, or a stored comment made it)."""
+
+    case: Case
+    comment: Comment | None = None
+
+
 @transaction.atomic
 def case_transition(
     *,
@@ -141,8 +150,9 @@ def case_transition(
     comment_source: str = Comment.Source.API,
     answering: Comment | None = None,
     now: datetime | None = None,
-) -> Case:
-    """Move ``case`` through ``transition`` for ``actor``: lock, check, apply, save, record the event.
+) -> TransitionDone:
+    """Move ``case`` through ``transition`` for ``actor``: lock, check, apply, save, record the event;
+    answers the case and the comment the move posted (``TransitionDone``).
 
     ``case`` is the row as the caller saw it; if its status moved meanwhile the answer is 409 ``conflict``.
     A customer-side actor must be allowed to act for the case's company (``case_acting_check``)
@@ -200,8 +210,9 @@ def case_transition(
     data: dict[str, Any] = {}
     if tentative_release_date:
         data["tentative_release_date"] = str(tentative_release_date)
+    comment: Comment | None = None
     if transition in _MESSAGE_AS_COMMENT and answering is None:
-        comment_add(
+        comment = comment_add(
             case=case,
             author=actor,
             body=message,
@@ -235,7 +246,7 @@ def case_transition(
     sla_timers_refresh(case=case, now=now)
     if transition == "reopen":
         sla_timers_reopen(case=case, now=now)
-    return case
+    return TransitionDone(case=case, comment=comment)
 
 
 def customer_answer_transition(*, case: Case, author: User, is_internal: bool) -> str:
@@ -255,7 +266,9 @@ def case_customer_answer(*, case: Case, comment: Comment, now: datetime) -> Case
     transition = customer_answer_transition(case=case, author=comment.author, is_internal=comment.is_internal)
     if not transition:
         return case
-    return case_transition(case=case, actor=comment.author, transition=transition, answering=comment, now=now)
+    return case_transition(
+        case=case, actor=comment.author, transition=transition, answering=comment, now=now
+    ).case
 
 
 AUTO_CLOSE_NOTE = "No answer within 9 days of the proposed resolution."
@@ -321,18 +334,14 @@ def case_auto_close_due(*, now: datetime | None = None, batch_size: int = AUTO_C
         status_changed_at=closing.status_changed_at,
         updated_at=closing.updated_at,
     )
-    insert_from_select(
-        CaseEvent,
-        Case.objects.filter(pk__any_of=ids),
-        {
-            "case": F("pk"),
-            "type": CaseEvent.Type.AUTO_CLOSED,
-            "transition": "auto_close",
-            "from_status": CaseStatus.VERIFY_RESOLUTION,
-            "to_status": closing.status,
-            "note": AUTO_CLOSE_NOTE,
-            "created_at": now,
-        },
+    case_events_record_bulk(
+        case_ids=ids,
+        type=CaseEvent.Type.AUTO_CLOSED,
+        at=now,
+        transition="auto_close",
+        from_status=CaseStatus.VERIFY_RESOLUTION,
+        to_status=closing.status,
+        note=AUTO_CLOSE_NOTE,
     )
     sla_timers_stop_closed(case_ids=ids, at=now)
     notifications_for_auto_closed(case_ids=ids, at=now)

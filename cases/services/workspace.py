@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from urllib.parse import urlencode
-from zoneinfo import available_timezones
 
 from django.db import transaction
 from django.http import QueryDict
@@ -13,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from cases.models import AnalystProfile, SavedView
+from cases.models import AnalystProfile, SavedView, time_zone_valid
 from core.errors import PermissionRefused, ValidationFailed
 
 # Changelist parameters that say where the analyst is (page, popup, error flag), not what they look at.
@@ -26,24 +24,25 @@ def _staff_only(user: User) -> None:
         raise PermissionRefused("Only support staff have a workspace.", code="support_only")
 
 
-def time_zone_valid(name: str) -> bool:
-    """Whether ``name`` is an IANA zone this machine knows (``zoneinfo``); "" is not."""
-    return name in _zones()
-
-
-@cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+def analyst_time_zone_check(time_zone: str) -> str:
+    """The zone as stored: an IANA name this machine knows, or "" (follow the browser; UTC in
+    e-mails). Refuses anything else with 400 ``invalid_time_zone``."""
+    time_zone = time_zone.strip()
+    if time_zone and not time_zone_valid(time_zone):
+        raise ValidationFailed(
+            _("'%(value)s' is not an IANA time zone.") % {"value": time_zone},
+            code="invalid_time_zone",
+            extra={"field": "time_zone"},
+        )
+    return time_zone
 
 
 @transaction.atomic
 def analyst_time_zone_set(*, analyst: User, time_zone: str) -> AnalystProfile:
-    """Set the zone the workspace shows ``analyst`` times in ("" follows the browser); a no-op when
-    unchanged."""
+    """Set the zone the workspace shows ``analyst`` times in and their e-mails are dated in ("" follows
+    the browser); the one writer of ``AnalystProfile.time_zone``. A no-op when unchanged."""
     _staff_only(analyst)
-    time_zone = time_zone.strip()
-    if time_zone and not time_zone_valid(time_zone):
-        raise ValidationFailed(f"Unknown time zone '{time_zone}'.", code="invalid_time_zone")
+    time_zone = analyst_time_zone_check(time_zone)
     AnalystProfile.objects.get_or_create(user=analyst)
     profile = AnalystProfile.objects.select_for_update().get(user=analyst)
     if profile.time_zone != time_zone:

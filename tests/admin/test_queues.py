@@ -1,20 +1,23 @@
 """Queues over cases: what each holds, their counts in one query, and the case list's SLA column."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.admin.display import sla_cell
+from cases.admin.display import duration_text, sla_cell
 from cases.admin.queues import CASE_QUEUES, case_queue_counts
 from cases.models import CaseStatus, Comment, EscalationRequest
-from sla.models import SlaTimer
+from sla.models import Calendar, SlaTimer
+from sla.selectors import sla_timer_summaries
 from tests.admin.conftest import add_timer
 from tests.factories import AnalystFactory, CaseFactory
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:cases_case_changelist")
+WEDNESDAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -169,3 +172,26 @@ def test_customers_and_anonymous_users_do_not_get_in(client, board):
     assert client.get(CHANGELIST).status_code == 302  # to the admin login
     client.logout()
     assert client.get(CHANGELIST).status_code == 302
+
+
+@pytest.mark.parametrize("due_in", [timedelta(days=2, hours=3), -timedelta(days=1, hours=2)])
+def test_sla_column_and_case_summary_read_the_same_business_time_left(analyst_client, due_in):
+    """One rule for business time left: the list's cell and the case's summary (API, case page)
+    answer the same in a business-hours calendar, where it differs from the wall-clock time."""
+    business_hours = Calendar.objects.create(name="Office hours test", public_holidays=False)
+    for weekday in range(5):
+        business_hours.intervals.create(weekday=weekday, start=time(9), end=time(17))
+    case = CaseFactory(status=CaseStatus.IN_PROGRESS)
+    overdue = due_in < timedelta(0)
+    with time_machine.travel(WEDNESDAY_NOON, tick=False):
+        add_timer(case, business_hours, due_in=due_in, state="breached" if overdue else "running")
+        now = timezone.now()
+        response = analyst_client.get(CHANGELIST)
+        cell = next(sla_cell(c, now) for c in response.context["cl"].result_list if c.pk == case.pk)
+        (summary,) = sla_timer_summaries(case=case, now=now)
+
+    seconds = summary["business_seconds_remaining"]
+    assert isinstance(seconds, int) and 0 < abs(seconds) < abs(due_in.total_seconds())  # nights left out
+    assert (seconds < 0) == overdue
+    amount = duration_text(timedelta(seconds=seconds))
+    assert cell.text == (f"overdue {amount}" if overdue else f"{amount} left")

@@ -20,8 +20,8 @@ def test_two_simultaneous_transitions_one_wins_one_gets_conflict():
 
     results = run_together(
         [
-            lambda: case_transition(case=seen_by_first, actor=first, transition="start"),
-            lambda: case_transition(case=seen_by_second, actor=second, transition="start"),
+            lambda: case_transition(case=seen_by_first, actor=first, transition="start").case,
+            lambda: case_transition(case=seen_by_second, actor=second, transition="start").case,
         ]
     )
 
@@ -75,7 +75,7 @@ def test_two_auto_close_sweeps_at_once_close_each_case_once_with_one_notice_each
                 transition="propose_resolution",
                 resolution="Done",
                 now=now - timedelta(days=10),
-            )
+            ).case
         )
 
     results = run_together([lambda: case_auto_close_due(now=now, batch_size=100)] * 2)
@@ -100,7 +100,7 @@ def test_a_transition_locks_the_case_row_only_not_its_company():
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '2s'")
-            return case_transition(case=case, actor=analyst, transition="start")
+            return case_transition(case=case, actor=analyst, transition="start").case
 
     with transaction.atomic():
         Company.objects.select_for_update().get(pk=case.company_id)  # held by someone else meanwhile

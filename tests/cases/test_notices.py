@@ -123,8 +123,14 @@ CUSTOMER_MOVES = [
     (
         "rejected resolution",
         Case.Status.VERIFY_RESOLUTION,
-        lambda w: case_transition(
-            case=w.case, actor=w.customer, transition="reject_resolution", message="Still broken.", now=NOW
+        lambda w: (
+            case_transition(
+                case=w.case,
+                actor=w.customer,
+                transition="reject_resolution",
+                message="Still broken.",
+                now=NOW,
+            ).case
         ),
         Kind.RESOLUTION_REJECTED,
     ),
@@ -145,7 +151,7 @@ CUSTOMER_MOVES = [
     (
         "reopen",
         Case.Status.CLOSED,
-        lambda w: case_transition(case=w.case, actor=w.customer, transition="reopen", now=NOW),
+        lambda w: case_transition(case=w.case, actor=w.customer, transition="reopen", now=NOW).case,
         Kind.REOPENED,
     ),
     (

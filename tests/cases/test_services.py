@@ -131,7 +131,7 @@ def _in_verify_resolution(at):
     case = CaseFactory(status=S.IN_PROGRESS)
     return case_transition(
         case=case, actor=AnalystFactory(), transition="propose_resolution", resolution="Patched.", now=at
-    )
+    ).case
 
 
 def test_auto_close_happens_exactly_nine_days_after_verify_resolution():
@@ -157,12 +157,39 @@ def test_customer_answer_stops_the_auto_close():
     assert case_auto_close_due(now=NOW + timedelta(days=30)) == []
 
 
+@pytest.mark.parametrize(
+    ("transition", "inputs", "posts_comment"),
+    [
+        ("request_customer_action", {"message": "Which version?"}, True),
+        ("propose_resolution", {"resolution": "Patched."}, False),
+        ("start", {}, False),
+    ],
+)
+def test_case_transition_answers_the_comment_it_posted(transition, inputs, posts_comment):
+    analyst = AnalystFactory()
+    status = S.OPEN if transition == "start" else S.IN_PROGRESS
+    case = CaseFactory(status=status, assignee=None if transition == "start" else analyst)
+
+    done = case_transition(case=case, actor=analyst, transition=transition, now=NOW, **inputs)
+
+    assert done.case.pk == case.pk and done.case.status != status
+    if posts_comment:
+        assert done.comment == Comment.objects.get(case=case)
+        assert (done.comment.body, done.comment.author, done.comment.is_internal) == (
+            inputs["message"],
+            analyst,
+            False,
+        )
+    else:
+        assert done.comment is None and not Comment.objects.filter(case=case).exists()
+
+
 # --- the 3-day reopen window -----------------------------------------------------------------------
 
 
 def _closed_at(at):
     case = _in_verify_resolution(at - timedelta(days=1))
-    return case_transition(case=case, actor=case.opened_by, transition="confirm_resolution", now=at)
+    return case_transition(case=case, actor=case.opened_by, transition="confirm_resolution", now=at).case
 
 
 def test_reopen_is_allowed_up_to_exactly_three_days_after_closing():
@@ -170,7 +197,7 @@ def test_reopen_is_allowed_up_to_exactly_three_days_after_closing():
 
     reopened = case_transition(
         case=case, actor=case.opened_by, transition="reopen", now=NOW + timedelta(days=3)
-    )
+    ).case
 
     assert reopened.status == S.IN_PROGRESS
     assert reopened.closed_at is None
@@ -198,7 +225,7 @@ def test_support_manager_reopens_after_the_window_with_a_reason():
         case_transition(case=case, actor=manager, transition="reopen", now=late)
     reopened = case_transition(
         case=case, actor=manager, transition="reopen", reason="Regression found", now=late
-    )
+    ).case
 
     assert refused.value.code == "reason_required"
     assert reopened.status == S.IN_PROGRESS
@@ -245,7 +272,7 @@ def test_taking_an_open_case_assigns_it():
     case = CaseFactory(status=S.OPEN)
     analyst = AnalystFactory()
 
-    assert case_transition(case=case, actor=analyst, transition="start", now=NOW).assignee == analyst
+    assert case_transition(case=case, actor=analyst, transition="start", now=NOW).case.assignee == analyst
 
 
 def test_customer_comment_on_pending_customer_hands_the_case_back():

@@ -70,7 +70,7 @@ def test_transition_table(status, name, role):
     }
 
     if outcome == "ok":
-        moved = case_transition(case=case, actor=actor, transition=name, now=now, **inputs)
+        moved = case_transition(case=case, actor=actor, transition=name, now=now, **inputs).case
         assert moved.status == detail
         event = CaseEvent.objects.filter(case=case).latest("id")
         assert (event.from_status, event.to_status, event.transition, event.actor) == (

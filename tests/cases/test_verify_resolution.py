@@ -42,7 +42,9 @@ def proposed(clock):
     clock(PROPOSED)
     analyst = AnalystFactory()
     case = CaseFactory(status=S.IN_PROGRESS, assignee=analyst)
-    case = case_transition(case=case, actor=analyst, transition="propose_resolution", resolution="Patched.")
+    case = case_transition(
+        case=case, actor=analyst, transition="propose_resolution", resolution="Patched."
+    ).case
     assert (case.status, case.auto_close_at) == (S.VERIFY_RESOLUTION, DEADLINE)
     return case
 
@@ -246,7 +248,9 @@ def test_activity_from_before_the_proposal_does_not_count(clock):
     case = CaseFactory(status=S.IN_PROGRESS, assignee=analyst)
     comment_create(case=case, author=case.opened_by, body="Here is the log.")
     clock(PROPOSED)
-    case = case_transition(case=case, actor=analyst, transition="propose_resolution", resolution="Fixed.")
+    case = case_transition(
+        case=case, actor=analyst, transition="propose_resolution", resolution="Fixed."
+    ).case
 
     clock(DEADLINE)
     assert case_auto_close_due() == [case.pk]
@@ -256,7 +260,7 @@ def test_no_reminder_for_a_case_whose_customer_answered(proposed, clock):
     other = CaseFactory(status=S.IN_PROGRESS)
     other = case_transition(
         case=other, actor=AnalystFactory(), transition="propose_resolution", resolution="Done."
-    )
+    ).case
     _answer_without_the_move(proposed, PROPOSED + timedelta(days=1))
     clock(DEADLINE - timedelta(days=2))
 

@@ -91,7 +91,7 @@ def cases_due_for_auto_close(count: int) -> None:
         case = CaseFactory(status=Case.Status.IN_PROGRESS, assignee=analyst)
         case = case_transition(
             case=case, actor=analyst, transition="propose_resolution", resolution="Fixed", now=ten_days_ago
-        )
+        ).case
         ids.append(case.pk)
     _answer(ids)
 

@@ -151,7 +151,7 @@ def test_closing_tells_followers_without_the_openers_survey_link(
     case, follower = followed_case
     case = case_transition(
         case=case, actor=case.assignee, transition="propose_resolution", resolution="Fixed"
-    )
+    ).case
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -30,7 +30,7 @@ def in_verify_resolution(at, **case_fields):
     case = CaseFactory(status=Case.Status.IN_PROGRESS, **case_fields)
     return case_transition(
         case=case, actor=AnalystFactory(), transition="propose_resolution", resolution="Done", now=at
-    )
+    ).case
 
 
 def test_reminder_goes_out_two_days_before_the_auto_close_exactly_once():
@@ -54,14 +54,14 @@ def test_a_new_stay_in_verify_resolution_gets_a_new_reminder():
         transition="reject_resolution",
         message="No",
         now=NOW + timedelta(days=7, hours=1),
-    )
+    ).case
     case = case_transition(
         case=case,
         actor=AnalystFactory(),
         transition="propose_resolution",
         resolution="Now",
         now=NOW + timedelta(days=8),
-    )
+    ).case
 
     assert case_auto_close_reminders_due(now=NOW + timedelta(days=15)) == [case.pk]
 

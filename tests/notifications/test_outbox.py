@@ -142,7 +142,7 @@ def test_failed_delivery_backs_off_then_fails_visibly_without_touching_the_case(
     case = CaseFactory(status=Case.Status.IN_PROGRESS)
     case = case_transition(
         case=case, actor=AnalystFactory(), transition="request_customer_action", message="Log?", now=NOW
-    )
+    ).case
     notification = Notification.objects.get(kind="pending_customer")
 
     assert notification_deliver(notification_id=notification.pk, now=NOW) is False

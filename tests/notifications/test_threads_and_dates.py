@@ -42,7 +42,7 @@ def conversation(django_capture_on_commit_callbacks):
         comment_create(case=case, author=analyst, body="Nous regardons.", now=NOW)
         case = case_transition(
             case=case, actor=analyst, transition="request_customer_action", message="Le journal ?", now=NOW
-        )
+        ).case
         comment_create(case=case, author=customer, body="Voici le journal.", now=NOW + timedelta(hours=1))
         case.refresh_from_db()
         case = case_transition(
@@ -51,7 +51,7 @@ def conversation(django_capture_on_commit_callbacks):
             transition="propose_resolution",
             resolution="Corrigé.",
             now=NOW + timedelta(hours=2),
-        )
+        ).case
         case_transition(
             case=case,
             actor=customer,

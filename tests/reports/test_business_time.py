@@ -58,18 +58,20 @@ def worked_case():
         now=paris(5, 16, 30),  # Friday
     )
     assert case.priority == "P2"
-    case = case_transition(case=case, actor=analyst, transition="start", now=paris(8, 7))  # Monday
+    case = case_transition(case=case, actor=analyst, transition="start", now=paris(8, 7)).case  # Monday
     comment_create(case=case, author=analyst, body="Looking at the bank file.", now=paris(8, 7))
     case = case_transition(
         case=case, actor=analyst, transition="request_customer_action", message="The file?", now=paris(8, 9)
-    )
-    case = case_transition(case=case, actor=dsu, transition="respond", message="Attached.", now=paris(9, 10))
+    ).case
+    case = case_transition(
+        case=case, actor=dsu, transition="respond", message="Attached.", now=paris(9, 10)
+    ).case
     case = case_transition(
         case=case, actor=analyst, transition="propose_resolution", resolution="Fixed.", now=paris(9, 11)
-    )
+    ).case
     return case_transition(
         case=case, actor=dsu, transition="confirm_resolution", now=paris(10, 8)
-    )  # Wednesday
+    ).case  # Wednesday
 
 
 def test_percentiles_are_the_business_time_the_timers_ran(worked_case):

@@ -82,7 +82,7 @@ def _closed_with_survey(
     )
     case = case_transition(
         case=case, actor=AnalystFactory(), transition="propose_resolution", resolution="Done", now=NOW
-    )
+    ).case
     mail.outbox.clear()
     with capture_on_commit(execute=True):
         case_transition(

@@ -150,8 +150,10 @@ def test_an_establishment_that_stops_serving_is_refused_at_the_moment_of_use(set
 
     valley["west"].clients.remove(valley["client"])
     attempts = {
-        "transition": lambda: case_transition(
-            case=verify, actor=partner, transition="reject_resolution", message="Not fixed."
+        "transition": lambda: (
+            case_transition(
+                case=verify, actor=partner, transition="reject_resolution", message="Not fixed."
+            ).case
         ),
         "comment": lambda: comment_create(case=working, author=partner, body="More logs."),
         "upload": lambda: attachment_add(

@@ -99,14 +99,14 @@ def test_a_holiday_in_the_time_already_counted_gives_a_paused_timer_its_time_bac
     analyst = AnalystFactory()
     case = case_transition(
         case=case, actor=analyst, transition="start", now=datetime(2026, 8, 27, 9, 0, tzinfo=PARIS)
-    )
+    ).case
     case = case_transition(
         case=case,
         actor=analyst,
         transition="request_customer_action",
         message="Logs, please.",
         now=datetime(2026, 8, 27, 13, 0, tzinfo=PARIS),
-    )
+    ).case
     assert (timer(case, Metric.RESOLUTION).state, timer(case, Metric.RESOLUTION).remaining_seconds) == (
         "paused",
         12 * 3600,

@@ -32,13 +32,15 @@ def answered_resolved_and_confirmed(time_machine) -> Case:
     time_machine.move_to(datetime(2026, 6, 1, 9, 0, tzinfo=PARIS), tick=False)
     case = open_case(at=datetime(2026, 6, 1, 9, 0, tzinfo=PARIS), band=2, priority="P2")
     analyst = AnalystFactory()
-    case = case_transition(case=case, actor=analyst, transition="start")
+    case = case_transition(case=case, actor=analyst, transition="start").case
     time_machine.move_to(datetime(2026, 6, 1, 10, 0, tzinfo=PARIS), tick=False)
     comment_create(case=case, author=analyst, body="Looking into it.")
     time_machine.move_to(datetime(2026, 6, 1, 11, 0, tzinfo=PARIS), tick=False)
-    case = case_transition(case=case, actor=analyst, transition="propose_resolution", resolution="Patched.")
+    case = case_transition(
+        case=case, actor=analyst, transition="propose_resolution", resolution="Patched."
+    ).case
     time_machine.move_to(datetime(2026, 6, 1, 12, 0, tzinfo=PARIS), tick=False)
-    case = case_transition(case=case, actor=case.opened_by, transition="confirm_resolution")
+    case = case_transition(case=case, actor=case.opened_by, transition="confirm_resolution").case
     assert case.status == Case.Status.CLOSED
     return case
 
@@ -59,7 +61,7 @@ def test_reopening_starts_the_next_update_timer_again(closed_case, time_machine)
     reopened_at = datetime(2026, 6, 3, 9, 0, tzinfo=PARIS)  # Wednesday
     time_machine.move_to(reopened_at, tick=False)
 
-    case = case_transition(case=closed_case, actor=closed_case.opened_by, transition="reopen")
+    case = case_transition(case=closed_case, actor=closed_case.opened_by, transition="reopen").case
 
     update = timers(case)[Metric.NEXT_UPDATE]
     # 12 h of business time from Wednesday 09:00: 9 h Wednesday, 3 h Thursday from 06:00 → 09:00.
@@ -93,7 +95,7 @@ def test_reopening_starts_the_next_update_timer_again(closed_case, time_machine)
 
 def test_support_reply_after_reopening_meets_the_deadline_and_starts_the_next(closed_case, time_machine):
     time_machine.move_to(datetime(2026, 6, 3, 9, 0, tzinfo=PARIS), tick=False)
-    case = case_transition(case=closed_case, actor=closed_case.opened_by, transition="reopen")
+    case = case_transition(case=closed_case, actor=closed_case.opened_by, transition="reopen").case
     time_machine.move_to(datetime(2026, 6, 3, 15, 0, tzinfo=PARIS), tick=False)
 
     comment_create(case=case, author=AnalystFactory(), body="Reproduced; fixing.")
@@ -108,11 +110,11 @@ def test_reopening_off_production_starts_nothing(time_machine):
     time_machine.move_to(datetime(2026, 6, 1, 9, 0, tzinfo=PARIS), tick=False)
     case = open_case(at=datetime(2026, 6, 1, 9, 0, tzinfo=PARIS), priority="P3", environment="sandbox")
     analyst = AnalystFactory()
-    case = case_transition(case=case, actor=analyst, transition="start")
-    case = case_transition(case=case, actor=analyst, transition="propose_resolution", resolution="Done.")
-    case = case_transition(case=case, actor=case.opened_by, transition="confirm_resolution")
+    case = case_transition(case=case, actor=analyst, transition="start").case
+    case = case_transition(case=case, actor=analyst, transition="propose_resolution", resolution="Done.").case
+    case = case_transition(case=case, actor=case.opened_by, transition="confirm_resolution").case
 
-    case = case_transition(case=case, actor=case.opened_by, transition="reopen")
+    case = case_transition(case=case, actor=case.opened_by, transition="reopen").case
 
     assert set(timers(case)[m].state for m in Metric) == {"not_applicable"}
     assert not case.events.filter(type=CaseEvent.Type.SLA_RESTARTED).exists()
@@ -128,7 +130,7 @@ def test_a_case_that_never_had_a_next_update_timer_gets_one_on_reopening(time_ma
     reopened_at = datetime(2026, 6, 3, 9, 0, tzinfo=PARIS)
     time_machine.move_to(reopened_at, tick=False)
 
-    case = case_transition(case=case, actor=case.opened_by, transition="reopen")
+    case = case_transition(case=case, actor=case.opened_by, transition="reopen").case
 
     update = timers(case)[Metric.NEXT_UPDATE]
     assert (update.state, update.started_at, update.due_at, update.target_minutes) == (
@@ -145,7 +147,7 @@ def test_reopening_under_a_policy_without_a_next_update_target_starts_nothing(ti
     case = answered_resolved_and_confirmed(time_machine)
     time_machine.move_to(datetime(2026, 6, 3, 9, 0, tzinfo=PARIS), tick=False)
 
-    case = case_transition(case=case, actor=case.opened_by, transition="reopen")
+    case = case_transition(case=case, actor=case.opened_by, transition="reopen").case
 
     assert case.status == Case.Status.IN_PROGRESS
     assert {metric: t.state for metric, t in timers(case).items()} == {Metric.FIRST_RESPONSE: "met"}

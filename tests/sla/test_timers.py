@@ -186,7 +186,7 @@ def test_clock_pauses_while_it_is_the_customers_move_and_resumes_with_the_time_l
     p2_target(Metric.RESOLUTION, 16 * 60)
     analyst = AnalystFactory()
     case = open_case(at=MONDAY_9_PARIS)
-    case = case_transition(case=case, actor=analyst, transition="start", now=MONDAY_9_PARIS)
+    case = case_transition(case=case, actor=analyst, transition="start", now=MONDAY_9_PARIS).case
 
     # Monday 11:00: 2 h used, then waiting for the customer until Tuesday 09:00.
     case = case_transition(
@@ -195,7 +195,7 @@ def test_clock_pauses_while_it_is_the_customers_move_and_resumes_with_the_time_l
         transition="request_customer_action",
         message="Log please",
         now=datetime(2026, 6, 1, 11, 0, tzinfo=PARIS),
-    )
+    ).case
     paused = timer(case, Metric.RESOLUTION)
     assert (paused.state, paused.due_at, paused.remaining_seconds) == ("paused", None, 14 * 3600)
 
@@ -324,14 +324,14 @@ def test_auto_close_stops_the_paused_timers_as_met():
     p2_target(Metric.RESOLUTION, 16 * 60)
     analyst = AnalystFactory()
     case = open_case(at=MONDAY_9_PARIS)
-    case = case_transition(case=case, actor=analyst, transition="start", now=MONDAY_9_PARIS)
+    case = case_transition(case=case, actor=analyst, transition="start", now=MONDAY_9_PARIS).case
     case = case_transition(
         case=case,
         actor=analyst,
         transition="propose_resolution",
         resolution="Fixed",
         now=datetime(2026, 6, 1, 10, 0, tzinfo=PARIS),
-    )
+    ).case
     assert timer(case, Metric.RESOLUTION).state == "paused"
 
     closed_at = datetime(2026, 6, 10, 10, 0, tzinfo=PARIS)

@@ -97,7 +97,7 @@ class CaseActionsMixin(CasePageMixin):
                 tentative_release_date=data.get("tentative_release_date"),
                 out_of_scope_reason=data.get("out_of_scope_reason"),
                 reason=data.get("reason", ""),
-            )
+            ).case
         except ApplicationError as error:
             messages.error(request, f"{transition_label(name)} refused: {error.detail}")
             if required:
