@@ -62,10 +62,12 @@ from cases.selectors import (
     attachment_list_for_user,
     available_transitions_for,
     case_detail_get_for_user,
+    case_following,
     case_following_just_opened,
     case_get_for_user,
     case_list_page_for_user,
     comment_get_for_user,
+    comment_just_added,
     comment_list_for_user,
     escalation_get_for_user,
     escalation_list_for_user,
@@ -349,11 +351,13 @@ class CaseTransitionApi(_CaseScopedApi):
     )
     def post(self, request: Request, case_id: int) -> Response:
         user = _user(request)
-        case = self.get_case(preload=False)
         data = CaseTransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        case = case_transition(case=case, actor=user, **data.validated_data)
-        return Response(_case_detail(case_detail_get_for_user(user=user, case_id=case.pk), user))
+        # One read: the service's locking read is the visibility check (404), and the answer is the
+        # row it locked and changed, which holds every relation the detail shows.
+        case = case_transition(case_id=case_id, actor=user, **data.validated_data)
+        setattr(case, "following", case_following(case=case, user=user))  # noqa: B010
+        return Response(_case_detail(case, user))
 
 
 class CaseFollowApi(_CaseScopedApi):
@@ -433,19 +437,19 @@ class CaseCommentListCreateApi(_CaseScopedApi, generics.ListAPIView):
     )
     def post(self, request: Request, case_id: int) -> Response:
         user = _user(request)
-        case = self.get_case(preload=False)
         data = CommentCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # One read: the service's locking read is the visibility check (404).
         comment, created = comment_create(
-            case=case, author=user, idempotency_key=_idempotency_key(request), **data.validated_data
+            case_id=case_id, author=user, idempotency_key=_idempotency_key(request), **data.validated_data
         )
-        comment = comment_list_for_user(user=user, case=case).get(pk=comment.pk)
-        if not created:
+        if not created:  # the comment the Idempotency-Key first stored, as stored now
+            comment = comment_list_for_user(user=user, case=comment.case).get(pk=comment.pk)
             return Response(CommentOutputSerializer(comment).data)
         return Response(
-            CommentOutputSerializer(comment).data,
+            CommentOutputSerializer(comment_just_added(comment=comment)).data,
             status=status.HTTP_201_CREATED,
-            headers=_location(request, "case-comment", case_id=case.pk, comment_id=comment.pk),
+            headers=_location(request, "case-comment", case_id=case_id, comment_id=comment.pk),
         )
 
 
