@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import (
     BooleanField,
@@ -85,20 +87,60 @@ LIST_COLUMNS = (
 def case_list_for_user(*, user: User, scope: PartnerScope = PartnerScope.ESTABLISHMENT) -> QuerySet[Case]:
     """Cases ``user`` may see, preloaded for the list serializer (no per-row queries)."""
     cases = Case.objects.select_related(*LIST_RELATED).annotate(following=_following(user))
+    reader = _case_reader(user, scope)
+    if reader is None:
+        return cases.none()
+    return cases.filter(_visible_to(reader.kind, **reader.ids))
+
+
+@dataclass(frozen=True)
+class _CaseReader:
+    """Who reads, as the visibility rule needs them: a kind, and the ids its SQL takes as parameters."""
+
+    kind: str
+    ids: dict[str, int]
+
+
+def _case_reader(user: User, scope: PartnerScope) -> _CaseReader | None:
+    """``user`` as a kind of case reader (None: sees no case). Staff see every case; a member their
+    company's, or only the cases opened by or for them where the company shows members only their
+    own (DSUs and managers see all); a partner user the cases of the companies its establishment
+    serves (``scope`` partner: that any establishment of its partner serves)."""
     if user.is_staff:
-        return cases
+        return _CaseReader("staff", {})
     membership = active_membership_for(user)
     if membership is None:
-        return cases.none()
+        return None
     if membership.company is not None:
-        cases = cases.filter(company=membership.company)
         if (
             membership.company.case_visibility == Company.CaseVisibility.OWN
             and not membership.sees_all_company_cases
         ):
-            cases = cases.filter(Q(opened_by=user) | Q(on_behalf_of=user))
-        return cases
-    return cases.filter(company_id__in=company_ids_visible_to(user, scope=scope).values("pk"))
+            return _CaseReader("own", {"company_id": membership.company.pk, "user_id": user.pk})
+        return _CaseReader("company", {"company_id": membership.company.pk})
+    establishment = membership.establishment
+    assert establishment is not None  # the membership constraint: a company or an establishment
+    if scope == PartnerScope.PARTNER:
+        return _CaseReader("partner", {"partner_id": establishment.partner_id})
+    return _CaseReader("establishment", {"establishment_id": establishment.pk})
+
+
+def _visible_to(kind: str, **ids: int) -> Q:
+    """The visibility rule as a filter on cases, for a reader of ``kind`` (``_case_reader``): its SQL
+    depends on the kind only, the ids are its parameters (``company_ids_visible_to`` for partners)."""
+    if kind == "staff":
+        return Q()
+    if kind == "company":
+        return Q(company_id=ids["company_id"])
+    if kind == "own":
+        return Q(company_id=ids["company_id"]) & (
+            Q(opened_by_id=ids["user_id"]) | Q(on_behalf_of_id=ids["user_id"])
+        )
+    if kind == "partner":
+        served = Company.objects.filter(serving_establishments__partner_id=ids["partner_id"]).distinct()
+    else:
+        served = Company.objects.filter(serving_establishments=ids["establishment_id"])
+    return Q(company_id__in=served.values("pk"))
 
 
 def case_list_page_for_user(
@@ -140,6 +182,50 @@ def case_detail_get_for_user(*, user: User, case_id: int) -> Case:
         )
     )
     return _the_case(cases, case_id)
+
+
+# What a write on a case reads besides the row: the services' rules and notices (company, people),
+# and the case's answer (the detail serializer: product, catalogue codes), so that the write answers
+# from the row it locked.
+WRITE_RELATED = ("company", "product_instance__product", "opened_by", "on_behalf_of", "assignee")
+
+
+def case_lock_for_write(*, case_id: int, user: User | None = None) -> Case:
+    """Lock ``case_id``'s row for a write in the caller's transaction, with what the write, its
+    notices and its answer read (``WRITE_RELATED``, the catalogue codes as ``case_detail_get_for_user``
+    reads them). With ``user``, only a case ``user`` may see (``case_list_for_user``'s rule, in the
+    same statement): missing and forbidden look the same (404).
+
+    Only the case row is locked (``of``): without it FOR UPDATE also locks the joined company and
+    product rows, so every write in a company would queue behind the others. The SQL depends on the
+    kind of reader only (``_visible_to``): compiled once per kind (``core.precompiled``)."""
+    reader = _CaseReader("staff", {}) if user is None else _case_reader(user, PartnerScope.PARTNER)
+    found: list[Case] = []
+    if reader is not None:
+        values: dict[str, Any] = {"case_id": case_id, **reader.ids}
+        build = functools.partial(_case_for_write, reader.kind)
+        found = CASE_LOCK_FOR_WRITE.fetch(key=reader.kind, build=build, **values)
+    if not found:
+        raise NotFound(_("Case not found."))
+    return found[0]
+
+
+CASE_LOCK_FOR_WRITE = PrecompiledQuery("case locked for a write", max_entries=8)  # one per reader kind
+
+
+def _case_for_write(kind: str, *, case_id: int, **ids: int) -> QuerySet[Case]:
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related(*WRITE_RELATED)
+        .annotate(
+            reason_code=Subquery(CaseReason.objects.filter(pk=OuterRef("reason_id")).values("code")[:1]),
+            application_area_code=Subquery(
+                ApplicationArea.objects.filter(pk=OuterRef("application_area_id")).values("code")[:1]
+            ),
+        )
+        .filter(_visible_to(kind, **ids), pk=case_id)
+        .order_by()
+    )
 
 
 def _the_case(cases: QuerySet[Case], case_id: int) -> Case:
@@ -203,9 +289,7 @@ def _following(user: User) -> Value | SqlCase:
     follows = Q(Exists(CaseFollower.objects.filter(case=OuterRef("pk"), user=user)))
     if membership.is_partner:  # only for the clients its own establishment serves: the rule, in SQL
         told |= follows & Q(company__in=company_ids_visible_to(user, scope=PartnerScope.ESTABLISHMENT))
-    elif membership.company is not None and (
-        acting_for_company_refusal(user=user, company=membership.company) is None
-    ):
+    elif membership.company is not None and case_follow_entitled(user=user, company=membership.company):
         told |= follows  # members see only their company's cases
     # CASE, not a bare OR: "on_behalf_of = user" is NULL on cases without a contact.
     return SqlCase(When(told, then=Value(True)), default=Value(False), output_field=BooleanField())
@@ -215,6 +299,28 @@ def case_following_just_opened(*, case: Case, user: User) -> bool:
     """``following`` (as ``_following`` annotates it) of a case ``user`` has just opened: nobody
     follows it yet, so it is whether the caller is its opener or contact."""
     return not user.is_staff and _is_contact(case=case, user=user)
+
+
+def case_following(*, case: Case, user: User) -> bool:
+    """``following`` (as ``_following`` annotates it) of a case in hand, such as the one a write just
+    locked and changed: at most one query (whether ``user`` has a follower row), none for staff and
+    for the case's opener and contact."""
+    if user.is_staff:
+        return False
+    if _is_contact(case=case, user=user):
+        return True
+    return (
+        case_follow_entitled(user=user, company=case.company)
+        and CaseFollower.objects.filter(case=case, user=user).exists()
+    )
+
+
+def case_follow_entitled(*, user: User, company: Company) -> bool:
+    """The follow-entitlement rule for someone who can see a case of ``company``: not staff, and
+    allowed to act for the company (``acting_for_company_refusal``, as for every customer-side
+    write). ``case_follow_check`` says why not; ``case_follower_entitled`` is this rule in SQL, for
+    many follower rows at once (``tests/cases/test_followers.py`` holds the two equal)."""
+    return not user.is_staff and acting_for_company_refusal(user=user, company=company) is None
 
 
 def _is_contact(*, case: Case, user: User) -> bool:
@@ -257,9 +363,18 @@ def case_contacts_check(*, case: Case, user: User) -> None:
 
 def case_followers_to_notify(*, case: Case) -> list[User]:
     """The followers of ``case`` still entitled to its notices, in one query (rows of people who
-    lost the right stay: they count again if it comes back)."""
-    followers = CaseFollower.objects.filter(case=case).filter(case_follower_entitled()).select_related("user")
+    lost the right stay: they count again if it comes back). Asked for every customer-facing event,
+    and its SQL depends on nothing but the case id: compiled once (``core.precompiled``)."""
+    followers = CASE_FOLLOWERS_TO_NOTIFY.fetch(key="case", build=_entitled_followers, case_id=case.pk)
     return [follower.user for follower in followers]
+
+
+CASE_FOLLOWERS_TO_NOTIFY = PrecompiledQuery("case followers to notify", max_entries=1)
+
+
+def _entitled_followers(case_id: int) -> QuerySet[CaseFollower]:
+    entitled = CaseFollower.objects.filter(case_id=case_id).filter(case_follower_entitled())
+    return entitled.select_related("user")
 
 
 def case_follower_list(*, case: Case) -> QuerySet[CaseFollower]:
@@ -271,6 +386,13 @@ def case_follower_list(*, case: Case) -> QuerySet[CaseFollower]:
         .annotate(notified=entitled)
         .order_by("created_at", "pk")
     )
+
+
+def comment_just_added(*, comment: Comment) -> Comment:
+    """A comment the caller has just stored, ready for ``CommentOutputSerializer`` without reading it
+    back: its author is the writer's own object, and nothing is attached to it yet."""
+    comment._prefetched_objects_cache = {"attachments": Attachment.objects.none()}  # type: ignore[attr-defined]
+    return comment
 
 
 def comment_list_for_user(*, user: User, case: Case) -> QuerySet[Comment]:

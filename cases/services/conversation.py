@@ -11,12 +11,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases.models import Case, CaseStatus, Comment
-from cases.selectors import case_acting_check
+from cases.selectors import case_acting_check, case_lock_for_write
 from cases.services.comments import comment_add
 from cases.services.transitions import case_customer_answer, customer_answer_transition
 from core.errors import Conflict, PermissionRefused
 from core.idempotency import create_once
-from notifications.services import NOTICE_RELATED
 
 
 def comment_add_answering(
@@ -36,7 +35,8 @@ def comment_add_answering(
 @transaction.atomic
 def comment_create(
     *,
-    case: Case,
+    case: Case | None = None,
+    case_id: int | None = None,
     author: User,
     body: str,
     is_internal: bool = False,
@@ -53,10 +53,14 @@ def comment_create(
     channel (the API, a reply by e-mail).
 
     The case row is locked first: the status check sees the latest state, and comments on one case
-    get their timestamps in the order they are stored.
+    get their timestamps in the order they are stored. ``case_id`` instead of ``case``, for a caller
+    that read nothing (the API): the one locking read checks that ``author`` may see the case (404).
     """
-    # Only the case row is locked; the relations come along for the notices.
-    case = Case.objects.select_for_update(of=("self",)).select_related(*NOTICE_RELATED).get(pk=case.pk)
+    if case is None:
+        assert case_id is not None, "case or case_id"
+        case = case_lock_for_write(case_id=case_id, user=author)
+    else:
+        case = case_lock_for_write(case_id=case.pk)
     now = now or timezone.now()
     if is_internal and not author.is_staff:
         raise PermissionRefused(_("Only support writes internal notes."), code="internal_comment_forbidden")

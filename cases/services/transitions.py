@@ -12,7 +12,7 @@ from django_fsm import ConcurrentTransition
 
 from accounts.models import User
 from cases.models import Attachment, Case, CaseEvent, CaseStatus, Comment, OutOfScopeReason
-from cases.selectors import TRANSITION_INPUTS, case_acting_check, reopen_window_expired
+from cases.selectors import TRANSITION_INPUTS, case_acting_check, case_lock_for_write, reopen_window_expired
 from cases.services.comments import comment_add
 from cases.services.events import case_event_record, case_events_record_bulk
 from core.errors import Conflict, PermissionRefused, ValidationFailed
@@ -59,17 +59,14 @@ _ANSWER_NOTES = {
 _PUBLIC_ANSWER = {"propose_resolution", "close_out_of_scope"}
 
 
-def _lock(case: Case) -> Case:
-    """Lock the row; refuse when it changed since the caller read it (someone else acted first).
-
-    Only the case row (``of``): without it FOR UPDATE also locks the joined company and product
-    instance rows, so every transition in a company would queue behind the others.
-    """
-    locked = (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("product_instance", *NOTICE_RELATED)
-        .get(pk=case.pk)
-    )
+def _lock(case: Case | None, case_id: int | None, actor: User) -> Case:
+    """Lock the row (``case_lock_for_write``). Given the case the caller read, refuse when its status
+    changed since (someone else acted first); given only its id, the locking read is also the
+    visibility check, for ``actor`` (404)."""
+    if case is None:
+        assert case_id is not None, "case or case_id"
+        return case_lock_for_write(case_id=case_id, user=actor)
+    locked = case_lock_for_write(case_id=case.pk)
     if locked.status != case.status:
         raise Conflict(
             _("%(case)s changed while you were acting: it is now '%(status)s'. Reload it and try again.")
@@ -139,7 +136,8 @@ class TransitionDone:
 @transaction.atomic
 def case_transition(
     *,
-    case: Case,
+    case: Case | None = None,
+    case_id: int | None = None,
     actor: User,
     transition: str,
     message: str = "",
@@ -155,12 +153,14 @@ def case_transition(
     answers the case and the comment the move posted (``TransitionDone``).
 
     ``case`` is the row as the caller saw it; if its status moved meanwhile the answer is 409 ``conflict``.
+    ``case_id`` instead, for a caller that read nothing (the API): the one locking read checks that
+    ``actor`` may see the case (404).
     A customer-side actor must be allowed to act for the case's company (``case_acting_check``)
     before anything else is said about the move. ``answering``: the customer's comment (already
     stored) that makes this move; it is the move's message, and the event names it.
     """
     now = now or timezone.now()
-    case = _lock(case)
+    case = _lock(case, case_id, actor)
     case_acting_check(case=case, user=actor, action=_CUSTOMER_ACTIONS.get(transition, "move a case"))
     _refuse_unavailable(case, actor, transition)
     if answering is not None:

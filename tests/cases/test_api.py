@@ -486,10 +486,10 @@ def test_a_follow_up_and_an_idempotent_repeat_answer_what_a_get_answers(api_clie
 def test_comment_create_query_count(api_client, seeded, django_assert_num_queries):
     case_id, _ = _production_case_as_dsu(api_client)
 
-    # membership, the case (visibility only); [SAVEPOINT] its lock (with what the notices read), the
-    # comment, the event (a customer's comment mails no customer: followers not read), webhooks, the
-    # case's activity stamp [RELEASE]; the comment re-read, attachments.
-    with django_assert_num_queries(11):
+    # membership; [SAVEPOINT] the case locked, which is the visibility check too (with what the
+    # notices read), the comment, the event (a customer's comment mails no customer: followers not
+    # read), webhooks, the case's activity stamp [RELEASE]; the answer is the comment in hand.
+    with django_assert_num_queries(8):
         response = api_client.post(
             reverse("case-comments", args=[case_id]), {"body": "More logs"}, format="json"
         )
@@ -504,9 +504,9 @@ def test_a_partner_comment_costs_one_query_more_the_serving_check(
     partner = partner_user(PartnerEstablishmentFactory(clients=[instance.company]))
     api_client.force_authenticate(partner)
 
-    # test_comment_create_query_count's eleven, and whether the partner's establishment serves the
+    # test_comment_create_query_count's eight, and whether the partner's establishment serves the
     # case's company, asked inside the transaction (a company member's rule needs no query).
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(9):
         response = api_client.post(
             reverse("case-comments", args=[case_id]), {"body": "More logs"}, format="json"
         )
@@ -518,10 +518,11 @@ def test_transition_query_count(api_client, seeded, django_assert_num_queries):
     case_id, _ = _production_case_as_dsu(api_client)
     api_client.force_authenticate(AnalystFactory())
 
-    # the case (visibility only); [SAVEPOINT] its lock (with what the notices read), the UPDATE, the
-    # event (starting work mails no customer: followers not read), webhooks, the timers locked, the
-    # status history, one UPDATE per timer [RELEASE]; the case re-read and its timers.
-    with django_assert_num_queries(12):
+    # [SAVEPOINT] the case locked, which is the visibility check too (with what the notices and the
+    # answer read), the UPDATE, the event (starting work mails no customer: followers not read),
+    # webhooks, the timers locked, the status history, one UPDATE per timer [RELEASE]; its timers
+    # (the answer is the case in hand).
+    with django_assert_num_queries(10):
         response = api_client.post(
             reverse("case-transition", args=[case_id]), {"transition": "start"}, format="json"
         )

@@ -1,11 +1,19 @@
 """Following a case: who may, the API, and the ``following`` flag on cases."""
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import Membership, User
 from cases.models import CaseFollower
-from cases.selectors import case_follow_check, case_follower_entitled, case_get_for_user
+from cases.selectors import (
+    case_follow_check,
+    case_follower_entitled,
+    case_followers_to_notify,
+    case_following,
+    case_get_for_user,
+    case_lock_for_write,
+)
 from cases.services import case_follow, case_unfollow
 from core.errors import ApplicationError
 from tests.factories import (
@@ -267,6 +275,17 @@ def _case_says_following(case, user) -> bool:
         return False  # cannot see it
 
 
+def _write_answer_says_following(case, user) -> bool:
+    """The ``following`` a write's answer shows (``case_following`` on the row the write locked)."""
+    try:
+        with transaction.atomic():
+            return user.is_active and case_following(
+                case=case_lock_for_write(case_id=case.pk, user=user), user=user
+            )
+    except ApplicationError:
+        return False  # cannot see it
+
+
 @pytest.mark.parametrize(
     ("country", "case_visibility", "allowed"),
     [
@@ -288,5 +307,8 @@ def test_follower_entitlement_in_sql_and_following_match_the_api_check(country, 
     )
     by_sql = {name for name, user in people.items() if user.pk in entitled_ids}
     by_flag = {name for name, user in people.items() if _case_says_following(case, user)}
+    by_write_answer = {name for name, user in people.items() if _write_answer_says_following(case, user)}
+    notified_ids = {user.pk for user in case_followers_to_notify(case=case)}
+    by_notices = {name for name, user in people.items() if user.pk in notified_ids}
 
-    assert by_api == by_sql == by_flag == allowed
+    assert by_api == by_sql == by_flag == by_write_answer == by_notices == allowed
