@@ -109,6 +109,14 @@ class SlaAttainmentReportOutputSerializer(_ReportOutputSerializer):
     cells = AttainmentCellOutputSerializer(many=True, help_text="Week × tier × priority × metric, where any.")
     weeks = AttainmentWeekOutputSerializer(many=True, help_text="Every week of the period × metric.")
     totals = AttainmentTotalOutputSerializer(many=True)
+    as_of = serializers.DateTimeField(
+        allow_null=True,
+        help_text=(
+            "null: every figure is live. Otherwise the complete weeks inside the period were read from "
+            "the weekly summary, counted again every few minutes to hours (tier and priority as they "
+            "were then); this is the oldest of those counts."
+        ),
+    )
 
 
 class DurationPercentilesOutputSerializer(serializers.Serializer):
