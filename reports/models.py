@@ -20,8 +20,9 @@ class Dashboard(models.Model):
 
 
 class SummaryWeek(models.Model):
-    """A complete ISO week (UTC) whose SLA attainment is read from ``SlaAttainmentWeek`` instead of
-    the timers: written with those rows, in the same transaction, by ``reports.services``."""
+    """A complete ISO week (UTC) whose SLA attainment and reopenings are read from
+    ``SlaAttainmentWeek`` and ``ReopenSummaryWeek`` instead of the raw rows: written with those
+    rows, in the same transaction, by ``reports.services``."""
 
     week = models.DateField(unique=True, help_text="The Monday that starts the week.")
     refreshed_at = models.DateTimeField(
@@ -57,3 +58,19 @@ class SlaAttainmentWeek(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week} {self.tier} {self.priority} {self.metric}: {self.met}/{self.met + self.breached}"
+
+
+class ReopenSummaryWeek(models.Model):
+    """Closings in one complete ISO week of the cases of one priority, and how many of them had been
+    reopened when the week was last counted (``SummaryWeek.refreshed_at``)."""
+
+    week = models.DateField()
+    priority = models.CharField(max_length=2)
+    closed = models.PositiveIntegerField()
+    reopened = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["week", "priority"], name="uniq_reopen_summary_week")]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.priority}: {self.reopened}/{self.closed} reopened"

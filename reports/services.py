@@ -9,7 +9,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from reports.models import SlaAttainmentWeek, SummaryWeek
+from reports.models import ReopenSummaryWeek, SlaAttainmentWeek, SummaryWeek
+from reports.selectors.cases import reopen_count
 from reports.selectors.scope import REPORT_PERIOD_MAX_DAYS, utc_midnight, week_monday
 from reports.selectors.sla import sla_attainment_count
 from reports.selectors.summary import WEEK
@@ -34,23 +35,29 @@ def summary_window(now: datetime) -> list[date]:
 
 
 def report_summary_week_count(*, week: date, now: datetime | None = None) -> bool:
-    """Count the SLA attainment of the week starting ``week`` again from the timers, replacing its
-    summary rows, in one transaction (readers see the old rows or the new, never a mix). False when
-    another worker is counting it (its row is locked)."""
+    """Count the SLA attainment and the reopenings of the week starting ``week`` again from the
+    timers and the history, replacing its summary rows in one transaction (readers see the old rows
+    or the new, never a mix). False when another worker is counting it (its row is locked)."""
     now = now or timezone.now()
     with transaction.atomic():
         SummaryWeek.objects.bulk_create([SummaryWeek(week=week, refreshed_at=None)], ignore_conflicts=True)
         summary = SummaryWeek.objects.select_for_update(skip_locked=True).filter(week=week).first()
         if summary is None:
             return False
-        start = utc_midnight(week)
-        tallies = sla_attainment_count(cases=Q(), ranges=[(start, start + WEEK)])
+        ranges = [(utc_midnight(week), utc_midnight(week) + WEEK)]
+        attainment = sla_attainment_count(cases=Q(), ranges=ranges)
         SlaAttainmentWeek.objects.filter(week=week).delete()
         SlaAttainmentWeek.objects.bulk_create(
             SlaAttainmentWeek(
                 week=week, tier=tier, priority=priority, metric=metric, met=met, breached=breached
             )
-            for (_week, tier, priority, metric), (met, breached) in tallies.items()
+            for (_week, tier, priority, metric), (met, breached) in attainment.items()
+        )
+        reopens = reopen_count(cases=Q(), ranges=ranges, by_priority=True)
+        ReopenSummaryWeek.objects.filter(week=week).delete()
+        ReopenSummaryWeek.objects.bulk_create(
+            ReopenSummaryWeek(week=week, priority=priority, closed=closed, reopened=reopened)
+            for (_week, priority), (closed, reopened) in reopens.items()
         )
         summary.refreshed_at = now
         summary.save(update_fields=["refreshed_at"])
@@ -66,6 +73,7 @@ def report_summaries_refresh(
     now = now or timezone.now()
     window = summary_window(now)
     SlaAttainmentWeek.objects.filter(week__lt=window[0]).delete()
+    ReopenSummaryWeek.objects.filter(week__lt=window[0]).delete()
     SummaryWeek.objects.filter(week__lt=window[0]).delete()
     counted_at = dict(
         SummaryWeek.objects.filter(week__gte=window[0], refreshed_at__isnull=False).values_list(

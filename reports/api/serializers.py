@@ -105,18 +105,26 @@ class AttainmentTotalOutputSerializer(serializers.Serializer):
     attainment = serializers.FloatField(allow_null=True)
 
 
+class SummaryAsOfField(serializers.DateTimeField):
+    """When the weekly summary a report read was counted (``reports.services``)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            allow_null=True,
+            help_text=(
+                "null: every figure is live. Otherwise the complete weeks inside the period were read "
+                "from the weekly summary, whose stalest weeks are counted again every minute (each "
+                "week at least every half hour; priority and tier as they were then): the oldest of "
+                "those counts."
+            ),
+        )
+
+
 class SlaAttainmentReportOutputSerializer(_ReportOutputSerializer):
     cells = AttainmentCellOutputSerializer(many=True, help_text="Week × tier × priority × metric, where any.")
     weeks = AttainmentWeekOutputSerializer(many=True, help_text="Every week of the period × metric.")
     totals = AttainmentTotalOutputSerializer(many=True)
-    as_of = serializers.DateTimeField(
-        allow_null=True,
-        help_text=(
-            "null: every figure is live. Otherwise the complete weeks inside the period were read from "
-            "the weekly summary, counted again every few minutes to hours (tier and priority as they "
-            "were then); this is the oldest of those counts."
-        ),
-    )
+    as_of = SummaryAsOfField()
 
 
 class DurationPercentilesOutputSerializer(serializers.Serializer):
@@ -181,6 +189,7 @@ class ReopenTotalOutputSerializer(serializers.Serializer):
 class ReopenReportOutputSerializer(_ReportOutputSerializer):
     weeks = ReopenWeekOutputSerializer(many=True)
     total = ReopenTotalOutputSerializer()
+    as_of = SummaryAsOfField()
 
 
 class EscalationReportWeekOutputSerializer(serializers.Serializer):

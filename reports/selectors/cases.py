@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -10,8 +12,10 @@ from django.db.models import Count, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CaseStatus, EscalationRequest
+from reports.models import ReopenSummaryWeek
 from reports.selectors.aggregates import ratio, utc_week, week_of
 from reports.selectors.scope import ReportFilters
+from reports.selectors.summary import in_ranges, summarised_weeks, unsummarised_ranges
 
 OPEN_STATUSES: tuple[str, ...] = tuple(status for status in CaseStatus.values if status != CaseStatus.CLOSED)
 
@@ -96,25 +100,35 @@ class ReopenReport:
     filters: ReportFilters
     weeks: list[ReopenWeek]
     total: ReopenWeek
+    as_of: datetime | None = None  # the oldest count of a summarised week read, None: all live
 
 
-def reopen_report(*, filters: ReportFilters) -> ReopenReport:
-    """Closings in the period by ISO week of the closing, and how many of them were reopened since.
+ReopenTally = dict[tuple[date, str], list[int]]  # (week, priority or "") → [closed, reopened]
+
+
+def reopen_count(*, cases: Q, ranges: Sequence[tuple[datetime, datetime]], by_priority: bool) -> ReopenTally:
+    """Closings within ``ranges`` (half-open UTC intervals) of the cases ``cases`` selects, by ISO
+    week of the closing (and the case's priority with ``by_priority``; "" without), and how many of
+    them were reopened since.
 
     A closing is every move into ``closed`` (by the customer, out of scope, or automatic). A closed
     case leaves ``closed`` only by reopening, so each reopening belongs to the closing just before
     it: a closing was reopened when a reopening follows it. Two queries: the closings per week, and
-    the reopenings since the period began, each counted in the week of its closing (looked up for
-    the reopenings only, a small part of the history)."""
-    closings = CaseEvent.objects.filter(to_status=CaseStatus.CLOSED).filter(filters.cases("case__"))
-    closed = {
-        week_of(row["week"]): row["n"]
-        for row in closings.filter(filters.period("created_at"))
+    the reopenings since the first range began, each counted in the week of its closing (looked up
+    for the reopenings only, a small part of the history)."""
+    tallies: ReopenTally = defaultdict(lambda: [0, 0])
+    if not ranges:
+        return tallies
+    group = ("week", "case__priority") if by_priority else ("week",)
+    closings = CaseEvent.objects.filter(to_status=CaseStatus.CLOSED).filter(cases)
+    for row in (
+        closings.filter(in_ranges("created_at", ranges))
         .annotate(week=utc_week("created_at"))
-        .values("week")
+        .values(*group)
         .annotate(n=Count("pk"))
         .order_by()
-    }
+    ):
+        tallies[week_of(row["week"]), row.get("case__priority", "")][0] += row["n"]
     its_closing = (
         CaseEvent.objects.filter(
             Q(created_at__lt=OuterRef("created_at"))
@@ -125,20 +139,43 @@ def reopen_report(*, filters: ReportFilters) -> ReopenReport:
         .order_by("-created_at", "-pk")
         .values("created_at")[:1]
     )
-    reopened = {
-        week_of(row["week"]): row["n"]
-        for row in CaseEvent.objects.filter(from_status=CaseStatus.CLOSED, created_at__gte=filters.since)
-        .filter(filters.cases("case__"))
+    for row in (
+        CaseEvent.objects.filter(from_status=CaseStatus.CLOSED, created_at__gte=ranges[0][0])
+        .filter(cases)
         .annotate(closed_at=Subquery(its_closing))
-        .filter(filters.period("closed_at"))
+        .filter(in_ranges("closed_at", ranges))
         .annotate(week=utc_week("closed_at"))
-        .values("week")
+        .values(*group)
         .annotate(n=Count("pk"))
         .order_by()
-    }
-    weeks = [ReopenWeek(monday, closed.get(monday, 0), reopened.get(monday, 0)) for monday in filters.weeks()]
+    ):
+        tallies[week_of(row["week"]), row.get("case__priority", "")][1] += row["n"]
+    return tallies
+
+
+def reopen_report(*, filters: ReportFilters) -> ReopenReport:
+    """Closings in the period by ISO week of the closing, and how many of them were reopened since
+    (``reopen_count``). The complete weeks the summary holds (``summarised_weeks``) are read from
+    it, as counted then (``as_of``: the oldest such count); the rest from the history."""
+    summarised = summarised_weeks(filters=filters)
+    live = reopen_count(
+        cases=filters.cases("case__"), ranges=unsummarised_ranges(filters, summarised), by_priority=False
+    )
+    counts: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    for (monday, _priority), (closed, reopened) in live.items():
+        counts[monday][0] += closed
+        counts[monday][1] += reopened
+    rows = ReopenSummaryWeek.objects.filter(week__in=summarised)
+    if filters.priorities:
+        rows = rows.filter(priority__in=filters.priorities)
+    for row in rows:
+        counts[row.week][0] += row.closed
+        counts[row.week][1] += row.reopened
+    weeks = [ReopenWeek(monday, *counts.get(monday, (0, 0))) for monday in filters.weeks()]
     total = ReopenWeek(None, sum(w.closed for w in weeks), sum(w.reopened for w in weeks))
-    return ReopenReport(filters=filters, weeks=weeks, total=total)
+    return ReopenReport(
+        filters=filters, weeks=weeks, total=total, as_of=min(summarised.values(), default=None)
+    )
 
 
 @dataclass(frozen=True)

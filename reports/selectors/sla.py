@@ -13,12 +13,10 @@ restarts at every public reply, so its earlier cycles leave no record to count.
 
 from __future__ import annotations
 
-import operator
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import reduce
 from typing import Any
 
 from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet
@@ -35,7 +33,7 @@ from reports.selectors.aggregates import (
     week_of,
 )
 from reports.selectors.scope import ReportFilters
-from reports.selectors.summary import summarised_weeks, unsummarised_ranges
+from reports.selectors.summary import in_ranges, summarised_weeks, unsummarised_ranges
 from sla.models import Metric, SlaTimer
 
 REPORTED_METRICS: tuple[str, ...] = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
@@ -88,12 +86,6 @@ class SlaAttainmentReport:
 Tally = dict[tuple[date, str, str, str], list[int]]  # (week, tier, priority, metric) → [met, breached]
 
 
-def _in_ranges(field: str, ranges: Sequence[tuple[datetime, datetime]]) -> Q:
-    return reduce(
-        operator.or_, (Q(**{f"{field}__gte": since, f"{field}__lt": until}) for since, until in ranges)
-    )
-
-
 def sla_attainment_count(*, cases: Q, ranges: Sequence[tuple[datetime, datetime]]) -> Tally:
     """Met and missed timers decided within ``ranges`` (half-open UTC intervals) of the cases
     ``cases`` selects, by ISO week of the decision × plan tier × priority × metric. Two queries, met
@@ -103,10 +95,10 @@ def sla_attainment_count(*, cases: Q, ranges: Sequence[tuple[datetime, datetime]
         return tallies
     timers = SlaTimer.objects.filter(metric__in=REPORTED_METRICS).filter(cases)
     decided = {
-        State.MET: timers.filter(_in_ranges("met_at", ranges), state=State.MET).annotate(
+        State.MET: timers.filter(in_ranges("met_at", ranges), state=State.MET).annotate(
             week=utc_week("met_at")
         ),
-        State.BREACHED: timers.filter(_in_ranges("breached_at", ranges), state=State.BREACHED).annotate(
+        State.BREACHED: timers.filter(in_ranges("breached_at", ranges), state=State.BREACHED).annotate(
             week=utc_week("breached_at")
         ),
     }

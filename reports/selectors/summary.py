@@ -8,7 +8,12 @@ reads the raw rows only: those are narrow enough to be fast through the case fil
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import reduce
+
+from django.db.models import Q
 
 from reports.models import SummaryWeek
 from reports.selectors.scope import ReportFilters, utc_midnight
@@ -49,3 +54,10 @@ def unsummarised_ranges(
     if cursor < filters.until:
         ranges.append((cursor, filters.until))
     return ranges
+
+
+def in_ranges(field: str, ranges: Sequence[tuple[datetime, datetime]]) -> Q:
+    """``field`` (a datetime) inside any of ``ranges`` (half-open; at least one)."""
+    return reduce(
+        operator.or_, (Q(**{f"{field}__gte": since, f"{field}__lt": until}) for since, until in ranges)
+    )

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from cases.models import Case
 from config.beat import DEFAULT_SCHEDULE
-from reports.models import SlaAttainmentWeek, SummaryWeek
+from reports.models import ReopenSummaryWeek, SlaAttainmentWeek, SummaryWeek
 from reports.services import report_summaries_refresh, report_summary_week_count, summary_window
 from tests.reports.conftest import NOW, PERIOD
 
@@ -120,3 +120,22 @@ def test_beat_runs_the_refresh_every_minute():
         "reports.tasks.report_summaries_refresh_task",
         60,
     )
+
+
+def test_reopens_of_a_counted_week_answer_as_counted(api, world):
+    live = api.get(reverse("report-reopens"), PERIOD).json()
+    report_summaries_refresh(now=NOW)
+    summarised = api.get(reverse("report-reopens"), PERIOD).json()
+    assert summarised["as_of"] is not None
+    assert {k: v for k, v in summarised.items() if k != "as_of"} == {
+        k: v for k, v in live.items() if k != "as_of"
+    }
+    assert ReopenSummaryWeek.objects.filter(week=W23).exists()
+    # By priority: the summary keeps each week's closings per priority, so the filter still applies.
+    for priority in ("P1", "P2", "P3"):
+        live_one = api.get(reverse("report-reopens"), {**PERIOD, "priority": priority}).json()
+        report_summaries_refresh(now=NOW, weeks=0)
+        assert (
+            api.get(reverse("report-reopens"), {**PERIOD, "priority": priority}).json()["total"]
+            == live_one["total"]
+        )
