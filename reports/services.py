@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from reports.models import ReopenSummaryWeek, SlaAttainmentWeek, SummaryWeek
-from reports.selectors.cases import reopen_count
+from reports.selectors.cases import reopen_week_count_by_priority
 from reports.selectors.scope import REPORT_PERIOD_MAX_DAYS, utc_midnight, week_monday
 from reports.selectors.sla import sla_attainment_count
 from reports.selectors.summary import WEEK
@@ -53,11 +53,11 @@ def report_summary_week_count(*, week: date, now: datetime | None = None) -> boo
             )
             for (_week, tier, priority, metric), (met, breached) in attainment.items()
         )
-        reopens = reopen_count(cases=Q(), ranges=ranges, by_priority=True)
+        reopens = reopen_week_count_by_priority(since=ranges[0][0], until=ranges[0][1])
         ReopenSummaryWeek.objects.filter(week=week).delete()
         ReopenSummaryWeek.objects.bulk_create(
             ReopenSummaryWeek(week=week, priority=priority, closed=closed, reopened=reopened)
-            for (_week, priority), (closed, reopened) in reopens.items()
+            for priority, (closed, reopened) in reopens.items()
         )
         summary.refreshed_at = now
         summary.save(update_fields=["refreshed_at"])

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Case as SqlCase
-from django.db.models import Count, OuterRef, Q, Subquery, Value, When
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CaseStatus, EscalationRequest
@@ -103,32 +103,27 @@ class ReopenReport:
     as_of: datetime | None = None  # the oldest count of a summarised week read, None: all live
 
 
-ReopenTally = dict[tuple[date, str], list[int]]  # (week, priority or "") → [closed, reopened]
-
-
-def reopen_count(*, cases: Q, ranges: Sequence[tuple[datetime, datetime]], by_priority: bool) -> ReopenTally:
+def reopen_count(*, cases: Q, ranges: Sequence[tuple[datetime, datetime]]) -> dict[date, list[int]]:
     """Closings within ``ranges`` (half-open UTC intervals) of the cases ``cases`` selects, by ISO
-    week of the closing (and the case's priority with ``by_priority``; "" without), and how many of
-    them were reopened since.
+    week of the closing, and how many of them were reopened since: ``[closed, reopened]`` per week.
 
     A closing is every move into ``closed`` (by the customer, out of scope, or automatic). A closed
     case leaves ``closed`` only by reopening, so each reopening belongs to the closing just before
     it: a closing was reopened when a reopening follows it. Two queries: the closings per week, and
     the reopenings since the first range began, each counted in the week of its closing (looked up
     for the reopenings only, a small part of the history)."""
-    tallies: ReopenTally = defaultdict(lambda: [0, 0])
+    tallies: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     if not ranges:
         return tallies
-    group = ("week", "case__priority") if by_priority else ("week",)
     closings = CaseEvent.objects.filter(to_status=CaseStatus.CLOSED).filter(cases)
     for row in (
         closings.filter(in_ranges("created_at", ranges))
         .annotate(week=utc_week("created_at"))
-        .values(*group)
+        .values("week")
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        tallies[week_of(row["week"]), row.get("case__priority", "")][0] += row["n"]
+        tallies[week_of(row["week"])][0] += row["n"]
     its_closing = (
         CaseEvent.objects.filter(
             Q(created_at__lt=OuterRef("created_at"))
@@ -145,12 +140,36 @@ def reopen_count(*, cases: Q, ranges: Sequence[tuple[datetime, datetime]], by_pr
         .annotate(closed_at=Subquery(its_closing))
         .filter(in_ranges("closed_at", ranges))
         .annotate(week=utc_week("closed_at"))
-        .values(*group)
+        .values("week")
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        tallies[week_of(row["week"]), row.get("case__priority", "")][1] += row["n"]
+        tallies[week_of(row["week"])][1] += row["n"]
     return tallies
+
+
+def reopen_week_count_by_priority(*, since: datetime, until: datetime) -> dict[str, list[int]]:
+    """``reopen_count`` for one stretch of time, every case, by the case's priority: ``[closed,
+    reopened]``. One query from the closings' side (each closing followed by any reopening of its
+    case was reopened, by the same reasoning), so its cost follows the stretch's closings rather
+    than every reopening since (what the weekly summary needs for weeks long past)."""
+    reopened_after = CaseEvent.objects.filter(
+        Q(created_at__gt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")),
+        case=OuterRef("case"),
+        from_status=CaseStatus.CLOSED,
+    )
+    # The priority looked up per closing (a subquery on the case's key): a join would have the
+    # planner hash every case for a week's few thousand closings.
+    its_priority = Case.objects.filter(pk=OuterRef("case")).values("priority")[:1]
+    rows = (
+        CaseEvent.objects.filter(to_status=CaseStatus.CLOSED, created_at__gte=since, created_at__lt=until)
+        .annotate(priority=Subquery(its_priority))
+        .values("priority")
+        .annotate(closed=Count("pk"), reopened=Count("pk", filter=Exists(reopened_after)))
+        .order_by()
+    )
+    return {row["priority"]: [row["closed"], row["reopened"]] for row in rows}
 
 
 def reopen_report(*, filters: ReportFilters) -> ReopenReport:
@@ -158,13 +177,7 @@ def reopen_report(*, filters: ReportFilters) -> ReopenReport:
     (``reopen_count``). The complete weeks the summary holds (``summarised_weeks``) are read from
     it, as counted then (``as_of``: the oldest such count); the rest from the history."""
     summarised = summarised_weeks(filters=filters)
-    live = reopen_count(
-        cases=filters.cases("case__"), ranges=unsummarised_ranges(filters, summarised), by_priority=False
-    )
-    counts: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    for (monday, _priority), (closed, reopened) in live.items():
-        counts[monday][0] += closed
-        counts[monday][1] += reopened
+    counts = reopen_count(cases=filters.cases("case__"), ranges=unsummarised_ranges(filters, summarised))
     rows = ReopenSummaryWeek.objects.filter(week__in=summarised)
     if filters.priorities:
         rows = rows.filter(priority__in=filters.priorities)
