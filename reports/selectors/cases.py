@@ -103,62 +103,45 @@ class ReopenReport:
     as_of: datetime | None = None  # the oldest count of a summarised week read, None: all live
 
 
+def _reopened_after() -> Exists:
+    """The closing (the outer row) is followed by a reopening of its case."""
+    return Exists(
+        CaseEvent.objects.filter(
+            Q(created_at__gt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")),
+            case=OuterRef("case"),
+            from_status=CaseStatus.CLOSED,
+        )
+    )
+
+
 def reopen_count(*, cases: Q, ranges: Sequence[tuple[datetime, datetime]]) -> dict[date, list[int]]:
     """Closings within ``ranges`` (half-open UTC intervals) of the cases ``cases`` selects, by ISO
     week of the closing, and how many of them were reopened since: ``[closed, reopened]`` per week.
 
     A closing is every move into ``closed`` (by the customer, out of scope, or automatic). A closed
-    case leaves ``closed`` only by reopening, so each reopening belongs to the closing just before
-    it: a closing was reopened when a reopening follows it. Two queries: the closings per week, and
-    the reopenings since the first range began, each counted in the week of its closing (looked up
-    for the reopenings only, a small part of the history)."""
+    case leaves ``closed`` only by reopening, so the first reopening of a case after a closing
+    belongs to that closing: a closing was reopened when any reopening of its case follows it. One
+    query over the closings in ``ranges`` (``caseevent_closing_time``), each looking for a later
+    reopening of its case (``cases_caseevent_case_id``): its cost follows the closings counted."""
     tallies: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     if not ranges:
         return tallies
-    closings = CaseEvent.objects.filter(to_status=CaseStatus.CLOSED).filter(cases)
     for row in (
-        closings.filter(in_ranges("created_at", ranges))
+        CaseEvent.objects.filter(in_ranges("created_at", ranges), to_status=CaseStatus.CLOSED)
+        .filter(cases)
         .annotate(week=utc_week("created_at"))
         .values("week")
-        .annotate(n=Count("pk"))
+        .annotate(closed=Count("pk"), reopened=Count("pk", filter=_reopened_after()))
         .order_by()
     ):
-        tallies[week_of(row["week"])][0] += row["n"]
-    its_closing = (
-        CaseEvent.objects.filter(
-            Q(created_at__lt=OuterRef("created_at"))
-            | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")),
-            case=OuterRef("case"),
-            to_status=CaseStatus.CLOSED,
-        )
-        .order_by("-created_at", "-pk")
-        .values("created_at")[:1]
-    )
-    for row in (
-        CaseEvent.objects.filter(from_status=CaseStatus.CLOSED, created_at__gte=ranges[0][0])
-        .filter(cases)
-        .annotate(closed_at=Subquery(its_closing))
-        .filter(in_ranges("closed_at", ranges))
-        .annotate(week=utc_week("closed_at"))
-        .values("week")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        tallies[week_of(row["week"])][1] += row["n"]
+        tallies[week_of(row["week"])] = [row["closed"], row["reopened"]]
     return tallies
 
 
 def reopen_week_count_by_priority(*, since: datetime, until: datetime) -> dict[str, list[int]]:
-    """``reopen_count`` for one stretch of time, every case, by the case's priority: ``[closed,
-    reopened]``. One query from the closings' side (each closing followed by any reopening of its
-    case was reopened, by the same reasoning), so its cost follows the stretch's closings rather
-    than every reopening since (what the weekly summary needs for weeks long past)."""
-    reopened_after = CaseEvent.objects.filter(
-        Q(created_at__gt=OuterRef("created_at"))
-        | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")),
-        case=OuterRef("case"),
-        from_status=CaseStatus.CLOSED,
-    )
+    """``reopen_count`` from ``since`` to ``until`` for every case, by the case's priority:
+    ``[closed, reopened]`` (what the weekly summary stores)."""
     # The priority looked up per closing (a subquery on the case's key): a join would have the
     # planner hash every case for a week's few thousand closings.
     its_priority = Case.objects.filter(pk=OuterRef("case")).values("priority")[:1]
@@ -166,7 +149,7 @@ def reopen_week_count_by_priority(*, since: datetime, until: datetime) -> dict[s
         CaseEvent.objects.filter(to_status=CaseStatus.CLOSED, created_at__gte=since, created_at__lt=until)
         .annotate(priority=Subquery(its_priority))
         .values("priority")
-        .annotate(closed=Count("pk"), reopened=Count("pk", filter=Exists(reopened_after)))
+        .annotate(closed=Count("pk"), reopened=Count("pk", filter=_reopened_after()))
         .order_by()
     )
     return {row["priority"]: [row["closed"], row["reopened"]] for row in rows}
