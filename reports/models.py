@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -20,8 +21,8 @@ class Dashboard(models.Model):
 
 
 class SummaryWeek(models.Model):
-    """A complete ISO week (UTC) whose SLA attainment and reopenings are read from
-    ``SlaAttainmentWeek`` and ``ReopenSummaryWeek`` instead of the raw rows: written with those
+    """A complete ISO week (UTC) whose SLA attainment, reopenings and replies are read from
+    ``SlaAttainmentWeek``, ``ReopenSummaryWeek`` and ``ReplySummaryWeek`` instead of the raw rows: written with those
     rows, in the same transaction, by ``reports.services``."""
 
     week = models.DateField(unique=True, help_text="The Monday that starts the week.")
@@ -74,3 +75,21 @@ class ReopenSummaryWeek(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week} {self.priority}: {self.reopened}/{self.closed} reopened"
+
+
+class ReplySummaryWeek(models.Model):
+    """Public replies by one support user in one complete ISO week on the cases of one priority, as
+    counted at ``SummaryWeek.refreshed_at`` (the analyst load's replies)."""
+
+    week = models.DateField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    priority = models.CharField(max_length=2)
+    replies = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["week", "author", "priority"], name="uniq_reply_summary_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} user {self.author_id} {self.priority}: {self.replies} replies"

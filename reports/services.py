@@ -9,8 +9,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from reports.models import ReopenSummaryWeek, SlaAttainmentWeek, SummaryWeek
+from reports.models import ReopenSummaryWeek, ReplySummaryWeek, SlaAttainmentWeek, SummaryWeek
 from reports.selectors.cases import reopen_week_count_by_priority
+from reports.selectors.people import reply_week_count_by_priority
 from reports.selectors.scope import REPORT_PERIOD_MAX_DAYS, utc_midnight, week_monday
 from reports.selectors.sla import sla_attainment_count
 from reports.selectors.summary import WEEK
@@ -23,7 +24,7 @@ SUMMARY_SETTLE = timedelta(hours=1)
 # Weeks counted per run: the stalest first, so every week of the window is counted again within
 # (window weeks / this) runs, which bounds how long a late change (a priority or a plan tier
 # changed afterwards, a breach recorded after an outage) is missing from a summarised week.
-SUMMARY_WEEKS_PER_RUN = 4
+SUMMARY_WEEKS_PER_RUN = 2
 
 
 def summary_window(now: datetime) -> list[date]:
@@ -35,8 +36,8 @@ def summary_window(now: datetime) -> list[date]:
 
 
 def report_summary_week_count(*, week: date, now: datetime | None = None) -> bool:
-    """Count the SLA attainment and the reopenings of the week starting ``week`` again from the
-    timers and the history, replacing its summary rows in one transaction (readers see the old rows
+    """Count the SLA attainment, the reopenings and the replies of the week starting ``week`` again
+    from the timers, the history and the comments, replacing its summary rows in one transaction (readers see the old rows
     or the new, never a mix). False when another worker is counting it (its row is locked)."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -59,6 +60,12 @@ def report_summary_week_count(*, week: date, now: datetime | None = None) -> boo
             ReopenSummaryWeek(week=week, priority=priority, closed=closed, reopened=reopened)
             for priority, (closed, reopened) in reopens.items()
         )
+        replies = reply_week_count_by_priority(since=ranges[0][0], until=ranges[0][1])
+        ReplySummaryWeek.objects.filter(week=week).delete()
+        ReplySummaryWeek.objects.bulk_create(
+            ReplySummaryWeek(week=week, author_id=author, priority=priority, replies=count)
+            for (author, priority), count in replies.items()
+        )
         summary.refreshed_at = now
         summary.save(update_fields=["refreshed_at"])
     return True
@@ -74,6 +81,7 @@ def report_summaries_refresh(
     window = summary_window(now)
     SlaAttainmentWeek.objects.filter(week__lt=window[0]).delete()
     ReopenSummaryWeek.objects.filter(week__lt=window[0]).delete()
+    ReplySummaryWeek.objects.filter(week__lt=window[0]).delete()
     SummaryWeek.objects.filter(week__lt=window[0]).delete()
     counted_at = dict(
         SummaryWeek.objects.filter(week__gte=window[0], refreshed_at__isnull=False).values_list(

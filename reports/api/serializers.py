@@ -114,7 +114,7 @@ class SummaryAsOfField(serializers.DateTimeField):
             help_text=(
                 "null: every figure is live. Otherwise the complete weeks inside the period were read "
                 "from the weekly summary, whose stalest weeks are counted again every minute (each "
-                "week at least every half hour; priority and tier as they were then): the oldest of "
+                "week at least every hour; priority, tier and staff as they were then): the oldest of "
                 "those counts."
             ),
         )
@@ -255,5 +255,6 @@ class AnalystLoadRowOutputSerializer(serializers.Serializer):
 
 
 class AnalystLoadReportOutputSerializer(_ReportOutputSerializer):
-    as_of = serializers.DateTimeField()
+    as_of = serializers.DateTimeField(help_text="The instant the open cases were counted.")
     rows = AnalystLoadRowOutputSerializer(many=True)
+    summary_as_of = SummaryAsOfField()

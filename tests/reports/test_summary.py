@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from cases.models import Case
 from config.beat import DEFAULT_SCHEDULE
-from reports.models import ReopenSummaryWeek, SlaAttainmentWeek, SummaryWeek
+from reports.models import ReopenSummaryWeek, ReplySummaryWeek, SlaAttainmentWeek, SummaryWeek
 from reports.services import report_summaries_refresh, report_summary_week_count, summary_window
 from tests.reports.conftest import NOW, PERIOD
 
@@ -139,3 +139,17 @@ def test_reopens_of_a_counted_week_answer_as_counted(api, world):
             api.get(reverse("report-reopens"), {**PERIOD, "priority": priority}).json()["total"]
             == live_one["total"]
         )
+
+
+def test_replies_of_a_counted_week_answer_as_counted(api, world):
+    live = api.get(reverse("report-analyst-load"), PERIOD).json()
+    live_p1 = api.get(reverse("report-analyst-load"), {**PERIOD, "priority": "P1"}).json()
+    report_summaries_refresh(now=NOW)
+    assert ReplySummaryWeek.objects.filter(week=W23).exists()
+    summarised = api.get(reverse("report-analyst-load"), PERIOD).json()
+    summarised_p1 = api.get(reverse("report-analyst-load"), {**PERIOD, "priority": "P1"}).json()
+    assert live["summary_as_of"] is None
+    assert summarised["summary_as_of"] == NOW.isoformat().replace("+00:00", "Z")
+    assert summarised["rows"] == live["rows"]
+    assert summarised_p1["rows"] == live_p1["rows"]
+    assert sum(row["replies"] for row in summarised["rows"]) > 0
