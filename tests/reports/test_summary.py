@@ -9,12 +9,14 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 
 from cases.models import Case
 from config.beat import DEFAULT_SCHEDULE
 from reports.models import ReopenSummaryWeek, ReplySummaryWeek, SlaAttainmentWeek, SummaryWeek
 from reports.services import report_summaries_refresh, report_summary_week_count, summary_window
+from tests.concurrency import run_together
 from tests.reports.conftest import NOW, PERIOD
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +155,34 @@ def test_replies_of_a_counted_week_answer_as_counted(api, world):
     assert summarised["rows"] == live["rows"]
     assert summarised_p1["rows"] == live_p1["rows"]
     assert sum(row["replies"] for row in summarised["rows"]) > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_never_count_the_same_week_at_once(world):
+    # Both workers count W23 at the same instant: one does, the other finds the week's row locked and
+    # skips it (SKIP LOCKED); the week ends with one set of rows, not two or a mix.
+    results = run_together([lambda: report_summary_week_count(week=W23, now=NOW)] * 2)
+    assert sorted(results) in (
+        [False, True],
+        [True, True],
+    )  # True twice: the second came after the first's commit
+    assert SummaryWeek.objects.get(week=W23).refreshed_at == NOW
+    assert sorted(
+        SlaAttainmentWeek.objects.filter(week=W23).values_list(
+            "tier", "priority", "metric", "met", "breached"
+        )
+    ) == [
+        ("gold", "P1", "first_response", 3, 1),
+        ("gold", "P1", "resolution", 1, 1),
+        ("silver", "P2", "first_response", 0, 1),
+    ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_week_being_counted_is_skipped_not_waited_for(world):
+    report_summary_week_count(week=W23, now=NOW)
+    with transaction.atomic():
+        SummaryWeek.objects.select_for_update().get(week=W23)  # another worker's count, still open
+        assert run_together([lambda: report_summary_week_count(week=W23, now=NOW)]) == [False]
