@@ -439,6 +439,14 @@ def time_reports(scenarios: dict[str, Any]) -> list[tuple[str, str, float, float
     return rows
 
 
+def is_explainable(sql: str) -> bool:
+    """A report's own read: a ``SELECT`` or ``WITH`` statement. The capture also records the
+    transaction's ``BEGIN``/``COMMIT``/``SAVEPOINT`` and the session settings (``SELECT set_config``),
+    which EXPLAIN refuses or which are not the report's work."""
+    statement = sql.lstrip().upper()
+    return statement.startswith(("SELECT", "WITH")) and not statement.startswith("SELECT SET_CONFIG")
+
+
 def explain(scenarios: dict[str, Any]) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -449,7 +457,7 @@ def explain(scenarios: dict[str, Any]) -> None:
         for name, compute in reports():
             with CaptureQueriesContext(connection) as captured:
                 call(compute, filters)
-            queries = [q["sql"] for q in captured.captured_queries if "set_config" not in q["sql"]]
+            queries = [q["sql"] for q in captured.captured_queries if is_explainable(q["sql"])]
             for n, sql in enumerate(queries, start=1):
                 with report_queries(), connection.cursor() as cursor:  # the report's own settings
                     cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)

@@ -10,6 +10,8 @@ DEFAULT_SCHEDULE: dict[str, tuple[str, int]] = {
     "notifications-deliver-due": ("notifications.tasks.notifications_deliver_due_task", 60),
     "cases-route-pending": ("cases.tasks.cases_route_pending_task", 60),
     "cases-agent-notice-digests": ("cases.tasks.agent_notice_digests_task", 60),
+    # Reports' weekly summaries: the stalest weeks counted again (reports.services)
+    "reports-summaries-refresh": ("reports.tasks.report_summaries_refresh_task", 60),
     "authorization-requests-expire": ("accounts.tasks.authorization_requests_expire_task", 3600),
     # Retention (ages and batch sizes: the RETENTION_* settings)
     "notifications-purge-sent": ("notifications.tasks.notifications_sent_purge_task", 3600),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Contract fuzzing: schemathesis against a live gunicorn on loopback, as a customer, a partner and
-# an analyst. Needs DATABASE_URL (a PostgreSQL database it may fill) and CELERY_BROKER_URL.
+# Contract fuzzing: schemathesis against a live gunicorn on loopback, as a customer, a partner, an
+# analyst and (the reports only) a support manager. Needs DATABASE_URL (a PostgreSQL database it may fill) and CELERY_BROKER_URL.
 # Fails on any 5xx or schema violation. Usage: scripts/contract_fuzz.sh [max-examples per operation]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,9 +43,15 @@ status=0
 # Revoking tokens would end an actor's own session halfway through its run: those operations are
 # fuzzed by TOKEN_OWNER, a user of their own, and only they.
 REVOKING='^auth_tokens_revoke'
-for actor in CUSTOMER PARTNER ANALYST TOKEN_OWNER; do
-  if [ "$actor" = TOKEN_OWNER ]; then SELECT=(--include-operation-id-regex "$REVOKING");
-  else SELECT=(--exclude-operation-id-regex "$REVOKING"); fi
+# The reports answer 403 to everyone above: SUPPORT_MANAGER (every company's reports) fuzzes them
+# with answers of 200, and only them (its other operations are the analyst's).
+REPORTS='^reports_'
+for actor in CUSTOMER PARTNER ANALYST TOKEN_OWNER SUPPORT_MANAGER; do
+  case "$actor" in
+    TOKEN_OWNER) SELECT=(--include-operation-id-regex "$REVOKING") ;;
+    SUPPORT_MANAGER) SELECT=(--include-operation-id-regex "$REPORTS") ;;
+    *) SELECT=(--exclude-operation-id-regex "$REVOKING") ;;
+  esac
   echo "== schemathesis as $actor ($EXAMPLES examples per operation)"
   .venv/bin/schemathesis run "http://127.0.0.1:$PORT/api/schema/" "${SELECT[@]}" \
     --wait-for-schema 30 \

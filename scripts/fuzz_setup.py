@@ -14,7 +14,14 @@ from cases.models import ApplicationArea, Attachment, CaseReason, EscalationRequ
 from cases.services import attachment_add, case_create, comment_create, escalation_request
 
 # TOKEN_OWNER fuzzes the token-revoking operations, which would end the other actors' sessions.
-actors = {"CUSTOMER": "us.dsu", "PARTNER": "partner.west", "ANALYST": "analyst", "TOKEN_OWNER": "us.manager"}
+# SUPPORT_MANAGER fuzzes the reports, which refuse the others (403).
+actors = {
+    "CUSTOMER": "us.dsu",
+    "PARTNER": "partner.west",
+    "ANALYST": "analyst",
+    "TOKEN_OWNER": "us.manager",
+    "SUPPORT_MANAGER": "supportmanager",
+}
 customer = User.objects.get(username="us.dsu")
 company = Company.objects.get(pk=1)
 if not company.cases.exists():

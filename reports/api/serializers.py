@@ -105,10 +105,26 @@ class AttainmentTotalOutputSerializer(serializers.Serializer):
     attainment = serializers.FloatField(allow_null=True)
 
 
+class SummaryAsOfField(serializers.DateTimeField):
+    """When the weekly summary a report read was counted (``reports.services``)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            allow_null=True,
+            help_text=(
+                "null: every figure is live. Otherwise the complete weeks inside the period were read "
+                "from the weekly summary, whose stalest weeks are counted again every minute (each "
+                "week at least every hour; priority, tier and staff as they were then): the oldest of "
+                "those counts."
+            ),
+        )
+
+
 class SlaAttainmentReportOutputSerializer(_ReportOutputSerializer):
     cells = AttainmentCellOutputSerializer(many=True, help_text="Week × tier × priority × metric, where any.")
     weeks = AttainmentWeekOutputSerializer(many=True, help_text="Every week of the period × metric.")
     totals = AttainmentTotalOutputSerializer(many=True)
+    as_of = SummaryAsOfField()
 
 
 class DurationPercentilesOutputSerializer(serializers.Serializer):
@@ -173,6 +189,7 @@ class ReopenTotalOutputSerializer(serializers.Serializer):
 class ReopenReportOutputSerializer(_ReportOutputSerializer):
     weeks = ReopenWeekOutputSerializer(many=True)
     total = ReopenTotalOutputSerializer()
+    as_of = SummaryAsOfField()
 
 
 class EscalationReportWeekOutputSerializer(serializers.Serializer):
@@ -238,5 +255,6 @@ class AnalystLoadRowOutputSerializer(serializers.Serializer):
 
 
 class AnalystLoadReportOutputSerializer(_ReportOutputSerializer):
-    as_of = serializers.DateTimeField()
+    as_of = serializers.DateTimeField(help_text="The instant the open cases were counted.")
     rows = AnalystLoadRowOutputSerializer(many=True)
+    summary_as_of = SummaryAsOfField()

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Case as SqlCase
-from django.db.models import Count, OuterRef, Q, Subquery, Value, When
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CaseStatus, EscalationRequest
+from reports.models import ReopenSummaryWeek
 from reports.selectors.aggregates import ratio, utc_week, week_of
 from reports.selectors.scope import ReportFilters
+from reports.selectors.summary import in_ranges, summarised_weeks, unsummarised_ranges
 
 OPEN_STATUSES: tuple[str, ...] = tuple(status for status in CaseStatus.values if status != CaseStatus.CLOSED)
 
@@ -96,49 +100,78 @@ class ReopenReport:
     filters: ReportFilters
     weeks: list[ReopenWeek]
     total: ReopenWeek
+    as_of: datetime | None = None  # the oldest count of a summarised week read, None: all live
+
+
+def _reopened_after() -> Exists:
+    """The closing (the outer row) is followed by a reopening of its case."""
+    return Exists(
+        CaseEvent.objects.filter(
+            Q(created_at__gt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")),
+            case=OuterRef("case"),
+            from_status=CaseStatus.CLOSED,
+        )
+    )
+
+
+def reopen_count(*, cases: Q, ranges: Sequence[tuple[datetime, datetime]]) -> dict[date, list[int]]:
+    """Closings within ``ranges`` (half-open UTC intervals) of the cases ``cases`` selects, by ISO
+    week of the closing, and how many of them were reopened since: ``[closed, reopened]`` per week.
+
+    A closing is every move into ``closed`` (by the customer, out of scope, or automatic). A closed
+    case leaves ``closed`` only by reopening, so the first reopening of a case after a closing
+    belongs to that closing: a closing was reopened when any reopening of its case follows it. One
+    query over the closings in ``ranges`` (``caseevent_closing_time``), each looking for a later
+    reopening of its case (``cases_caseevent_case_id``): its cost follows the closings counted."""
+    tallies: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    if not ranges:
+        return tallies
+    for row in (
+        CaseEvent.objects.filter(in_ranges("created_at", ranges), to_status=CaseStatus.CLOSED)
+        .filter(cases)
+        .annotate(week=utc_week("created_at"))
+        .values("week")
+        .annotate(closed=Count("pk"), reopened=Count("pk", filter=_reopened_after()))
+        .order_by()
+    ):
+        tallies[week_of(row["week"])] = [row["closed"], row["reopened"]]
+    return tallies
+
+
+def reopen_week_count_by_priority(*, since: datetime, until: datetime) -> dict[str, list[int]]:
+    """``reopen_count`` from ``since`` to ``until`` for every case, by the case's priority:
+    ``[closed, reopened]`` (what the weekly summary stores)."""
+    # The priority looked up per closing (a subquery on the case's key): a join would have the
+    # planner hash every case for a week's few thousand closings.
+    its_priority = Case.objects.filter(pk=OuterRef("case")).values("priority")[:1]
+    rows = (
+        CaseEvent.objects.filter(to_status=CaseStatus.CLOSED, created_at__gte=since, created_at__lt=until)
+        .annotate(priority=Subquery(its_priority))
+        .values("priority")
+        .annotate(closed=Count("pk"), reopened=Count("pk", filter=_reopened_after()))
+        .order_by()
+    )
+    return {row["priority"]: [row["closed"], row["reopened"]] for row in rows}
 
 
 def reopen_report(*, filters: ReportFilters) -> ReopenReport:
-    """Closings in the period by ISO week of the closing, and how many of them were reopened since.
-
-    A closing is every move into ``closed`` (by the customer, out of scope, or automatic). A closed
-    case leaves ``closed`` only by reopening, so each reopening belongs to the closing just before
-    it: a closing was reopened when a reopening follows it. Two queries: the closings per week, and
-    the reopenings since the period began, each counted in the week of its closing (looked up for
-    the reopenings only, a small part of the history)."""
-    closings = CaseEvent.objects.filter(to_status=CaseStatus.CLOSED).filter(filters.cases("case__"))
-    closed = {
-        week_of(row["week"]): row["n"]
-        for row in closings.filter(filters.period("created_at"))
-        .annotate(week=utc_week("created_at"))
-        .values("week")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
-    its_closing = (
-        CaseEvent.objects.filter(
-            Q(created_at__lt=OuterRef("created_at"))
-            | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")),
-            case=OuterRef("case"),
-            to_status=CaseStatus.CLOSED,
-        )
-        .order_by("-created_at", "-pk")
-        .values("created_at")[:1]
-    )
-    reopened = {
-        week_of(row["week"]): row["n"]
-        for row in CaseEvent.objects.filter(from_status=CaseStatus.CLOSED, created_at__gte=filters.since)
-        .filter(filters.cases("case__"))
-        .annotate(closed_at=Subquery(its_closing))
-        .filter(filters.period("closed_at"))
-        .annotate(week=utc_week("closed_at"))
-        .values("week")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
-    weeks = [ReopenWeek(monday, closed.get(monday, 0), reopened.get(monday, 0)) for monday in filters.weeks()]
+    """Closings in the period by ISO week of the closing, and how many of them were reopened since
+    (``reopen_count``). The complete weeks the summary holds (``summarised_weeks``) are read from
+    it, as counted then (``as_of``: the oldest such count); the rest from the history."""
+    summarised = summarised_weeks(filters=filters)
+    counts = reopen_count(cases=filters.cases("case__"), ranges=unsummarised_ranges(filters, summarised))
+    rows = ReopenSummaryWeek.objects.filter(week__in=summarised)
+    if filters.priorities:
+        rows = rows.filter(priority__in=filters.priorities)
+    for row in rows:
+        counts[row.week][0] += row.closed
+        counts[row.week][1] += row.reopened
+    weeks = [ReopenWeek(monday, *counts.get(monday, (0, 0))) for monday in filters.weeks()]
     total = ReopenWeek(None, sum(w.closed for w in weeks), sum(w.reopened for w in weeks))
-    return ReopenReport(filters=filters, weeks=weeks, total=total)
+    return ReopenReport(
+        filters=filters, weeks=weeks, total=total, as_of=min(summarised.values(), default=None)
+    )
 
 
 @dataclass(frozen=True)

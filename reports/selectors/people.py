@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import User
 from cases.models import Case, CaseStatus, Comment
 from notifications.models import SatisfactionSurvey
+from reports.models import ReplySummaryWeek
 from reports.selectors.aggregates import ratio, utc_week, week_of
 from reports.selectors.scope import ReportFilters
+from reports.selectors.summary import in_ranges, summarised_weeks, unsummarised_ranges
 
 Rating = SatisfactionSurvey.Rating
 
@@ -102,6 +106,45 @@ class AnalystLoadReport:
     filters: ReportFilters
     as_of: datetime
     rows: list[AnalystLoad]
+    summary_as_of: datetime | None = None  # the oldest count of a summarised week read, None: all live
+
+
+def _replies(*, cases: Q, ranges: Sequence[tuple[datetime, datetime]]) -> QuerySet[Comment]:
+    """Public comments by support staff (replies, and messages sent with a transition) within
+    ``ranges`` on the cases ``cases`` selects."""
+    return Comment.objects.filter(in_ranges("created_at", ranges), cases, is_internal=False).filter(
+        author__is_staff=True
+    )
+
+
+def reply_count(*, filters: ReportFilters, ranges: Sequence[tuple[datetime, datetime]]) -> dict[int, int]:
+    """Replies within ``ranges`` per author (the analyst filter picks the author; the other filters
+    pick the cases). One query, or none."""
+    counts: dict[int, int] = defaultdict(int)
+    if not ranges:
+        return counts
+    replies = _replies(cases=filters.cases("case__", by_assignee=False), ranges=ranges)
+    if filters.analyst is not None:
+        replies = replies.filter(author=filters.analyst)
+    counts.update(
+        replies.values("author").annotate(count=Count("pk")).order_by().values_list("author", "count")
+    )
+    return counts
+
+
+def reply_week_count_by_priority(*, since: datetime, until: datetime) -> dict[tuple[int, str], int]:
+    """Replies from ``since`` to ``until`` on every case, per author and the case's priority (what
+    the weekly summary stores). One query; the priority looked up per reply on the case's key (a
+    join would have the planner hash every case for a week's replies)."""
+    its_priority = Case.objects.filter(pk=OuterRef("case")).values("priority")[:1]
+    rows = (
+        _replies(cases=Q(), ranges=[(since, until)])
+        .annotate(priority=Subquery(its_priority))
+        .values("author", "priority")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {(row["author"], row["priority"]): row["count"] for row in rows}
 
 
 def analyst_load_report(*, filters: ReportFilters, now: datetime | None = None) -> AnalystLoadReport:
@@ -118,14 +161,15 @@ def analyst_load_report(*, filters: ReportFilters, now: datetime | None = None) 
         .order_by()
         .values_list("assignee", "count")
     )
-    replies = Comment.objects.filter(
-        filters.period("created_at"), filters.cases("case__", by_assignee=False), is_internal=False
-    ).filter(author__is_staff=True)
-    if filters.analyst is not None:
-        replies = replies.filter(author=filters.analyst)
-    reply_counts = dict(
-        replies.values("author").annotate(count=Count("pk")).order_by().values_list("author", "count")
-    )
+    summarised = summarised_weeks(filters=filters)
+    reply_counts = reply_count(filters=filters, ranges=unsummarised_ranges(filters, summarised))
+    counted = ReplySummaryWeek.objects.filter(week__in=summarised)
+    if filters.priorities:
+        counted = counted.filter(priority__in=filters.priorities)
+    for author, replies in (
+        counted.values("author").annotate(n=Sum("replies")).order_by().values_list("author", "n")
+    ):
+        reply_counts[author] += replies
     people = User.objects.in_bulk(set(open_counts) | set(reply_counts))
     rows = sorted(
         (
@@ -139,4 +183,6 @@ def analyst_load_report(*, filters: ReportFilters, now: datetime | None = None) 
         ),
         key=lambda row: (-row.open_cases, -row.replies, str(row.analyst).lower(), row.analyst.pk),
     )
-    return AnalystLoadReport(filters=filters, as_of=now, rows=rows)
+    return AnalystLoadReport(
+        filters=filters, as_of=now, rows=rows, summary_as_of=min(summarised.values(), default=None)
+    )

@@ -14,15 +14,16 @@ restarts at every public reply, so its earlier cycles leave no record to count.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, QuerySet
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet
 
 from accounts.models import PlanTier
 from cases.models import Priority
+from reports.models import SlaAttainmentWeek
 from reports.selectors.aggregates import (
     PercentileCont,
     has_percentile_cont,
@@ -32,6 +33,7 @@ from reports.selectors.aggregates import (
     week_of,
 )
 from reports.selectors.scope import ReportFilters
+from reports.selectors.summary import in_ranges, summarised_weeks, unsummarised_ranges
 from sla.models import Metric, SlaTimer
 
 REPORTED_METRICS: tuple[str, ...] = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
@@ -78,20 +80,28 @@ class SlaAttainmentReport:
     cells: list[AttainmentCell]
     weeks: list[AttainmentTotal]  # every week of the period × metric, zeros included
     totals: list[AttainmentTotal]  # per metric, over the period
+    as_of: datetime | None = None  # the oldest count of a summarised week read, None: all live
 
 
-def sla_attainment_report(*, filters: ReportFilters) -> SlaAttainmentReport:
-    """Met and missed SLA targets by ISO week (of the decision) × plan tier × priority × metric.
-    Two queries, met and missed, each a range of its own index (``sla_timer_stopped``,
-    ``sla_timer_breached_at``). Tier and priority are the company's and the case's now."""
-    timers = SlaTimer.objects.filter(metric__in=REPORTED_METRICS).filter(filters.cases("case__"))
+Tally = dict[tuple[date, str, str, str], list[int]]  # (week, tier, priority, metric) → [met, breached]
+
+
+def sla_attainment_count(*, cases: Q, ranges: Sequence[tuple[datetime, datetime]]) -> Tally:
+    """Met and missed timers decided within ``ranges`` (half-open UTC intervals) of the cases
+    ``cases`` selects, by ISO week of the decision × plan tier × priority × metric. Two queries, met
+    and missed, each ranges of its own index (``sla_timer_stopped``, ``sla_timer_breached_at``)."""
+    tallies: Tally = defaultdict(lambda: [0, 0])
+    if not ranges:
+        return tallies
+    timers = SlaTimer.objects.filter(metric__in=REPORTED_METRICS).filter(cases)
     decided = {
-        State.MET: timers.filter(filters.period("met_at"), state=State.MET).annotate(week=utc_week("met_at")),
-        State.BREACHED: timers.filter(filters.period("breached_at"), state=State.BREACHED).annotate(
+        State.MET: timers.filter(in_ranges("met_at", ranges), state=State.MET).annotate(
+            week=utc_week("met_at")
+        ),
+        State.BREACHED: timers.filter(in_ranges("breached_at", ranges), state=State.BREACHED).annotate(
             week=utc_week("breached_at")
         ),
     }
-    tallies: dict[tuple[date, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     for state, rows in decided.items():
         grouped = rows.values("week", "case__company__plan_tier", "case__priority", "metric").annotate(
             n=Count("pk")
@@ -104,6 +114,25 @@ def sla_attainment_report(*, filters: ReportFilters) -> SlaAttainmentReport:
                 row["metric"],
             )
             tallies[key][0 if state == State.MET else 1] += row["n"]
+    return tallies
+
+
+def sla_attainment_report(*, filters: ReportFilters) -> SlaAttainmentReport:
+    """Met and missed SLA targets by ISO week (of the decision) × plan tier × priority × metric.
+    Tier and priority are the company's and the case's now, or, for the complete weeks read from
+    the summary (``summarised_weeks``: not for one company, product or analyst), when the week was
+    last counted (``as_of``: the oldest such count)."""
+    summarised = summarised_weeks(filters=filters)
+    tallies = sla_attainment_count(
+        cases=filters.cases("case__"), ranges=unsummarised_ranges(filters, summarised)
+    )
+    rows = SlaAttainmentWeek.objects.filter(week__in=summarised)
+    if filters.priorities:
+        rows = rows.filter(priority__in=filters.priorities)
+    for row in rows:
+        tally = tallies[row.week, row.tier, row.priority, row.metric]
+        tally[0] += row.met
+        tally[1] += row.breached
     cells = sorted(
         (
             AttainmentCell(week=week, tier=tier, priority=priority, metric=metric, met=met, breached=breached)
@@ -133,7 +162,13 @@ def sla_attainment_report(*, filters: ReportFilters) -> SlaAttainmentReport:
         AttainmentTotal(metric=metric, met=by_metric[metric][0], breached=by_metric[metric][1])
         for metric in REPORTED_METRICS
     ]
-    return SlaAttainmentReport(filters=filters, cells=cells, weeks=weeks, totals=totals)
+    return SlaAttainmentReport(
+        filters=filters,
+        cells=cells,
+        weeks=weeks,
+        totals=totals,
+        as_of=min(summarised.values(), default=None),
+    )
 
 
 @dataclass(frozen=True)
