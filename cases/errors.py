@@ -12,6 +12,11 @@ PRODUCT_INSTANCE_NOT_IN_COMPANY = error_define(
     status=400,
     detail=_("That product instance does not belong to the company."),
 )
+ATTACHMENT_FILE_MISSING = error_define(
+    "attachment_file_missing",
+    status=404,
+    detail=_("The file of this attachment is no longer stored. Ask support to attach it again."),
+)
 FOLLOW_UP_OF_NOT_CLOSED = error_define(
     "follow_up_of_not_closed",
     status=400,

@@ -307,6 +307,25 @@ def test_attachment_download_only_for_those_who_see_the_case(api_client, setting
     assert theirs.status_code == 404
 
 
+def test_an_attachment_whose_file_is_gone_answers_404_with_its_code(api_client, settings, tmp_path, caplog):
+    settings.MEDIA_ROOT = tmp_path
+    case = CaseFactory()
+    api_client.force_authenticate(case.opened_by)
+    uploaded = api_client.post(
+        reverse("case-attachments", args=[case.pk]),
+        {"file": SimpleUploadedFile("app.log", b"ERROR x")},
+        format="multipart",
+    ).json()
+    for stored in tmp_path.rglob("*.log"):
+        stored.unlink()  # the volume lost it; the row remains
+
+    response = api_client.get(reverse("case-attachment-download", args=[case.pk, uploaded["id"]]))
+
+    assert (response.status_code, response.json()["code"]) == (404, "attachment_file_missing")
+    assert response.json()["detail"]
+    assert "has no stored file" in caplog.text
+
+
 def test_escalation_over_the_api(api_client):
     case = CaseFactory(status=S.IN_PROGRESS)
     api_client.force_authenticate(case.opened_by)
