@@ -19,7 +19,6 @@ from rest_framework.response import Response
 from accounts.errors import ACTING_FOR_COMPANY
 from cases.api.serializers import AttachmentCreateInputSerializer, AttachmentOutputSerializer
 from cases.api.views.base import CaseScopedApi, created_location, request_user
-from cases.errors import ATTACHMENT_FILE_MISSING
 from cases.models import Case
 from cases.selectors import attachment_get_for_user, attachment_list_for_user, comment_list_for_user
 from cases.services import attachment_add
@@ -116,7 +115,10 @@ class AttachmentDownloadApi(CaseScopedApi):
             # The row outlived its file (a lost volume, a restore without media): the client cannot
             # fix that, but it deserves to know what is missing; operators get the log line.
             logger.error("attachment %s of case %s has no stored file", attachment.pk, case_id)
-            raise ATTACHMENT_FILE_MISSING.error() from None
+            raise NotFound(
+                _("The file of this attachment is no longer stored. Ask support to attach it again."),
+                code="attachment_file_missing",
+            ) from None
         return FileResponse(
             stored,
             as_attachment=True,
