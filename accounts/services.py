@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from knox.models import AuthToken
 
 from accounts.models import AuditRecord, AuthorizationRequest, Company, Membership, User
+from accounts.notices import notifications_for_authorization_request, notifications_for_password_reset
 from accounts.selectors import active_membership_for, company_manager_check
 from core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 
@@ -230,9 +231,6 @@ def authorization_request_create(
 
 
 def _notify(request: AuthorizationRequest, now: datetime) -> None:
-    # Imported here: notifications builds on accounts' models, so accounts cannot import it at load time.
-    from notifications.services import notifications_for_authorization_request
-
     notifications_for_authorization_request(request=request, now=now)
 
 
@@ -289,8 +287,6 @@ def authorization_request_approve(
             channel=channel,
             created_at=now,
         )
-        from notifications.services import notifications_for_password_reset
-
         # An outbox row in this transaction: the e-mail is sent (and retried) like every other.
         notifications_for_password_reset(
             user=membership.user, key=f"authorization_request:{request.pk}:password_reset", now=now

@@ -9,7 +9,7 @@ def password_reset_email_send_task(self: Task, user_id: int) -> None:
     from django.utils import timezone
 
     from accounts.models import User
-    from notifications.services import notifications_for_password_reset
+    from accounts.notices import notifications_for_password_reset
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is not None:

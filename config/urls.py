@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("status.api.urls")),
     path("", include("cases.api.urls")),
     path("", include("sla.api.urls")),
+    path("", include("cases.api.webhook_urls")),
     path("", include("notifications.api.urls")),
     path("", include("reports.api.urls")),
 ]

@@ -21,7 +21,7 @@ from notifications.models import (
     SatisfactionSurvey,
     WebhookEndpoint,
 )
-from notifications.services import notification_retry
+from notifications.outbox import notification_retry
 from notifications.webhooks import webhook_url_check
 
 # What each kind of outbox row is, in words (e-mail kinds, and the case event types webhooks carry).

@@ -20,7 +20,7 @@ from notifications.forms import SurveyAnswerForm
 from notifications.messages import SURVEY_PAGE, texts_in
 from notifications.models import SatisfactionSurvey
 from notifications.selectors import survey_get_by_token, survey_language
-from notifications.services import survey_answer
+from notifications.surveys import survey_answer
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any], *, status: int) -> HttpResponse:

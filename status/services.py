@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Product, User
 from core.errors import Conflict, ValidationFailed
 from status.models import Incident, IncidentUpdate, MaintenanceWindow, StatusSubscription
+from status.notices import notifications_for_status_change
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +34,6 @@ class StatusEvent(StrEnum):
 def status_subscribers_notify(*, product_id: int, event: str, object_id: int, now: datetime) -> list[int]:
     """Write one e-mail per opted-in subscriber of the product into the notifications outbox (in the
     caller's transaction; delivered after commit). Answers the recipients' user ids."""
-    from notifications.services import notifications_for_status_change
-
     subscribers = list(
         User.objects.filter(
             status_subscriptions__product_id=product_id, status_subscriptions__opted_in=True, is_active=True

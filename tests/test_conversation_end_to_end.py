@@ -31,8 +31,8 @@ from accounts.models import Membership, PlanTier, User
 from accounts.services import api_token_create
 from cases.models import AgentNotice, AnalystProfile, Case, CaseEvent, Comment, Queue
 from cases.services import case_auto_close_due
+from notifications.delivery import case_thread_id
 from notifications.models import InboundEmail, Notification
-from notifications.outbox import case_thread_id
 from sla.models import Metric, SlaTimer
 from tests.factories import AnalystFactory, CompanyFactory, ProductFactory, ProductInstanceFactory, member
 from tests.notifications.inbound_mail import AUTHSERV_ID, ENDPOINT, SECRET, trusted_results

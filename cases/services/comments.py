@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases.models import Case, CaseEvent, CaseStatus, Comment
+from cases.notices.customers import NOTICE_RELATED
 from cases.selectors import case_acting_check
 from cases.services.events import case_event_record
 from core.errors import Conflict, PermissionRefused
 from core.idempotency import create_once
-from notifications.services import NOTICE_RELATED
 from sla.services import sla_public_reply
 
 

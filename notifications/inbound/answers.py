@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import Company, CompanyEmailDomain, User
 from notifications.inbound.parsing import InboundMessage
 from notifications.models import InboundAutoReply
-from notifications.services import notifications_for_inbound_answer
+from notifications.outbox import outbox_address_email_write as notifications_for_inbound_answer
 
 LANGUAGES = ("en", "fr", "es")
 

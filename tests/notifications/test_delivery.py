@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from notifications.delivery import notifications_deliver_due
 from notifications.models import Notification
-from notifications.services import notifications_deliver_due
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)

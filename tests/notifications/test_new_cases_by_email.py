@@ -12,10 +12,10 @@ from django.core.management import call_command
 
 from accounts.models import Membership, ProductInstance
 from cases.models import Attachment, Case, CaseEvent, Comment
+from notifications.delivery import notifications_deliver_due
 from notifications.inbound import InboundAttachment, inbound_email_process, parse_json, parse_mime
 from notifications.models import InboundAutoReply, InboundEmail, Notification
 from notifications.rendering import render_email
-from notifications.services import notifications_deliver_due
 from tests.factories import (
     AnalystFactory,
     CompanyFactory,
