@@ -14,11 +14,11 @@ from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import AuthorizationRequest, Company, User
+from accounts.models import AuthorizationReplyAddress, AuthorizationRequest, Company, User
 from accounts.selectors import company_managers
 from notifications.delivery import Undeliverable
 from notifications.messages import DECISIONS, REQUEST_KINDS, in_language
-from notifications.models import AuthorizationReplyAddress, Notification
+from notifications.models import Notification
 from notifications.outbox import outbox_write
 
 

@@ -210,24 +210,5 @@ class InboundAutoReply(models.Model):
 
 
 def _authorization_reply_token() -> str:
-    # 160 bits, hexadecimal: some mail servers lower-case the local part of an address.
+    """The default migration 0002 names; the model is ``accounts.AuthorizationReplyAddress`` now."""
     return secrets.token_hex(20)
-
-
-class AuthorizationReplyAddress(models.Model):
-    """The address one manager answers one authorisation request at,
-    ``authorization+<token>@INBOUND_EMAIL_DOMAIN``: an answer to it counts only from that manager."""
-
-    token = models.CharField(max_length=40, unique=True, default=_authorization_reply_token, editable=False)
-    request = models.ForeignKey("accounts.AuthorizationRequest", on_delete=models.CASCADE, related_name="+")
-    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["request", "manager"], name="one_reply_address_per_manager")
-        ]
-
-    def __str__(self) -> str:
-        return f"Reply address of {self.manager} for request {self.request_id}"

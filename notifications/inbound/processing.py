@@ -24,7 +24,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import AuthorizationRequest, Company, User
+from accounts.models import AuthorizationReplyAddress, AuthorizationRequest, Company, User
 from accounts.selectors import (
     ActingRefusal,
     acting_for_company_refusal,
@@ -40,7 +40,7 @@ from notifications.inbound.answers import answer_language, inbound_auto_answer
 from notifications.inbound.authentication import sender_authenticated
 from notifications.inbound.new_cases import case_request_from, company_for, idempotency_key_for
 from notifications.inbound.parsing import InboundAttachment, InboundMessage, clean_text
-from notifications.models import AuthorizationReplyAddress, InboundEmail
+from notifications.models import InboundEmail
 
 logger = logging.getLogger(__name__)
 

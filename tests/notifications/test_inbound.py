@@ -4,10 +4,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from accounts.models import AuthorizationRequest, Membership
+from accounts.models import AuthorizationReplyAddress, AuthorizationRequest, Membership
 from cases.models import Case, Comment
 from notifications.inbound import InboundAttachment, inbound_email_process, strip_quoted
-from notifications.models import AuthorizationReplyAddress, InboundEmail
+from notifications.models import InboundEmail
 from tests.factories import AuthorizationRequestFactory, CaseFactory, CompanyFactory, member
 from tests.notifications.inbound_mail import (
     AUTHSERV_ID,

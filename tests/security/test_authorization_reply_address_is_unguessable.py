@@ -12,11 +12,11 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from accounts.models import AuthorizationRequest, Membership
+from accounts.models import AuthorizationReplyAddress, AuthorizationRequest, Membership
 from accounts.services import authorization_request_create
 from cases.models import Comment
 from notifications.inbound import inbound_email_process
-from notifications.models import AuthorizationReplyAddress, InboundEmail
+from notifications.models import InboundEmail
 from tests.factories import CaseFactory, CompanyFactory, member
 from tests.notifications.inbound_mail import inbound
 

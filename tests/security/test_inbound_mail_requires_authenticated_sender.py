@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import AuditRecord, AuthorizationRequest, Membership
+from accounts.models import AuditRecord, AuthorizationReplyAddress, AuthorizationRequest, Membership
 from accounts.services import authorization_request_create
 from notifications.inbound.authentication import (
     MISSING,
@@ -23,7 +23,7 @@ from notifications.inbound.authentication import (
     verdict_normalise,
     verdicts_from_authentication_results,
 )
-from notifications.models import AuthorizationReplyAddress, InboundEmail
+from notifications.models import InboundEmail
 from tests.factories import CompanyFactory, SupportManagerFactory, USCompanyFactory, member
 from tests.notifications.inbound_mail import AUTHSERV_ID, ENDPOINT, SECRET, json_payload, mime
 

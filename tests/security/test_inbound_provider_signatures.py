@@ -19,9 +19,9 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from accounts.models import AuthorizationRequest, Membership
+from accounts.models import AuthorizationReplyAddress, AuthorizationRequest, Membership
 from cases.models import Comment
-from notifications.models import AuthorizationReplyAddress, InboundEmail
+from notifications.models import InboundEmail
 from tests.factories import AuthorizationRequestFactory, CaseFactory, CompanyFactory, member
 
 pytestmark = pytest.mark.django_db
