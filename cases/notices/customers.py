@@ -126,6 +126,7 @@ def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) 
     context = _case_context(case, event)
     Type = CaseEvent.Type
     rows: list[Notification] = []
+    closed: list[int] = []  # rows the "closed" notice wrote in SQL (_closed_notices_write)
 
     # Read when an event mails the customer side, not for internal notes, SLA notices or the
     # customer's own comments; a case being opened has no followers yet.
@@ -176,13 +177,12 @@ def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) 
     elif event.type == Type.AUTO_CLOSE_REMINDER:
         to_customers("auto_close_reminder", auto_close_date=_instant(case.auto_close_at))
     elif event.to_status == CaseStatus.CLOSED:
-        survey_url = _survey_for(case, now) if case.opened_by in customers() else ""
-        automatic = event.type == Type.AUTO_CLOSED
-        contacts = [u for u in customers() if u in _contacts_of(case)]
-        to_customers("case_closed", contacts, automatic=automatic, survey_url=survey_url)
-        # The survey asks the opener, and an answer replaces the last one: followers get no link.
-        followers = [u for u in customers() if u not in contacts]
-        to_customers("case_closed", followers, automatic=automatic, survey_url="")
+        closed = _closed_notices_write(
+            case_ids=[case.pk],
+            events=CaseEvent.objects.filter(pk=event.pk),
+            at=now,
+            automatic=event.type == Type.AUTO_CLOSED,
+        )
     elif event.type == Type.REOPENED:
         to_customers("reopened")
     elif event.type == Type.ESCALATION_REQUESTED:
@@ -205,15 +205,15 @@ def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) 
                 )
     if not event.is_internal:
         rows.extend(_webhook_rows(case, event, key, now))
-    return outbox_write(rows)
+    written = outbox_write(rows)
+    if not closed:
+        return written
+    outbox_publish(closed)
+    return list(Notification.objects.filter(pk__any_of=closed).order_by("pk")) + written
 
 
 # The survey page (notifications/views.py); the e-mail adds ?rating=good or ?rating=bad to it.
 _SURVEY_PATH = ("/surveys/", "/")
-
-
-def _survey_url(survey: SatisfactionSurvey) -> str:
-    return f"{settings.PUBLIC_BASE_URL}{_SURVEY_PATH[0]}{survey.token}{_SURVEY_PATH[1]}"
 
 
 def _is_customer(user: str) -> dict[str, Any]:
@@ -258,27 +258,41 @@ def _customer_email_sql(user: str, *, kind: str, context: dict[str, Any], at: da
 
 
 def notifications_for_auto_closed(*, case_ids: list[int], at: datetime) -> list[int]:
-    """The notices of an auto-close batch (the AUTO_CLOSED events written ``at``), written by the
-    database in a few INSERT … SELECT: the opener's satisfaction survey, the "closed" e-mail to
-    opener, contact and entitled followers, and the webhooks, with one delivery message for the
-    batch. Same rows, keys and texts as
-    ``notifications_for_case_event`` writes for one event (tested side by side)."""
+    """The notices of an auto-close batch (the AUTO_CLOSED events written ``at``): the "closed"
+    notice (``_closed_notices_write``, as for one event) and the webhooks, with one delivery message
+    for the batch. Same rows, keys and texts as ``notifications_for_case_event`` writes for one
+    event (tested side by side)."""
     if not case_ids:
+        return []
+    events = CaseEvent.objects.filter(
+        case_id__any_of=case_ids, type=CaseEvent.Type.AUTO_CLOSED, created_at=at
+    )
+    ids = _closed_notices_write(case_ids=case_ids, events=events, at=at, automatic=True)
+    ids += _webhook_rows_for_batch(events)
+    outbox_publish(ids)  # one message for the batch: the worker splits it into chunks
+    return ids
+
+
+def _closed_notices_write(
+    *, case_ids: list[int], events: QuerySet[CaseEvent], at: datetime, automatic: bool
+) -> list[int]:
+    """The one writer of the "case closed" notice, for one closing or a batch (``events``: the
+    closings of ``case_ids`` written ``at``), in a few INSERT … SELECT: the opener's satisfaction
+    survey, and the e-mail to opener, contact and entitled followers. Answers the rows' ids (not yet
+    published). Written once: a closing processed again writes nothing."""
+    if Notification.objects.filter(case_id__any_of=case_ids, kind="case_closed", created_at=at).exists():
         return []
     insert_from_select(
         SatisfactionSurvey,
-        Case.objects.filter(pk__any_of=case_ids, **_is_customer("opened_by")),
+        Case.objects.filter(pk__any_of=case_ids, **_is_customer("opened_by")).exclude(surveys__created_at=at),
         {"case": F("pk"), "respondent": F("opened_by"), "token": RandomToken(), "created_at": at},
-    )
-    events = CaseEvent.objects.filter(
-        case_id__any_of=case_ids, type=CaseEvent.Type.AUTO_CLOSED, created_at=at
     )
     survey_url = Subquery(
         SatisfactionSurvey.objects.filter(case=OuterRef("case_id"), created_at=at).values(
             url=Concat(Value(settings.PUBLIC_BASE_URL + _SURVEY_PATH[0]), F("token"), Value(_SURVEY_PATH[1]))
         )[:1]
     )
-    closed = {**_event_context_sql(), "automatic": JSONBool(True)}
+    closed = {**_event_context_sql(), "automatic": JSONBool(automatic)}
     with_survey = {**closed, "survey_url": Coalesce(survey_url, Value(""))}
     to_opener = events.filter(**_is_customer("case__opened_by")).exclude(case__opened_by__email="")
     to_contact = (
@@ -304,8 +318,6 @@ def notifications_for_auto_closed(*, case_ids: list[int], at: datetime) -> list[
         ids += insert_from_select(
             Notification, recipients, _customer_email_sql(user, kind="case_closed", context=context, at=at)
         )
-    ids += _webhook_rows_for_batch(events)
-    outbox_publish(ids)  # one message for the batch: the worker splits it into chunks
     return ids
 
 
@@ -321,13 +333,6 @@ def _webhook_rows_for_batch(events: QuerySet[CaseEvent]) -> list[int]:
             event.case, event, f"case_event:{event.pk}", event.created_at, endpoints[event.case.company_id]
         )
     return [row.pk for row in Notification.objects.bulk_create(rows)]
-
-
-def _survey_for(case: Case, now: datetime) -> str:
-    survey, _ = SatisfactionSurvey.objects.get_or_create(
-        case=case, created_at=now, defaults={"respondent": case.opened_by}
-    )
-    return _survey_url(survey)
 
 
 def _webhook_rows(
