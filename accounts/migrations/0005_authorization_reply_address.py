@@ -7,10 +7,22 @@ from django.db import migrations, models
 import accounts.models
 
 
+def _content_type_relabel(old: str, new: str):  # type: ignore[no-untyped-def]
+    """Keep the model's content type (and any permission given on it) under its new app label."""
+
+    def relabel(apps, schema_editor):  # type: ignore[no-untyped-def]
+        content_types = apps.get_model("contenttypes", "ContentType").objects
+        if not content_types.filter(app_label=new, model="authorizationreplyaddress").exists():
+            content_types.filter(app_label=old, model="authorizationreplyaddress").update(app_label=new)
+
+    return relabel
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_company_subdivision"),
         ("notifications", "0008_inbound_new_cases"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
@@ -19,7 +31,12 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="AuthorizationReplyAddress",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         (
                             "token",
                             models.CharField(
@@ -51,11 +68,17 @@ class Migration(migrations.Migration):
                     options={
                         "db_table": "notifications_authorizationreplyaddress",
                         "constraints": [
-                            models.UniqueConstraint(fields=("request", "manager"), name="one_reply_address_per_manager")
+                            models.UniqueConstraint(
+                                fields=("request", "manager"), name="one_reply_address_per_manager"
+                            )
                         ],
                     },
                 ),
             ],
             database_operations=[],
+        ),
+        migrations.RunPython(
+            _content_type_relabel("notifications", "accounts"),
+            _content_type_relabel("accounts", "notifications"),
         ),
     ]
