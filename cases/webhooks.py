@@ -19,8 +19,8 @@ from accounts.models import Company, User
 from accounts.selectors import company_manager_check, membership_for
 from core.errors import Conflict, NotFound
 from notifications.models import Notification, WebhookEndpoint, webhook_secret_new
-from notifications.outbox import outbox_write
-from notifications.webhooks import TEST_EVENT, webhook_message_id_new, webhook_test_payload, webhook_url_check
+from notifications.outbox import outbox_webhook_row, outbox_write
+from notifications.webhooks import TEST_EVENT, webhook_test_payload, webhook_url_check
 
 logger = logging.getLogger(__name__)
 
@@ -142,16 +142,12 @@ def webhook_test_send(*, actor: User, endpoint: WebhookEndpoint, now: datetime |
     endpoint = _endpoint_for_change(actor=actor, endpoint=endpoint)
     if not endpoint.is_active:
         raise Conflict(_("This webhook is disabled: enable it before testing it."), code="webhook_inactive")
-    row = Notification(
-        idempotency_key=f"webhook_test:{endpoint.pk}:{uuid.uuid4().hex}",
-        message_id=webhook_message_id_new(),
-        kind=TEST_EVENT,
-        channel=Notification.Channel.WEBHOOK,
-        webhook=endpoint,
-        to_address=endpoint.url,
-        context=dict(webhook_test_payload(webhook_id=endpoint.pk, at=now)),
-        next_attempt_at=now,
-        created_at=now,
+    row = outbox_webhook_row(
+        endpoint,
+        key=f"webhook_test:{endpoint.pk}:{uuid.uuid4().hex}",
+        event_type=TEST_EVENT,
+        payload=dict(webhook_test_payload(webhook_id=endpoint.pk, at=now)),
+        now=now,
     )
     outbox_write([row])  # a new key: always written, and delivered after commit
     logger.info("webhook %s: test delivery %s asked for by user %s", endpoint.pk, row.pk, actor.pk)

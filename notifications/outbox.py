@@ -148,21 +148,41 @@ def outbox_webhook_rows(
     if endpoints is None:
         endpoints = ACTIVE_WEBHOOKS.fetch(key="company", build=_active_webhooks, company_id=company_id)
     return [
-        Notification(
-            idempotency_key=f"{key}:webhook:{endpoint.pk}",
-            message_id=webhook_message_id_new(),
-            kind=event_type,
-            channel=Notification.Channel.WEBHOOK,
-            webhook=endpoint,
-            to_address=endpoint.url,
+        outbox_webhook_row(
+            endpoint,
+            key=f"{key}:webhook:{endpoint.pk}",
+            event_type=event_type,
+            payload=payload,
+            now=now,
             case_id=case_id,
-            context=payload,
-            next_attempt_at=now,
-            created_at=now,
         )
         for endpoint in endpoints
         if not endpoint.event_types or event_type in endpoint.event_types
     ]
+
+
+def outbox_webhook_row(
+    endpoint: WebhookEndpoint,
+    *,
+    key: str,
+    event_type: str,
+    payload: dict[str, Any],
+    now: datetime,
+    case_id: int | None = None,
+) -> Notification:
+    """The row (not saved) of one delivery of ``payload`` to ``endpoint``, keyed by ``key``."""
+    return Notification(
+        idempotency_key=key,
+        message_id=webhook_message_id_new(),
+        kind=event_type,
+        channel=Notification.Channel.WEBHOOK,
+        webhook=endpoint,
+        to_address=endpoint.url,
+        case_id=case_id,
+        context=payload,
+        next_attempt_at=now,
+        created_at=now,
+    )
 
 
 # --- staff ----------------------------------------------------------------------------------------
