@@ -18,7 +18,6 @@ from notifications.models import (
     InboundAutoReply,
     InboundEmail,
     Notification,
-    SatisfactionSurvey,
     WebhookEndpoint,
 )
 from notifications.outbox import notification_retry
@@ -180,13 +179,6 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     list_select_related = ["company"]
     readonly_fields = ["secret_rotated_at", "previous_secret_expires_at"]
-
-
-@admin.register(SatisfactionSurvey)
-class SatisfactionSurveyAdmin(ReadOnlyAdmin):
-    list_display = ["case", "respondent", "rating", "answered_at", "created_at"]
-    list_filter = ["rating"]
-    list_select_related = ["case", "respondent"]
 
 
 @admin.register(InboundEmail)

@@ -1,24 +1,10 @@
-"""Reads shared by the API, the pages and the admin: surveys and webhook endpoints' deliveries."""
+"""Reads shared by the API and the admin: a webhook endpoint's deliveries."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from notifications.messages import LANGUAGES
-from notifications.models import Notification, SatisfactionSurvey, WebhookEndpoint
-
-
-def survey_get_by_token(*, token: str) -> SatisfactionSurvey | None:
-    """The survey whose link carries ``token`` (the token is the only key: no login), or None."""
-    return (
-        SatisfactionSurvey.objects.select_related("case__company", "respondent").filter(token=token).first()
-    )
-
-
-def survey_language(*, survey: SatisfactionSurvey) -> str:
-    """The language the survey's e-mail was written in: the respondent's, else the company's."""
-    language = survey.respondent.language or survey.case.company.language or "en"
-    return language if language in LANGUAGES else "en"
+from notifications.models import Notification, WebhookEndpoint
 
 
 def webhook_deliveries(*, endpoint: WebhookEndpoint) -> QuerySet[Notification]:

@@ -16,12 +16,12 @@ from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, NullI
 
 from accounts.models import Company, User
 from accounts.notices import person_email, person_language
-from cases.models import Case, CaseEvent, CaseFollower, CaseStatus, Comment
+from cases.models import Case, CaseEvent, CaseFollower, CaseStatus, Comment, SatisfactionSurvey
 from cases.selectors import case_follower_entitled, case_followers_to_notify
 from cases.webhook_events import case_event_payload
 from core.bulk import JSONBool, RandomToken, insert_from_select
 from notifications.messages import DECISIONS, TEMPLATE_FIELDS, in_language
-from notifications.models import Notification, SatisfactionSurvey, WebhookEndpoint
+from notifications.models import Notification, WebhookEndpoint
 from notifications.outbox import outbox_publish, outbox_webhook_rows, outbox_write, webhooks_active_by_company
 
 # The clock the first-response promise of a new case is read from (sla.models.Metric.FIRST_RESPONSE).
@@ -212,7 +212,7 @@ def notifications_for_case_event(*, event: CaseEvent, case: Case | None = None) 
     return list(Notification.objects.filter(pk__any_of=closed).order_by("pk")) + written
 
 
-# The survey page (notifications/views.py); the e-mail adds ?rating=good or ?rating=bad to it.
+# The survey page (cases/survey_pages.py); the e-mail adds ?rating=good or ?rating=bad to it.
 _SURVEY_PATH = ("/surveys/", "/")
 
 

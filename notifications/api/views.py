@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import BaseParser
@@ -15,11 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import ApplicationError, NotFound, PayloadTooLarge, PermissionRefused
-from notifications.api.serializers import (
-    SurveyAnswerInputSerializer,
-    SurveyOutputSerializer,
-)
+from core.errors import ApplicationError, PayloadTooLarge, PermissionRefused
 from notifications.inbound import (
     InboundMessage,
     InboundPayloadInvalid,
@@ -29,48 +24,6 @@ from notifications.inbound import (
     parse_json,
     parse_mime,
 )
-from notifications.models import SatisfactionSurvey
-from notifications.selectors import (
-    survey_get_by_token,
-)
-from notifications.surveys import survey_answer
-
-
-class SurveyAnswerApi(APIView):
-    """The satisfaction survey sent when a case closed, for programs (the token in the e-mail is the
-    key). People answer on the page the e-mail links to (``/surveys/{token}/``); neither records on GET."""
-
-    authentication_classes: list[type] = []
-    permission_classes = [AllowAny]
-
-    def _survey(self, token: str) -> SatisfactionSurvey:
-        survey = survey_get_by_token(token=token)
-        if survey is None:
-            raise NotFound(_("Survey not found."))
-        return survey
-
-    @extend_schema(
-        operation_id="surveys_read",
-        summary="Read a satisfaction survey",
-        responses={200: SurveyOutputSerializer},
-        description="The survey and its answer so far. Reading records nothing: mail scanners open links.",
-    )
-    def get(self, request: Request, token: str) -> Response:
-        return Response(SurveyOutputSerializer(self._survey(token)).data)
-
-    @extend_schema(
-        operation_id="surveys_answer",
-        summary="Answer a satisfaction survey",
-        request=SurveyAnswerInputSerializer,
-        responses={200: SurveyOutputSerializer},
-        description="Record the rating and an optional comment (answering again replaces the answer).",
-    )
-    def post(self, request: Request, token: str) -> Response:
-        data = SurveyAnswerInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return Response(
-            SurveyOutputSerializer(survey_answer(survey=self._survey(token), **data.validated_data)).data
-        )
 
 
 def declared_length(meta: Mapping[str, Any]) -> int:

@@ -1,6 +1,8 @@
+"""The API of what cases tell the outside: a company's webhook endpoints, the satisfaction survey."""
+
 from django.urls import path
 
-from cases.api import webhooks
+from cases.api import surveys, webhooks
 
 urlpatterns = [
     path("webhooks/", webhooks.WebhookListCreateApi.as_view(), name="webhooks"),
@@ -16,4 +18,5 @@ urlpatterns = [
         webhooks.WebhookDeliveryListApi.as_view(),
         name="webhook-deliveries",
     ),
+    path("surveys/<str:token>/answer/", surveys.SurveyAnswerApi.as_view(), name="survey-answer"),
 ]
