@@ -9,6 +9,7 @@ groups, never members.
 from __future__ import annotations
 
 import re
+import secrets
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -372,3 +373,30 @@ class AuditRecord(models.Model):
         if not self._state.adding:
             raise ValueError("Audit records are immutable.")
         super().save(*args, **kwargs)
+
+
+def authorization_reply_token_new() -> str:
+    # 160 bits, hexadecimal: some mail servers lower-case the local part of an address.
+    return secrets.token_hex(20)
+
+
+class AuthorizationReplyAddress(models.Model):
+    """The address one manager answers one authorisation request at,
+    ``authorization+<token>@INBOUND_EMAIL_DOMAIN``: an answer to it counts only from that manager."""
+
+    token = models.CharField(
+        max_length=40, unique=True, default=authorization_reply_token_new, editable=False
+    )
+    request = models.ForeignKey(AuthorizationRequest, on_delete=models.CASCADE, related_name="+")
+    manager = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "notifications_authorizationreplyaddress"  # where it was made; moved in the state only
+        constraints = [
+            models.UniqueConstraint(fields=["request", "manager"], name="one_reply_address_per_manager")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reply address of {self.manager} for request {self.request_id}"

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy
 from knox.models import AuthToken
 
 from accounts.models import AuditRecord, AuthorizationRequest, Company, Membership, User
+from accounts.notices import notifications_for_authorization_request, notifications_for_password_reset
 from accounts.selectors import active_membership_for, company_manager_check
 from core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
-from notifications.services import notifications_for_authorization_request, notifications_for_password_reset
 
 Channel = AuthorizationRequest.Channel
 

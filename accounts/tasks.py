@@ -3,8 +3,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.notices import notifications_for_password_reset
 from accounts.services import authorization_requests_expire
-from notifications.services import notifications_for_password_reset
 
 
 @shared_task(bind=True)

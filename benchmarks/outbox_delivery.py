@@ -102,8 +102,8 @@ def _sink_only(rows: int, port: int) -> None:
 
     from django.utils import timezone
 
+    from notifications.delivery import _email_message
     from notifications.models import Notification
-    from notifications.services import _email_message
 
     now = timezone.now()
     row = Notification(
@@ -133,8 +133,8 @@ def _sink_only(rows: int, port: int) -> None:
 def _deliveries(rows: int, accepted: Any) -> None:
     from django.utils import timezone
 
+    from notifications.delivery import notifications_deliver_due
     from notifications.models import Notification
-    from notifications.services import notifications_deliver_due
 
     results, cpu_results = [], []
     for run in range(3):

@@ -843,3 +843,38 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def survey_token_new() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class SatisfactionSurvey(models.Model):
+    class Rating(models.TextChoices):
+        GOOD = "good", "Good"
+        BAD = "bad", "Bad"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="surveys")
+    respondent = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, unique=True, default=survey_token_new, editable=False)
+    rating = models.CharField(max_length=4, choices=Rating.choices, blank=True)
+    comment = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "notifications_satisfactionsurvey"  # where it was made; moved in the state only
+        constraints = [models.UniqueConstraint(fields=["case", "created_at"], name="one_survey_per_closing")]
+        indexes = [
+            # Reports (satisfaction): answers by when they came, surveys by when they were sent.
+            models.Index(
+                fields=["answered_at"],
+                include=["case", "rating"],
+                condition=Q(answered_at__isnull=False),
+                name="survey_answered_time",
+            ),
+            models.Index(fields=["created_at"], include=["case", "rating"], name="survey_sent_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Survey {self.case_id}: {self.rating or 'unanswered'}"

@@ -264,7 +264,7 @@ EMAIL_MESSAGE_ID_DOMAIN = env_str(
     "EMAIL_MESSAGE_ID_DOMAIN", DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "casedesk.localhost"
 )
 
-# --- Outbox delivery (notifications.services) ----------------------------------------------------
+# --- Outbox delivery (notifications.delivery) ----------------------------------------------------
 # A worker claims due rows in batches of NOTIFICATION_BATCH_SIZE, each claim a lease of
 # NOTIFICATION_LEASE_SECONDS: rows of a worker that died are due again when it ends. A failed
 # attempt waits NOTIFICATION_BACKOFF_SECONDS, doubling up to NOTIFICATION_BACKOFF_CAP_SECONDS; after

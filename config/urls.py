@@ -12,7 +12,7 @@ api_v1 = [
     path("", include("status.api.urls")),
     path("", include("cases.api.urls")),
     path("", include("sla.api.urls")),
-    path("", include("notifications.api.urls")),
+    path("", include("cases.api.notice_urls")),
     path("", include("inbound.api.urls")),
     path("", include("reports.api.urls")),
 ]
@@ -22,7 +22,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("status/", include("status.urls")),
-    path("surveys/", include("notifications.urls")),
+    path("surveys/", include("cases.survey_urls")),
     # django-anymail's inbound webhooks (Mailgun posts raw MIME to a URL containing "mime").
     path("inbound/anymail/<str:provider>/", anymail_inbound, name="anymail-inbound"),
     path("inbound/anymail/<str:provider>/mime/", anymail_inbound, name="anymail-inbound-mime"),

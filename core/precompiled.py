@@ -7,7 +7,7 @@ same for every request, so that a few templates per worker serve them all:
 - the token lookup with the user's membership (``accounts.authentication``): every API request;
 - the reads of a write: the priority rule (``cases.selectors``), the SLA targets and a case's SLA
   timers (``sla.selectors``, the timers also on every case detail), a company's active webhooks
-  (``notifications.services``), catalogue values by code (``core.api.serializers``).
+  (``notifications.outbox``), catalogue values by code (``core.api.serializers``).
 
 Their keys come from the code (a constant, the set of SLA metrics asked for, the serializer field),
 never from the data or the reader, so after the first call every call hits. Nowhere else: a query

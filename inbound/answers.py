@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import Company, CompanyEmailDomain, User
 from inbound.models import InboundAutoReply
 from inbound.parsing import InboundMessage
-from notifications.services import notifications_for_inbound_answer
+from notifications.outbox import outbox_address_email_write
 
 LANGUAGES = ("en", "fr", "es")
 
@@ -80,7 +80,7 @@ def inbound_auto_answer(
     row = _due(address, reason, now)
     if row is None:
         return "not answered: already answered within the interval"
-    notifications_for_inbound_answer(
+    outbox_address_email_write(
         key=f"inbound_answer:{row.pk}:{row.sent_count}",
         kind=kind,
         address=message.sender,

@@ -24,7 +24,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import AuthorizationRequest, Company, User
+from accounts.models import AuthorizationReplyAddress, AuthorizationRequest, Company, User
 from accounts.selectors import (
     ActingRefusal,
     acting_for_company_refusal,
@@ -41,7 +41,6 @@ from inbound.authentication import sender_authenticated
 from inbound.models import InboundEmail
 from inbound.new_cases import case_request_from, company_for, idempotency_key_for
 from inbound.parsing import InboundAttachment, InboundMessage, clean_text
-from notifications.models import AuthorizationReplyAddress
 
 logger = logging.getLogger(__name__)
 

@@ -16,10 +16,9 @@ from core.admin import ReadOnlyAdmin
 from core.errors import ValidationFailed
 from notifications.models import (
     Notification,
-    SatisfactionSurvey,
     WebhookEndpoint,
 )
-from notifications.services import notification_retry
+from notifications.outbox import notification_retry
 from notifications.webhooks import webhook_url_check
 
 # What each kind of outbox row is, in words (e-mail kinds, and the case event types webhooks carry).
@@ -178,10 +177,3 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     list_select_related = ["company"]
     readonly_fields = ["secret_rotated_at", "previous_secret_expires_at"]
-
-
-@admin.register(SatisfactionSurvey)
-class SatisfactionSurveyAdmin(ReadOnlyAdmin):
-    list_display = ["case", "respondent", "rating", "answered_at", "created_at"]
-    list_filter = ["rating"]
-    list_select_related = ["case", "respondent"]

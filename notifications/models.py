@@ -2,7 +2,7 @@
 
 Delivery happens after commit, from a worker; a unique key per (source, recipient, channel) means
 a retried or duplicated job never creates a message twice. Delivery is at-least-once: see
-``notifications.services`` for the claim, the lease and the retry policy.
+``notifications.delivery`` for the claim, the lease and the retry policy.
 """
 
 from __future__ import annotations
@@ -14,9 +14,6 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-
-from accounts.models import AuthorizationRequest, Company, User
-from cases.models import Case
 
 
 def new_message_id() -> str:
@@ -41,13 +38,15 @@ class Notification(models.Model):
     message_id = models.CharField(max_length=255, unique=True, default=new_message_id, editable=False)
     kind = models.CharField(max_length=50)
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    recipient = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     to_address = models.CharField(max_length=500, help_text="E-mail address or webhook URL.")
     webhook = models.ForeignKey(
         "WebhookEndpoint", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
     )
     case = models.ForeignKey(
-        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     language = models.CharField(max_length=8, default="en")
     # Dates and times in the message are shown in this zone (the recipient's), in ``language``.
@@ -107,7 +106,7 @@ class WebhookEndpoint(models.Model):
     Standard Webhooks with ``secret``; after a rotation ``previous_secret`` signs beside it until
     ``previous_secret_expires_at`` (notifications/webhooks.py)."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="webhooks")
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="webhooks")
     url = models.URLField(max_length=500)
     event_types = models.JSONField(
         default=list, help_text="Case event types, e.g. ['created', 'transition']; empty: every event."
@@ -117,7 +116,7 @@ class WebhookEndpoint(models.Model):
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     secret_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
 
     def __str__(self) -> str:
@@ -125,58 +124,10 @@ class WebhookEndpoint(models.Model):
 
 
 def _survey_token() -> str:
+    """The default migration 0001 names; the model is ``cases.SatisfactionSurvey`` now."""
     return secrets.token_urlsafe(24)
 
 
-class SatisfactionSurvey(models.Model):
-    class Rating(models.TextChoices):
-        GOOD = "good", "Good"
-        BAD = "bad", "Bad"
-
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="surveys")
-    respondent = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    token = models.CharField(max_length=64, unique=True, default=_survey_token, editable=False)
-    rating = models.CharField(max_length=4, choices=Rating.choices, blank=True)
-    comment = models.TextField(blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["case", "created_at"], name="one_survey_per_closing")]
-        indexes = [
-            # Reports (satisfaction): answers by when they came, surveys by when they were sent.
-            models.Index(
-                fields=["answered_at"],
-                include=["case", "rating"],
-                condition=Q(answered_at__isnull=False),
-                name="survey_answered_time",
-            ),
-            models.Index(fields=["created_at"], include=["case", "rating"], name="survey_sent_time"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Survey {self.case_id}: {self.rating or 'unanswered'}"
-
-
 def _authorization_reply_token() -> str:
-    # 160 bits, hexadecimal: some mail servers lower-case the local part of an address.
+    """The default migration 0002 names; the model is ``accounts.AuthorizationReplyAddress`` now."""
     return secrets.token_hex(20)
-
-
-class AuthorizationReplyAddress(models.Model):
-    """The address one manager answers one authorisation request at,
-    ``authorization+<token>@INBOUND_EMAIL_DOMAIN``: an answer to it counts only from that manager."""
-
-    token = models.CharField(max_length=40, unique=True, default=_authorization_reply_token, editable=False)
-    request = models.ForeignKey(AuthorizationRequest, on_delete=models.CASCADE, related_name="+")
-    manager = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["request", "manager"], name="one_reply_address_per_manager")
-        ]
-
-    def __str__(self) -> str:
-        return f"Reply address of {self.manager} for request {self.request_id}"

@@ -1,5 +1,6 @@
 """Webhooks: the endpoints a company registers, how each delivery is signed and sent, and the
-services behind the management API (register, update, rotate the secret, delete, send a test).
+check of a URL a manager registers. The management services (register, update, rotate, delete, send a
+test) are ``notifications.webhook_endpoints``.
 
 Signing follows the Standard Webhooks specification through its reference library
 (``standardwebhooks``), so a receiver verifies with any of the specification's libraries:
@@ -9,7 +10,7 @@ per valid secret, space-separated). After a rotation the previous secret signs b
 until ``WEBHOOK_SECRET_ROTATION_GRACE`` has passed. Until ``WEBHOOK_LEGACY_HEADERS_UNTIL`` the
 deprecated ``X-Casedesk-*`` headers of earlier releases are sent as well.
 
-Delivery itself is the outbox's (``notifications.services``: claim, lease, one retry policy); the
+Delivery itself is the outbox's (``notifications.delivery``: claim, lease, one retry policy); the
 request goes through ``notifications.outbound``, which checks the address at send time, connects to
 the address it checked and never follows a redirect.
 """
@@ -23,27 +24,35 @@ import json
 import logging
 import uuid
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
 
-from accounts.models import Company, User
-from accounts.selectors import company_manager_check
-from core.errors import Conflict, ValidationFailed
-from core.publish import publish_after_commit
+from core.errors import ValidationFailed
 from notifications import outbound
-from notifications.models import WEBHOOK_SECRET_PREFIX, Notification, WebhookEndpoint, webhook_secret_new
-from notifications.tasks import notifications_deliver_many_task
-from notifications.webhook_events import TEST_EVENT, webhook_test_payload
+from notifications.models import WEBHOOK_SECRET_PREFIX, Notification, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
 WEBHOOK_TIMEOUT_SECONDS = 5
 USER_AGENT = "Casedesk-Webhooks/1"
+TEST_EVENT = "webhook.test"
+
+
+class WebhookRef(TypedDict):
+    id: int
+
+
+class WebhookTestPayload(TypedDict):
+    event: str
+    occurred_at: str
+    webhook: WebhookRef
+
+
+def webhook_test_payload(*, webhook_id: int, at: datetime) -> WebhookTestPayload:
+    """The payload of a test delivery asked for through the API: it names no case."""
+    return {"event": TEST_EVENT, "occurred_at": at.isoformat(), "webhook": {"id": webhook_id}}
 
 
 # --- secrets and signatures -----------------------------------------------------------------------
@@ -147,9 +156,6 @@ def webhook_post(*, endpoint: WebhookEndpoint, notification: Notification, now: 
         raise outbound.OutboundRefused(refused.detail, code=refused.code, reason=refused.reason) from None
 
 
-# --- management -----------------------------------------------------------------------------------
-
-
 def webhook_url_check(url: str) -> None:
     """Refuse a webhook URL that could reach anything but a public HTTPS endpoint: credentials in it,
     plain http (except WEBHOOK_ALLOW_HTTP_HOSTS), an address or a host resolving to an address that
@@ -161,110 +167,3 @@ def webhook_url_check(url: str) -> None:
         raise ValidationFailed(
             exc.detail, code=exc.code, extra={"reason": exc.reason} if exc.reason else None
         ) from exc
-
-
-def webhook_register(
-    *, actor: User, company: Company, url: str, event_types: list[str], now: datetime | None = None
-) -> WebhookEndpoint:
-    """A company manager (or support manager) registers an endpoint; the secret is shown once.
-    Not one transaction: the URL check resolves a host name (network I/O), and the write is one row."""
-    company_manager_check(user=actor, company=company)  # before the lookup: strangers learn nothing
-    webhook_url_check(url)
-    endpoint = WebhookEndpoint.objects.create(
-        company=company,
-        url=url,
-        event_types=list(dict.fromkeys(event_types)),
-        created_by=actor,
-        created_at=now or timezone.now(),
-    )
-    logger.info("webhook %s registered for company %s by user %s", endpoint.pk, company.pk, actor.pk)
-    return endpoint
-
-
-def _endpoint_for_change(*, actor: User, endpoint: WebhookEndpoint) -> WebhookEndpoint:
-    """The endpoint's row locked for this transaction, once ``actor`` is checked again (they may have
-    lost the manager role since the view read it)."""
-    locked = WebhookEndpoint.objects.select_for_update().select_related("company").get(pk=endpoint.pk)
-    company_manager_check(user=actor, company=locked.company)
-    return locked
-
-
-@transaction.atomic
-def webhook_update(
-    *,
-    actor: User,
-    endpoint: WebhookEndpoint,
-    event_types: list[str] | None = None,
-    is_active: bool | None = None,
-) -> WebhookEndpoint:
-    """Change which event types an endpoint receives (empty: all) and whether it receives any; a
-    value left out, or equal to the current one, changes nothing. Deliveries already written for a
-    disabled endpoint fail when their turn comes (they are not sent)."""
-    endpoint = _endpoint_for_change(actor=actor, endpoint=endpoint)
-    changed: list[str] = []
-    if event_types is not None:
-        event_types = list(dict.fromkeys(event_types))  # each type once, in the order given
-    if event_types is not None and event_types != endpoint.event_types:
-        endpoint.event_types = event_types
-        changed.append("event_types")
-    if is_active is not None and is_active != endpoint.is_active:
-        endpoint.is_active = is_active
-        changed.append("is_active")
-    if changed:
-        endpoint.save(update_fields=changed)
-        logger.info("webhook %s: %s changed by user %s", endpoint.pk, ", ".join(changed), actor.pk)
-    return endpoint
-
-
-@transaction.atomic
-def webhook_secret_rotate(
-    *, actor: User, endpoint: WebhookEndpoint, now: datetime | None = None
-) -> WebhookEndpoint:
-    """Issue a new secret (returned on the endpoint, to be shown once). The secret it replaces keeps
-    signing beside it for WEBHOOK_SECRET_ROTATION_GRACE; a secret already in its grace period (a
-    second rotation within it) stops signing at once."""
-    now = now or timezone.now()
-    endpoint = _endpoint_for_change(actor=actor, endpoint=endpoint)
-    endpoint.previous_secret = endpoint.secret
-    endpoint.previous_secret_expires_at = now + settings.WEBHOOK_SECRET_ROTATION_GRACE
-    endpoint.secret = webhook_secret_new()
-    endpoint.secret_rotated_at = now
-    endpoint.save(
-        update_fields=["secret", "previous_secret", "previous_secret_expires_at", "secret_rotated_at"]
-    )
-    logger.info("webhook %s: secret rotated by user %s", endpoint.pk, actor.pk)
-    return endpoint
-
-
-@transaction.atomic
-def webhook_delete(*, actor: User, endpoint: WebhookEndpoint) -> None:
-    """Delete the endpoint and its delivery log; deliveries not yet sent are never sent (delivery
-    reads the endpoint again before each attempt)."""
-    endpoint = _endpoint_for_change(actor=actor, endpoint=endpoint)
-    endpoint_id, company_id = endpoint.pk, endpoint.company_id
-    endpoint.delete()
-    logger.info("webhook %s of company %s deleted by user %s", endpoint_id, company_id, actor.pk)
-
-
-@transaction.atomic
-def webhook_test_send(*, actor: User, endpoint: WebhookEndpoint, now: datetime | None = None) -> Notification:
-    """Write a ``webhook.test`` delivery to the outbox; after commit a worker delivers it like any
-    other (signed, checked at send time, retried by the row's policy). Answers the outbox row."""
-    now = now or timezone.now()
-    endpoint = _endpoint_for_change(actor=actor, endpoint=endpoint)
-    if not endpoint.is_active:
-        raise Conflict(_("This webhook is disabled: enable it before testing it."), code="webhook_inactive")
-    row = Notification.objects.create(
-        idempotency_key=f"webhook_test:{endpoint.pk}:{uuid.uuid4().hex}",
-        message_id=webhook_message_id_new(),
-        kind=TEST_EVENT,
-        channel=Notification.Channel.WEBHOOK,
-        webhook=endpoint,
-        to_address=endpoint.url,
-        context=dict(webhook_test_payload(webhook_id=endpoint.pk, at=now)),
-        next_attempt_at=now,
-        created_at=now,
-    )
-    publish_after_commit(notifications_deliver_many_task, [row.pk])
-    logger.info("webhook %s: test delivery %s asked for by user %s", endpoint.pk, row.pk, actor.pk)
-    return row

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Product, User
 from core.errors import Conflict, ValidationFailed
-from notifications.services import notifications_for_status_change
 from status.models import Incident, IncidentUpdate, MaintenanceWindow, StatusSubscription
+from status.notices import notifications_for_status_change
 
 logger = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from accounts.services import api_token_create
 from cases.models import AgentNotice, AnalystProfile, Case, CaseEvent, Comment, Queue
 from cases.services import case_auto_close_due
 from inbound.models import InboundEmail
+from notifications.delivery import case_thread_id
 from notifications.models import Notification
-from notifications.outbox import case_thread_id
 from sla.models import Metric, SlaTimer
 from tests.factories import AnalystFactory, CompanyFactory, ProductFactory, ProductInstanceFactory, member
 from tests.inbound.inbound_mail import AUTHSERV_ID, ENDPOINT, SECRET, trusted_results

@@ -6,8 +6,8 @@ counts and the analyst's availability switch (``templates/admin/cases/workspace_
 
 from django.contrib import admin
 
-from cases.admin import analysts, catalog, escalations, inbox, records, workspace
+from cases.admin import analysts, catalog, escalations, inbox, records, surveys, workspace
 
 admin.site.index_template = "admin/cases/workspace_index.html"
 
-__all__ = ["analysts", "catalog", "escalations", "inbox", "records", "workspace"]
+__all__ = ["analysts", "catalog", "escalations", "inbox", "records", "surveys", "workspace"]

@@ -12,11 +12,11 @@ from django_fsm import ConcurrentTransition
 
 from accounts.models import User
 from cases.models import Attachment, Case, CaseEvent, CaseStatus, Comment, OutOfScopeReason
+from cases.notices.customers import NOTICE_RELATED, notifications_for_auto_closed
 from cases.selectors import TRANSITION_INPUTS, case_acting_check, case_lock_for_write, reopen_window_expired
 from cases.services.comments import comment_add
 from cases.services.events import case_event_record, case_events_record_bulk
 from core.errors import Conflict, PermissionRefused, ValidationFailed
-from notifications.services import NOTICE_RELATED, notifications_for_auto_closed
 from sla.services import sla_public_reply, sla_timers_refresh, sla_timers_reopen, sla_timers_stop_closed
 
 # Fields a transition may set on the row; saved together with the status.

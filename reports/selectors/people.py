@@ -11,8 +11,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import User
-from cases.models import Case, CaseStatus, Comment
-from notifications.models import SatisfactionSurvey
+from cases.models import Case, CaseStatus, Comment, SatisfactionSurvey
 from reports.models import ReplySummaryWeek
 from reports.selectors.aggregates import ratio, utc_week, week_of
 from reports.selectors.scope import ReportFilters

@@ -28,9 +28,9 @@ from cases.services import (
 from cases.services.routing import case_route
 from core.errors import ValidationFailed
 from inbound.processing import inbound_email_process
+from notifications.delivery import notifications_deliver_due
 from notifications.messages import MESSAGES
 from notifications.models import Notification
-from notifications.services import notifications_deliver_due
 from sla.services import _event as sla_event
 from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, SupportManagerFactory, member
 from tests.inbound.inbound_mail import inbound

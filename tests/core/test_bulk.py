@@ -7,9 +7,8 @@ import pytest
 from django.db import connection
 from django.db.models import F
 
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, SatisfactionSurvey
 from core.bulk import MissingColumnError, RandomToken, insert_from_select
-from notifications.models import SatisfactionSurvey
 from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,8 @@ from cases.services import comment_create
 from cases.services.routing import cases_route_pending
 from core.publish import publish
 from core.tasks import ping
+from notifications.delivery import notifications_deliver_due
 from notifications.models import Notification
-from notifications.services import notifications_deliver_due
 from tests.cases.test_api import _create_payload
 from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, ProductInstanceFactory, member
 

@@ -60,7 +60,7 @@ def notifications_bulk(count: int, tag: str) -> None:
     from django.utils import timezone
 
     from accounts.models import User
-    from notifications.services import notifications_for_status_change
+    from status.notices import notifications_for_status_change
 
     now = timezone.now()
     users = User.objects.bulk_create(

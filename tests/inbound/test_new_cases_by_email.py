@@ -15,9 +15,9 @@ from cases.models import Attachment, Case, CaseEvent, Comment
 from inbound.models import InboundAutoReply, InboundEmail
 from inbound.parsing import InboundAttachment, parse_json, parse_mime
 from inbound.processing import inbound_email_process
+from notifications.delivery import notifications_deliver_due
 from notifications.models import Notification
 from notifications.rendering import render_email
-from notifications.services import notifications_deliver_due
 from tests.factories import (
     AnalystFactory,
     CompanyFactory,

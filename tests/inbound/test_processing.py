@@ -4,12 +4,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from accounts.models import AuthorizationRequest, Membership
+from accounts.models import AuthorizationReplyAddress, AuthorizationRequest, Membership
 from cases.models import Case, Comment
 from inbound.models import InboundEmail
 from inbound.parsing import InboundAttachment
 from inbound.processing import inbound_email_process, strip_quoted
-from notifications.models import AuthorizationReplyAddress
 from tests.factories import AuthorizationRequestFactory, CaseFactory, CompanyFactory, member
 from tests.inbound.inbound_mail import (
     AUTHSERV_ID,

@@ -1,5 +1,6 @@
 """Delivery to a real SMTP server on loopback (aiosmtpd): one session per batch, a refused recipient
-fails alone, a server that stops mid-batch leaves the unsent rows to the next run."""
+fails alone, a server that stops mid-batch leaves the unsent rows to the next run, and a failed
+delivery is retried by the row's own policy only."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from notifications.delivery import notifications_deliver_due
 from notifications.models import Notification
-from notifications.services import notifications_deliver_due
+from notifications.outbox import outbox_write
+from notifications.tasks import notifications_deliver_due_task, notifications_deliver_many_task
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
@@ -163,3 +166,57 @@ def test_an_smtp_server_that_stops_mid_batch_leaves_the_unsent_rows_to_retry(smt
         row.message_id for row in rows
     )
     assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_failing_delivery_is_retried_only_by_the_sweep_on_the_rows_schedule(
+    smtp_server, settings, time_machine, django_capture_on_commit_callbacks
+):
+    """One retry policy, the row's (attempts, next_attempt_at): the trigger published after commit
+    makes one attempt and ends without a retry of its own; neither that trigger again (a redelivered
+    message) nor the sweep sends the row before its time; the sweep sends it when the clock gets
+    there, and a second failure waits twice as long."""
+    server = smtp_server(refuse=frozenset({"reader@example.test"}))
+    time_machine.move_to(NOW, tick=False)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        [row] = outbox_write(
+            [
+                Notification(
+                    idempotency_key="test:retry",
+                    kind="status_incident",
+                    channel=Notification.Channel.EMAIL,
+                    to_address="reader@example.test",
+                    context={"name": "Reader", "product": "Ledger", "title": "Outage", "message": "Hello"},
+                    next_attempt_at=NOW,
+                    created_at=NOW,
+                )
+            ]
+        )
+    assert len(callbacks) == 1  # the trigger ran (eagerly) and made the first attempt
+    backoff = settings.NOTIFICATION_BACKOFF
+
+    def state() -> tuple[str, int, datetime]:
+        row.refresh_from_db()
+        return row.status, row.attempts, row.next_attempt_at
+
+    assert state() == ("pending", 1, NOW + backoff)
+    assert row.last_error.startswith("SMTPRecipientsRefused")
+
+    server.refuse = frozenset({"reader@example.test"})
+    time_machine.move_to(NOW + backoff - timedelta(seconds=1), tick=False)
+    trigger = notifications_deliver_many_task.apply(args=[[row.pk]])
+    sweep = notifications_deliver_due_task.apply()
+    assert (trigger.state, trigger.result["claimed"]) == ("SUCCESS", 0)  # no Celery retry, nothing due
+    assert (sweep.state, sweep.result["claimed"]) == ("SUCCESS", 0)
+    assert state() == ("pending", 1, NOW + backoff)
+
+    time_machine.move_to(NOW + backoff, tick=False)
+    assert notifications_deliver_due_task.apply().result["retrying"] == 1  # refused again
+    assert state() == ("pending", 2, NOW + 3 * backoff)  # the backoff doubles
+
+    server.refuse = frozenset()  # the mailbox exists now
+    time_machine.move_to(NOW + 3 * backoff - timedelta(seconds=1), tick=False)
+    assert notifications_deliver_due_task.apply().result["claimed"] == 0
+    time_machine.move_to(NOW + 3 * backoff, tick=False)
+    assert notifications_deliver_due_task.apply().result["sent"] == 1
+    assert state()[:2] == ("sent", 3)
+    assert [mid for mid, _ in server.accepted] == [row.message_id]

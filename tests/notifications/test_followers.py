@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership
 from cases.models import Case, CaseEvent, CaseFollower
+from cases.notices.customers import notifications_for_case_event
 from cases.services import case_follow, case_transition, comment_create
 from notifications.models import Notification
-from notifications.services import notifications_for_case_event
 from tests.factories import (
     AnalystFactory,
     CaseFactory,

@@ -14,12 +14,13 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from accounts.models import Membership
-from cases.models import Case, CaseEvent, CaseFollower
+from cases.models import Case, CaseEvent, CaseFollower, SatisfactionSurvey
+from cases.notices.customers import notifications_for_case_event
 from cases.services import case_auto_close_due, case_auto_close_reminders_due, case_transition
 from config.beat import DEFAULT_SCHEDULE
 from config.celery import app as celery_app
-from notifications.models import Notification, SatisfactionSurvey, WebhookEndpoint
-from notifications.services import DELIVERY_CHUNK, notifications_for_case_event
+from notifications.delivery import DELIVERY_CHUNK
+from notifications.models import Notification, WebhookEndpoint
 from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, member
 
 pytestmark = pytest.mark.django_db

@@ -16,16 +16,12 @@ from django.core.management import call_command
 
 from accounts.models import Membership
 from cases.models import Case, CaseEvent
+from cases.notices.customers import notifications_for_case_event
 from cases.services import case_transition, comment_create
+from notifications.delivery import notification_deliver, notifications_deliver, notifications_deliver_due
 from notifications.messages import LANGUAGES, MESSAGES, message_templates
 from notifications.models import Notification, WebhookEndpoint
 from notifications.rendering import render_email
-from notifications.services import (
-    notification_deliver,
-    notifications_deliver,
-    notifications_deliver_due,
-    notifications_for_case_event,
-)
 from notifications.webhooks import webhook_secret_key
 from sla.models import SlaTimer
 from tests.concurrency import run_together

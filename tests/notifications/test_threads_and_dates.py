@@ -13,7 +13,7 @@ from django.core import mail
 
 from cases.models import AnalystProfile, Case
 from cases.services import analyst_notice_preferences_set, case_transition, comment_create
-from notifications.outbox import case_thread_id
+from notifications.delivery import case_thread_id
 from notifications.rendering import render_email
 from sla.services import _event as sla_event
 from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, USCompanyFactory, member

@@ -9,13 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from cases.management.commands import webhooks_docs
 from cases.models import Case, CaseEvent
 from cases.services import case_assign, case_priority_override, case_transition, comment_create
-from notifications.management.commands import webhooks_docs
-from notifications.models import Notification
-from notifications.services import notification_deliver
-from notifications.webhook_docs import DOCS_PATH, VERIFY_SNIPPET, webhook_docs_render
-from notifications.webhook_events import (
+from cases.webhook_docs import DOCS_PATH, VERIFY_SNIPPET, webhook_docs_render
+from cases.webhook_events import (
     CASE_EVENT_FIELDS,
     CASE_EVENT_TYPES,
     TEST_EVENT,
@@ -23,7 +21,9 @@ from notifications.webhook_events import (
     example_payload,
     example_test_payload,
 )
-from notifications.webhooks import webhook_test_send
+from cases.webhooks import webhook_test_send
+from notifications.delivery import notification_deliver
+from notifications.models import Notification
 from sla import services as sla_services
 from tests.factories import AnalystFactory, CaseFactory, SupportManagerFactory, WebhookEndpointFactory
 from tests.outbound_peers import RecordingServer, answer

@@ -21,9 +21,10 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from cases.models import Case
 from cases.services import case_transition
+from cases.webhooks import webhook_secret_rotate, webhook_test_send
+from notifications.delivery import Undeliverable, _send_webhook, notification_deliver
 from notifications.models import Notification, WebhookEndpoint, webhook_secret_new
-from notifications.services import Undeliverable, _send_webhook, notification_deliver
-from notifications.webhooks import webhook_secret_key, webhook_secret_rotate, webhook_test_send
+from notifications.webhooks import webhook_secret_key
 from tests.factories import AnalystFactory, CaseFactory, SupportManagerFactory, WebhookEndpointFactory
 from tests.outbound_peers import RecordingServer, answer
 

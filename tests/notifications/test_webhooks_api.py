@@ -10,9 +10,10 @@ import pytest
 from standardwebhooks import Webhook
 
 from accounts.models import Membership
+from cases.webhooks import webhook_secret_rotate, webhook_test_send
 from core.errors import PermissionRefused
 from notifications.models import Notification, WebhookEndpoint
-from notifications.webhooks import webhook_secret_key, webhook_secret_rotate, webhook_test_send
+from notifications.webhooks import webhook_secret_key
 from tests.factories import (
     AnalystFactory,
     CompanyFactory,

@@ -17,8 +17,7 @@ import time_machine
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, PlanTier, ProductInstance
-from cases.models import Case, CaseEvent, CaseStatus, Comment, EscalationRequest
-from notifications.models import SatisfactionSurvey
+from cases.models import Case, CaseEvent, CaseStatus, Comment, EscalationRequest, SatisfactionSurvey
 from sla.models import Metric, SlaTimer
 from tests.factories import (
     AnalystFactory,

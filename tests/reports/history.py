@@ -18,8 +18,8 @@ from cases.models import (
     CaseStatus,
     Comment,
     EscalationRequest,
+    SatisfactionSurvey,
 )
-from notifications.models import SatisfactionSurvey
 from sla.models import Metric, SlaTimer
 from tests.factories import (
     AnalystFactory,

@@ -12,12 +12,11 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from accounts.models import AuthorizationRequest, Membership
+from accounts.models import AuthorizationReplyAddress, AuthorizationRequest, Membership
 from accounts.services import authorization_request_create
 from cases.models import Comment
 from inbound.models import InboundEmail
 from inbound.processing import inbound_email_process
-from notifications.models import AuthorizationReplyAddress
 from tests.factories import CaseFactory, CompanyFactory, member
 from tests.inbound.inbound_mail import inbound
 

@@ -19,10 +19,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import Case
+from cases.models import Case, SatisfactionSurvey
 from cases.services import case_transition
 from notifications.messages import LANGUAGES, MESSAGES
-from notifications.models import SatisfactionSurvey
 from notifications.rendering import render_email
 from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, member
 

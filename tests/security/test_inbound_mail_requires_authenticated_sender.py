@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import AuditRecord, AuthorizationRequest, Membership
+from accounts.models import AuditRecord, AuthorizationReplyAddress, AuthorizationRequest, Membership
 from accounts.services import authorization_request_create
 from inbound.authentication import (
     MISSING,
@@ -24,7 +24,6 @@ from inbound.authentication import (
     verdicts_from_authentication_results,
 )
 from inbound.models import InboundEmail
-from notifications.models import AuthorizationReplyAddress
 from tests.factories import CompanyFactory, SupportManagerFactory, USCompanyFactory, member
 from tests.inbound.inbound_mail import AUTHSERV_ID, ENDPOINT, SECRET, json_payload, mime
 

@@ -19,10 +19,9 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from accounts.models import AuthorizationRequest, Membership
+from accounts.models import AuthorizationReplyAddress, AuthorizationRequest, Membership
 from cases.models import Comment
 from inbound.models import InboundEmail
-from notifications.models import AuthorizationReplyAddress
 from tests.factories import AuthorizationRequestFactory, CaseFactory, CompanyFactory, member
 
 pytestmark = pytest.mark.django_db

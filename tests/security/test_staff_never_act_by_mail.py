@@ -8,11 +8,10 @@ a DSU; an analyst's address could post "support" replies on any case.
 
 import pytest
 
-from accounts.models import AuthorizationRequest, Membership
+from accounts.models import AuthorizationReplyAddress, AuthorizationRequest, Membership
 from cases.models import Comment
 from inbound.models import InboundEmail
 from inbound.processing import inbound_email_process
-from notifications.models import AuthorizationReplyAddress
 from tests.factories import (
     AnalystFactory,
     AuthorizationRequestFactory,

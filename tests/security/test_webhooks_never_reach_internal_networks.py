@@ -27,9 +27,9 @@ from cases.services import case_transition
 from core.errors import ValidationFailed
 from notifications.admin import WebhookEndpointForm
 from notifications.checks import webhook_private_networks_check
+from notifications.delivery import notification_deliver
 from notifications.models import Notification, WebhookEndpoint
 from notifications.outbound import address_refusal
-from notifications.services import notification_deliver
 from notifications.webhooks import webhook_url_check
 from tests.factories import AnalystFactory, CaseFactory, CompanyFactory, member
 from tests.outbound_peers import RecordingServer, answer

@@ -1,8 +1,8 @@
 """Who hears about a case event, and what they read: the support side.
 
-Every case event goes through ``case_event_notices_write`` (called by the one event writer, in the
-event's transaction). The customer side (opener, contact, followers, webhooks) is still written by
-``notifications.services.notifications_for_case_event``; this module decides the staff side:
+Every case event goes through ``cases.notices.case_event_notices_write`` (called by the one event
+writer, in the event's transaction). The customer side (opener, contact, followers, webhooks) is
+``cases.notices.customers``'s; this module decides the staff side:
 
 - **Agent notices**: the analyst a case event concerns gets a line in their admin inbox
   (``AgentNotice``, unread until they open the case) and, by their preference
@@ -44,7 +44,6 @@ from cases.models import AgentNotice, AnalystProfile, Case, CaseEvent, Comment
 from notifications.messages import METRIC_LABELS, in_language
 from notifications.outbox import OutboxEmail, outbox_emails_write
 from notifications.rendering import render_headline
-from notifications.services import case_for_notices, notifications_for_case_event
 
 Kind = AgentNotice.Kind
 Type = CaseEvent.Type
@@ -234,11 +233,11 @@ def _staff_email(
         language=language,
         time_zone=time_zone,
         context=_staff_context(case, event, message, extra, language),
-        case=case,
+        case_id=case.pk,
     )
 
 
-def _agent_notices_write(event: CaseEvent, case: Case) -> set[int]:
+def agent_notices_write(event: CaseEvent, case: Case) -> set[int]:
     """The event's agent notices and their immediate e-mails; answers the recipients' ids."""
     plan = _agent_notices_for(event, case)
     if plan is None:
@@ -291,7 +290,7 @@ def _agent_notices_write(event: CaseEvent, case: Case) -> set[int]:
     return {user.pk for user in recipients}
 
 
-def _manager_emails_write(event: CaseEvent, case: Case, told: set[int]) -> None:
+def manager_emails_write(event: CaseEvent, case: Case, told: set[int]) -> None:
     """Support managers: the escalation to review, SLA warnings and breaches (by e-mail). A manager
     already told as an agent of this event is not mailed twice."""
     if event.type == Type.ESCALATION_REQUESTED:
@@ -313,16 +312,6 @@ def _manager_emails_write(event: CaseEvent, case: Case, told: set[int]) -> None:
         ),
         now=event.created_at,
     )
-
-
-def case_event_notices_write(*, event: CaseEvent, case: Case | None = None) -> None:
-    """Part of the caller's transaction: every notice ``event`` calls for, staff and customers, each
-    written once (keys) and delivered after commit. ``case``: the event's case as the caller holds
-    it, if it has it."""
-    case = case_for_notices(event, case)
-    told = _agent_notices_write(event, case)
-    _manager_emails_write(event, case, told)
-    notifications_for_case_event(event=event, case=case)
 
 
 # --- digests --------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from notifications.webhook_docs import DOCS_PATH, webhook_docs_render
+from cases.webhook_docs import DOCS_PATH, webhook_docs_render
 
 
 class Command(BaseCommand):

@@ -1,10 +1,16 @@
+"""The webhook management API: a company's endpoints for its case events (``cases.webhooks``),
+their secrets, test deliveries and delivery log."""
+
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, status
-from rest_framework.permissions import AllowAny
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -12,33 +18,114 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.selectors import company_get_for_user, membership_for
-from core.errors import NotFound, ValidationFailed
-from core.pagination import CursorPagination
-from core.schema import raises
-from notifications.api.serializers import (
-    SurveyAnswerInputSerializer,
-    SurveyOutputSerializer,
-    WebhookCreatedOutputSerializer,
-    WebhookCreateInputSerializer,
-    WebhookDeliveryOutputSerializer,
-    WebhookOutputSerializer,
-    WebhookUpdateInputSerializer,
-)
-from notifications.models import Notification, SatisfactionSurvey, WebhookEndpoint
-from notifications.selectors import (
-    survey_get_by_token,
-    webhook_deliveries,
+from cases.models import CaseEvent
+from cases.webhooks import (
+    webhook_delete,
     webhook_get_for_user,
     webhook_list_for_user,
-)
-from notifications.services import survey_answer
-from notifications.webhooks import (
-    webhook_delete,
     webhook_register,
     webhook_secret_rotate,
     webhook_test_send,
     webhook_update,
 )
+from core.api.serializers import IdField, InputSerializer, OutputModelSerializer
+from core.errors import ValidationFailed
+from core.pagination import CursorPagination
+from core.schema import raises
+from notifications.models import Notification, WebhookEndpoint
+from notifications.selectors import webhook_deliveries
+
+# --- serializers ----------------------------------------------------------------------------------
+
+
+def _event_types_field(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=CaseEvent.Type.choices),
+        help_text="Case event types to receive (docs/webhooks.md); empty: every event.",
+        **kwargs,
+    )
+
+
+class WebhookCreateInputSerializer(InputSerializer):
+    url = serializers.URLField(max_length=500)
+    event_types = _event_types_field(required=False, default=list)
+    company = IdField(required=False, help_text="Staff only; managers register for their company.")
+
+
+class WebhookUpdateInputSerializer(InputSerializer):
+    event_types = _event_types_field(required=False)
+    is_active = serializers.BooleanField(required=False, help_text="False: no event is delivered.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Silently ignoring ``url`` would let a client believe it moved the endpoint: refuse it.
+        unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    name: [ErrorDetail(_("This field cannot be changed."), code="read_only")]
+                    for name in unknown
+                }
+            )
+        return attrs
+
+
+class WebhookOutputSerializer(OutputModelSerializer):
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "id",
+            "company",
+            "url",
+            "event_types",
+            "is_active",
+            "created_at",
+            "secret_rotated_at",
+            "previous_secret_expires_at",
+        ]
+        extra_kwargs = {
+            "previous_secret_expires_at": {
+                "help_text": "After a rotation: until when the previous secret still signs deliveries."
+            }
+        }
+
+
+class WebhookCreatedOutputSerializer(WebhookOutputSerializer):
+    secret = serializers.CharField(
+        help_text="Shown once: the Standard Webhooks secret (`whsec_…`) that verifies `webhook-signature`."
+    )
+
+    class Meta(WebhookOutputSerializer.Meta):
+        fields = [*WebhookOutputSerializer.Meta.fields, "secret"]
+
+
+class WebhookDeliveryOutputSerializer(OutputModelSerializer):
+    message_id = serializers.CharField(
+        help_text="The delivery's `webhook-id` header (the same on every attempt)."
+    )
+    event_type = serializers.CharField(source="kind")
+    payload = serializers.JSONField(source="context", help_text="The JSON body sent.")
+    next_attempt_at = serializers.SerializerMethodField(help_text="A pending delivery's next attempt.")
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "message_id",
+            "event_type",
+            "status",
+            "attempts",
+            "last_error",
+            "created_at",
+            "sent_at",
+            "next_attempt_at",
+            "payload",
+        ]
+
+    def get_next_attempt_at(self, row: Notification) -> datetime | None:
+        return row.next_attempt_at if row.status == Notification.Status.PENDING else None
+
+
+# --- views ----------------------------------------------------------------------------------------
 
 
 def _user(request: Request) -> User:
@@ -219,40 +306,3 @@ class WebhookDeliveryListApi(_WebhookScopedApi, generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
         return webhook_deliveries(endpoint=self.get_endpoint())
-
-
-class SurveyAnswerApi(APIView):
-    """The satisfaction survey sent when a case closed, for programs (the token in the e-mail is the
-    key). People answer on the page the e-mail links to (``/surveys/{token}/``); neither records on GET."""
-
-    authentication_classes: list[type] = []
-    permission_classes = [AllowAny]
-
-    def _survey(self, token: str) -> SatisfactionSurvey:
-        survey = survey_get_by_token(token=token)
-        if survey is None:
-            raise NotFound(_("Survey not found."))
-        return survey
-
-    @extend_schema(
-        operation_id="surveys_read",
-        summary="Read a satisfaction survey",
-        responses={200: SurveyOutputSerializer},
-        description="The survey and its answer so far. Reading records nothing: mail scanners open links.",
-    )
-    def get(self, request: Request, token: str) -> Response:
-        return Response(SurveyOutputSerializer(self._survey(token)).data)
-
-    @extend_schema(
-        operation_id="surveys_answer",
-        summary="Answer a satisfaction survey",
-        request=SurveyAnswerInputSerializer,
-        responses={200: SurveyOutputSerializer},
-        description="Record the rating and an optional comment (answering again replaces the answer).",
-    )
-    def post(self, request: Request, token: str) -> Response:
-        data = SurveyAnswerInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return Response(
-            SurveyOutputSerializer(survey_answer(survey=self._survey(token), **data.validated_data)).data
-        )

@@ -1,5 +1,5 @@
 """``docs/webhooks.md``, written from the code: the headers, the verification snippet and the event
-catalogue (``notifications/webhook_events.py``) with one example payload per event type, built by
+catalogue (``cases/webhook_events.py``) with one example payload per event type, built by
 the functions real deliveries use. ``python manage.py webhooks_docs`` writes it; a test fails when
 the committed file differs from what this renders."""
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 
-from notifications.webhook_events import (
+from cases.webhook_events import (
     CASE_EVENT_FIELDS,
     CASE_EVENT_TYPES,
     TEST_EVENT,
@@ -63,8 +63,8 @@ def webhook_docs_render() -> str:
     lines = [
         "# Webhooks: deliveries, verification and the event catalogue",
         "",
-        "<!-- Written by `python manage.py webhooks_docs` from notifications/webhook_events.py and",
-        "     notifications/webhook_docs.py: edit those, not this file (a test compares them). -->",
+        "<!-- Written by `python manage.py webhooks_docs` from cases/webhook_events.py and",
+        "     cases/webhook_docs.py: edit those, not this file (a test compares them). -->",
         "",
         "A company manager registers an HTTPS endpoint (`POST /api/v1/webhooks/`) and chooses the case",
         "event types it receives (none chosen: every type below). Casedesk then `POST`s one JSON document",

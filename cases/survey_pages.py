@@ -11,16 +11,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from notifications.forms import SurveyAnswerForm
+from cases.models import SatisfactionSurvey
+from cases.surveys import survey_answer, survey_get_by_token, survey_language
 from notifications.messages import SURVEY_PAGE, texts_in
-from notifications.models import SatisfactionSurvey
-from notifications.selectors import survey_get_by_token, survey_language
-from notifications.services import survey_answer
+
+
+class SurveyAnswerForm(forms.Form):
+    """The survey page's POST: the same fields and limits as the API's SurveyAnswerInputSerializer."""
+
+    rating = forms.ChoiceField(choices=SatisfactionSurvey.Rating.choices)
+    comment = forms.CharField(required=False, max_length=5000)
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any], *, status: int) -> HttpResponse:
@@ -40,9 +46,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     survey = survey_get_by_token(token=token)
     if survey is None:
         texts = texts_in(SURVEY_PAGE, "en")
-        return _page(
-            request, "notifications/survey_not_found.html", {"language": "en", "t": texts}, status=404
-        )
+        return _page(request, "cases/survey_not_found.html", {"language": "en", "t": texts}, status=404)
     language = survey_language(survey=survey)
     status, recorded = 200, False
     if request.method == "POST":
@@ -70,4 +74,4 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
         "answered_line": texts["answered"].format(rating=texts[survey.rating]) if survey.rating else "",
         "invalid": status == 400,
     }
-    return _page(request, "notifications/survey.html", context, status=status)
+    return _page(request, "cases/survey.html", context, status=status)

@@ -1,6 +1,6 @@
 """The webhook events Casedesk sends: each type, when it is sent, and its payload.
 
-The same functions build the payload of a real delivery (``case_event_payload``, ``webhook_test_payload``)
+The same functions build the payload of a real delivery (``case_event_payload``, ``notifications.webhooks.webhook_test_payload``)
 and the examples of the catalogue in ``docs/webhooks.md`` (``manage.py webhooks_docs``), so the
 catalogue cannot drift from what receivers get; a test fails when the committed document differs.
 """
@@ -12,8 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, TypedDict
 
 from cases.models import Case, CaseEvent, CaseStatus, Priority
-
-TEST_EVENT = "webhook.test"
+from notifications.webhooks import TEST_EVENT, webhook_test_payload
 
 
 class CasePayload(TypedDict):
@@ -31,16 +30,6 @@ class CaseEventPayload(TypedDict):
     from_status: str
     to_status: str
     transition: str
-
-
-class WebhookRef(TypedDict):
-    id: int
-
-
-class WebhookTestPayload(TypedDict):
-    event: str
-    occurred_at: str
-    webhook: WebhookRef
 
 
 # (field, JSON type, meaning): the catalogue's description of each payload, checked against the
@@ -83,11 +72,6 @@ def case_event_payload(*, case: Case, event: CaseEvent) -> CaseEventPayload:
         "to_status": event.to_status,
         "transition": event.transition,
     }
-
-
-def webhook_test_payload(*, webhook_id: int, at: datetime) -> WebhookTestPayload:
-    """The payload of a test delivery asked for through the API: it names no case."""
-    return {"event": TEST_EVENT, "occurred_at": at.isoformat(), "webhook": {"id": webhook_id}}
 
 
 class Audience:
