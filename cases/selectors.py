@@ -68,14 +68,13 @@ TRANSITION_INPUTS: dict[str, tuple[str, ...]] = {
 
 
 # What CaseListOutputSerializer reads, and what the detail adds. Each join costs PostgreSQL planning
-# time on every request: with all nine relations it planned for ~13 ms a query that runs in 0.3 ms.
+# time on every request, more than the query itself takes to run with all nine relations joined.
 LIST_RELATED = ("company", "product_instance__product", "assignee")
 DETAIL_RELATED = ("opened_by", "on_behalf_of", "reason", "application_area")
 # The case's people, shown as briefs in the detail.
 PEOPLE_SHOWN = ("assignee", "opened_by", "on_behalf_of")
 # The columns CaseListOutputSerializer reads. A list page loads nothing else: not the case's long
-# texts (up to 20,000 characters each), nor the joined rows' other columns (in process, a page of 25
-# took ~1 ms less to fetch and build).
+# texts (up to 20,000 characters each), nor the joined rows' other columns.
 LIST_COLUMNS = (
     *("number", "subject", "priority", "status", "escalation_level", "created_at", "updated_at"),
     *("company", "company__name"),
@@ -166,9 +165,9 @@ def case_detail_get_for_user(*, user: User, case_id: int) -> Case:
     """``case_get_for_user`` preloaded for ``CaseDetailOutputSerializer``: the catalogue codes come as
     ``reason_code`` and ``application_area_code``.
 
-    Scalar subqueries rather than two more joins: PostgreSQL plans a join of all nine relations in
-    ~3 ms for a query that runs in 0.1 ms (planning grows with every joined relation); the subqueries
-    are planned on their own, and the whole query plans in under 1 ms.
+    Scalar subqueries rather than two more joins: planning a join of all nine relations takes far
+    longer than running the query (planning grows with every joined relation); the subqueries are
+    planned on their own.
     """
     cases = (
         case_list_for_user(user=user, scope=PartnerScope.PARTNER)
@@ -230,8 +229,8 @@ def _case_for_write(kind: str, *, case_id: int, **ids: int) -> QuerySet[Case]:
 
 def _the_case(cases: QuerySet[Case], case_id: int) -> Case:
     # get(), not first(): first() orders by the cases' default ordering, and compiling an ORDER BY
-    # hashes every selected expression (the ``following`` CASE, the subqueries): ~0.5 ms a request
-    # for a query that can only find one row. get() drops the ordering.
+    # hashes every selected expression (the ``following`` CASE, the subqueries), work wasted on a
+    # query that can only find one row. get() drops the ordering.
     try:
         return cases.get(pk=case_id)
     except Case.DoesNotExist:
@@ -280,7 +279,7 @@ def _following(user: User) -> Value | SqlCase:
     still entitled to them. Staff never follow (they hear as assignees and support managers).
 
     ``case_follower_entitled`` for this one user, mostly decided here: the membership is loaded
-    already, and its joins would cost every case read ~1 ms of PostgreSQL planning. Part of the
+    already, and its joins would add PostgreSQL planning to every case read. Part of the
     compiled case reads: the same rule as ``case_list_for_user`` on what it may read in Python."""
     membership = active_membership_for(user)
     if user.is_staff or membership is None:

@@ -168,7 +168,7 @@ else:
     # An unreachable server fails a connection attempt in seconds (503), not the OS's minutes.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
     # Prepared statements: PostgreSQL plans a query once per connection instead of on every execution
-    # (planning was most of the database's time on a case GET; in process GET 10.9 -> 8.1 ms). Django
+    # (planning was most of the database's time on a case GET; BENCHMARKS.md, HTTP load). Django
     # turns them off by default for the sake of transaction-pooling PgBouncer: behind one (before
     # PgBouncer 1.21's max_prepared_statements), set DB_PREPARED_STATEMENTS=0.
     if env_bool("DB_PREPARED_STATEMENTS", True):

@@ -230,8 +230,8 @@ def sla_timers_start(*, case: Case, now: datetime | None = None) -> list[SlaTime
 
 
 def _save_timers(timers: list[SlaTimer], fields: list[str]) -> None:
-    """One UPDATE per timer: bulk_update builds a CASE WHEN per row and field, which measured ~2 ms a
-    row for these fields, far more than the SQL (benchmarks/results/auto_close.md)."""
+    """One UPDATE per timer: bulk_update builds a CASE WHEN per row and field, which costs far more
+    than the SQL for these fields (benchmarks/results/auto_close.md)."""
     for timer in timers:
         timer.save(update_fields=fields)
 

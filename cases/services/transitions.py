@@ -276,7 +276,7 @@ HANDED_BACK_NOTE = (
     "The customer side was active after the resolution was proposed, so the case is not closed "
     "automatically: it is back with support."
 )
-# Rows locked and written per batch: every statement is set-based, so a batch holds its locks ~0.1 s.
+# Rows locked and written per batch: every statement is set-based, so a batch holds its locks briefly.
 AUTO_CLOSE_BATCH = 1000
 
 

@@ -135,7 +135,7 @@ class CaseListCreateApi(generics.ListAPIView):
         )
         if created:
             # A new case is answered from the service's instance, which holds every relation the
-            # detail shows (the request's own objects): reading it back cost a query and ~3 ms.
+            # detail shows (the request's own objects): reading it back would cost a query.
             setattr(case, "following", case_following_just_opened(case=case, user=user))  # noqa: B010
         else:  # the case the Idempotency-Key first opened, as stored now
             case = case_detail_get_for_user(user=user, case_id=case.pk)
