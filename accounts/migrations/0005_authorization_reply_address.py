@@ -4,18 +4,9 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.model_moves import content_types_move
+
 import accounts.models
-
-
-def _content_type_relabel(old: str, new: str):  # type: ignore[no-untyped-def]
-    """Keep the model's content type (and any permission given on it) under its new app label."""
-
-    def relabel(apps, schema_editor):  # type: ignore[no-untyped-def]
-        content_types = apps.get_model("contenttypes", "ContentType").objects
-        if not content_types.filter(app_label=new, model="authorizationreplyaddress").exists():
-            content_types.filter(app_label=old, model="authorizationreplyaddress").update(app_label=new)
-
-    return relabel
 
 
 class Migration(migrations.Migration):
@@ -77,8 +68,5 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
-        migrations.RunPython(
-            _content_type_relabel("notifications", "accounts"),
-            _content_type_relabel("accounts", "notifications"),
-        ),
+        content_types_move(models=["authorizationreplyaddress"], source="notifications", target="accounts"),
     ]

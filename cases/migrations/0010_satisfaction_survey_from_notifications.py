@@ -5,16 +5,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
-def _content_type_relabel(old: str, new: str):  # type: ignore[no-untyped-def]
-    """Keep the model's content type (and the permissions groups hold on it) under its new app label."""
-
-    def relabel(apps, schema_editor):  # type: ignore[no-untyped-def]
-        content_types = apps.get_model("contenttypes", "ContentType").objects
-        if not content_types.filter(app_label=new, model="satisfactionsurvey").exists():
-            content_types.filter(app_label=old, model="satisfactionsurvey").update(app_label=new)
-
-    return relabel
+from core.model_moves import content_types_move
 
 
 class Migration(migrations.Migration):
@@ -95,7 +86,5 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
-        migrations.RunPython(
-            _content_type_relabel("notifications", "cases"), _content_type_relabel("cases", "notifications")
-        ),
+        content_types_move(models=["satisfactionsurvey"], source="notifications", target="cases"),
     ]
