@@ -182,9 +182,11 @@ def test_postgresql_stopped_and_restarted_under_load_answers_503_then_recovers_w
     written = _message_ids_of_cases(stack, load.created)
     counts = stack.wait_all_sent(written, timeout=90)
     _print_deliveries(stack, written, counts)
-    # At least once: the one e-mail the worker had sent when the database went away, if its "sent"
-    # mark could not be written before the lease ran out, goes again (same Message-ID).
-    assert set(counts) == written and sum(counts.values()) - len(counts) <= 1
+    # At least once, and at most two again (same Message-ID): marks go to the database without the
+    # worker waiting between e-mails (notifications.delivery._SentMarks), so when it goes away the row
+    # whose mark was on the wire and the row sent meanwhile may both miss their marks before their
+    # lease runs out.
+    assert set(counts) == written and sum(counts.values()) - len(counts) <= 2
 
 
 def test_worker_killed_mid_batch_every_notification_arrives_and_only_the_row_in_flight_twice(stack):
