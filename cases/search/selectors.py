@@ -562,9 +562,12 @@ def case_search_snippets(*, user: User, query: str, case_ids: list[int]) -> dict
 
 def _few_matching_case_ids(*, user: User, query: str, languages: tuple[str, ...]) -> list[int] | None:
     """The cases of the texts matching ``query`` in ``user``'s company (staff: every company) when
-    there are at most ``SEARCH_PROBE`` of them, read from the GIN index; None when there are more (or
-    for a partner: then the list walks its cases, which at that density soon finds a page). A
-    superset of what ``user`` may see: the list's own queryset applies the visibility rule."""
+    there are at most ``SEARCH_PROBE`` of them, read from the GIN index; None when there are more,
+    when the words are plentiful among the newest texts (at least ``SEARCH_WALK_MIN`` of the newest
+    ``SEARCH_RECENT``, the density at which the search walks too: the list's own walk then soon fills
+    a page, and the GIN index would read every match of the words for nothing), or for a partner
+    (then the list walks its cases). A superset of what ``user`` may see: the list's own queryset
+    applies the visibility rule."""
     membership = active_membership_for(user)
     if user.is_staff:
         where, params = "TRUE", {}
@@ -573,18 +576,36 @@ def _few_matching_case_ids(*, user: User, query: str, languages: tuple[str, ...]
     else:
         return None
     parts = ("NOT e.is_internal", "e.is_internal") if user.is_staff else ("NOT e.is_internal",)
+    newest = _newest(
+        "e.at, e.language, e.document",
+        visibility=where,
+        parts=parts,
+        condition="TRUE",
+        limit="%(recent)s::bigint",
+    )
     probes = " UNION ALL ".join(
-        f"(SELECT e.case_id FROM cases_casesearchentry e WHERE {where} AND {part} AND {_matches(languages)}"
-        " LIMIT %(probe)s::bigint + 1)"
+        f"(SELECT e.case_id FROM cases_casesearchentry e WHERE NOT (SELECT plentiful FROM density)"
+        f" AND {where} AND {part} AND {_matches(languages)} LIMIT %(probe)s::bigint + 1)"
         for part in parts
     )
     with _planned_per_query(), connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT case_id FROM ({probes}) probes LIMIT %(probe)s::bigint + 1",
-            {**params, "q": query, "probe": SEARCH_PROBE},
+            f"""WITH density AS MATERIALIZED (
+                    SELECT count(*) >= %(walk_min)s::bigint AS plentiful
+                    FROM ({newest}) r WHERE {_matches(languages, "r")}
+                )
+                SELECT (SELECT plentiful FROM density),
+                       ARRAY(SELECT case_id FROM ({probes}) probes LIMIT %(probe)s::bigint + 1)""",
+            {
+                **params,
+                "q": query,
+                "probe": SEARCH_PROBE,
+                "recent": SEARCH_RECENT,
+                "walk_min": SEARCH_WALK_MIN,
+            },
         )
-        case_ids = [case_id for (case_id,) in cursor.fetchall()]
-    return None if len(case_ids) > SEARCH_PROBE else sorted(set(case_ids))
+        plentiful, case_ids = cursor.fetchone()
+    return None if plentiful or len(case_ids) > SEARCH_PROBE else sorted(set(case_ids))
 
 
 def case_search_filter(*, user: User, query: str, cases: QuerySet[Case]) -> QuerySet[Case]:
