@@ -591,8 +591,9 @@ def _few_matching_case_ids(*, user: User, query: str, languages: tuple[str, ...]
     with _planned_per_query(), connection.cursor() as cursor:
         cursor.execute(
             f"""WITH density AS MATERIALIZED (
-                    SELECT count(*) >= %(walk_min)s::bigint AS plentiful
-                    FROM ({newest}) r WHERE {_matches(languages, "r")}
+                    SELECT count(*) >= %(walk_min)s::bigint AS plentiful FROM (
+                        SELECT 1 FROM ({newest}) r WHERE {_matches(languages, "r")} LIMIT %(walk_min)s::bigint
+                    ) enough
                 )
                 SELECT (SELECT plentiful FROM density),
                        ARRAY(SELECT case_id FROM ({probes}) probes LIMIT %(probe)s::bigint + 1)""",
