@@ -106,15 +106,13 @@ class CaseSearchApi(APIView):
                 pk__in=[hit.case_id for hit in found.hits]
             )
         }
+        # The same rule found them: only a case deleted meanwhile is missing.
+        shown = [hit for hit in found.hits if hit.case_id in cases]
+        # One serializer for the page (its fields are bound once, not once per case).
+        rows = CaseListOutputSerializer([cases[hit.case_id] for hit in shown], many=True).data
         results = [
-            {
-                **CaseListOutputSerializer(cases[hit.case_id]).data,
-                "rank": hit.rank,
-                "snippet": hit.snippet,
-                "matched_in": hit.matched_in,
-            }
-            for hit in found.hits
-            if hit.case_id in cases  # the same rule found them: only a case deleted meanwhile is missing
+            {**row, "rank": hit.rank, "snippet": hit.snippet, "matched_in": hit.matched_in}
+            for hit, row in zip(shown, rows, strict=True)
         ]
         more = offset + size < min(found.count, SEARCH_WINDOW)
         return Response(

@@ -16,6 +16,7 @@ answer says its count is a lower bound (``count_exact`` false).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterator
@@ -320,26 +321,31 @@ def _headline(languages: tuple[str, ...]) -> str:
     )"""
 
 
-def _search_sql(user: User, visibility: str, *, fuzzy: bool, number: bool, snippets: bool = True) -> str:
+_NO_HITS = "SELECT NULL::bigint AS id, NULL::bigint AS case_id, NULL::timestamptz AS at, NULL::real AS rank WHERE FALSE"
+
+
+def _search_sql(user: User, visibility: str, *, trigrams: bool, number: bool, snippets: bool = True) -> str:
+    """Whole words and the number; or, with ``trigrams``, trigrams of the label alone (the reading
+    for when nothing else matched: ``_search_rows``)."""
     languages = search_languages(user)
     number_hits = (
         f"""SELECT e.id, e.case_id, e.at, {NUMBER_RANK}::real AS rank
             FROM cases_case c JOIN cases_casesearchentry e ON e.case_id = c.id AND e.comment_id IS NULL
             WHERE c.number = %(number)s AND {visibility}"""
         if number
-        else "SELECT NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::real WHERE FALSE"
+        else _NO_HITS
     )
     fuzzy_hits = (
         f"""SELECT e.id, e.case_id, e.at, (word_similarity(%(q)s, e.label) / 2)::real AS rank
             FROM cases_casesearchentry e
-            WHERE NOT EXISTS (SELECT 1 FROM text_hits)
-              AND e.comment_id IS NULL AND {visibility} AND %(q)s <%% e.label
+            WHERE e.comment_id IS NULL AND {visibility} AND %(q)s <%% e.label
             ORDER BY e.at DESC LIMIT %(window)s::bigint"""
-        if fuzzy
-        else "SELECT NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::real WHERE FALSE"
+        if trigrams
+        else _NO_HITS
     )
+    text_hits = f"text_hits AS ({_NO_HITS})" if trigrams else _text_hits(user, visibility, languages)
     return f"""
-        WITH {_text_hits(user, visibility, languages)},
+        WITH {text_hits},
         number_hits AS ({number_hits}),
         fuzzy_hits AS ({fuzzy_hits}),
         hits AS (
@@ -395,20 +401,39 @@ def _planned_per_query() -> Iterator[None]:
 
 
 def case_search_statement(
-    *, user: User, query: str, scope: PartnerScope, offset: int, limit: int, snippets: bool = True
+    *,
+    user: User,
+    query: str,
+    scope: PartnerScope,
+    offset: int,
+    limit: int,
+    snippets: bool = True,
+    trigrams: bool = False,
 ) -> tuple[str, dict[str, Any]] | None:
     """The SQL ``case_search_for_user`` runs on PostgreSQL and its parameters (None: ``user`` sees no
     case). Rows: (total, capped, case id, rank, entry kind, headline), best first; one row with no
-    case when the page is empty."""
+    case when the page is empty. ``trigrams``: the second statement, run only when the first found
+    nothing (``_search_rows``)."""
     visible = _visibility(user, scope)
     if visible is None:
         return None
+    return _statement(user, query, visible, offset=offset, limit=limit, snippets=snippets, trigrams=trigrams)
+
+
+def _statement(
+    user: User,
+    query: str,
+    visible: tuple[str, dict[str, Any]],
+    *,
+    offset: int,
+    limit: int,
+    snippets: bool,
+    trigrams: bool,
+) -> tuple[str, dict[str, Any]]:
     visibility, params = visible
     query = query.strip()
     number = case_number_in(query)
-    # Trigrams of a number find its neighbours ("CS-000041" for "CS-000042"), not what was meant.
-    fuzzy = number is None and len(query) >= FUZZY_MIN_LENGTH
-    sql = _search_sql(user, visibility, fuzzy=fuzzy, number=number is not None, snippets=snippets)
+    sql = _search_sql(user, visibility, trigrams=trigrams, number=number is not None, snippets=snippets)
     return sql, {
         **params,
         "q": query,
@@ -424,6 +449,35 @@ def case_search_statement(
     }
 
 
+def _trigrams_apply(query: str) -> bool:
+    """Whether a query that matched no whole word is read again by trigrams: not a case number (its
+    trigrams find its neighbours, "CS-000041" for "CS-000042", not what was meant), nor too short."""
+    return case_number_in(query) is None and len(query.strip()) >= FUZZY_MIN_LENGTH
+
+
+def _search_rows(
+    *, user: User, query: str, scope: PartnerScope, offset: int, limit: int, snippets: bool
+) -> list[tuple[Any, ...]]:
+    """The rows of ``case_search_statement`` (none: ``user`` sees no case): whole words and the
+    number; when they found nothing, trigrams of the label. Two statements rather than one holding
+    both: planning the trigram operator (its selectivity is estimated on the labels' statistics)
+    would cost every search for the few that need it."""
+    visible = _visibility(user, scope)
+    if visible is None:
+        return []
+    reading = functools.partial(
+        _statement, user, query, visible, offset=offset, limit=limit, snippets=snippets
+    )
+    with _planned_per_query(), connection.cursor() as cursor:
+        cursor.execute(*reading(trigrams=False))
+        rows = cursor.fetchall()
+        # Nothing found: no text matched (a query read by trigrams names no number).
+        if rows[0][0] == 0 and _trigrams_apply(query):
+            cursor.execute(*reading(trigrams=True))
+            rows = cursor.fetchall()
+    return rows
+
+
 def case_search_for_user(
     *, user: User, query: str, scope: PartnerScope = PartnerScope.ESTABLISHMENT, offset: int, limit: int
 ) -> SearchPage:
@@ -432,17 +486,14 @@ def case_search_for_user(
 
     Ranking: an exact case number first; then the sum over a case's matching texts of ``ts_rank_cd``
     (subject, company and people's names weigh most, then summary and error message, then the rest of
-    the description, comments and notes), plus half the trigram word similarity of its label when
-    trigrams were asked; ties newest first."""
+    the description, comments and notes); when no whole word matched, half the trigram word
+    similarity of the label; ties newest first."""
     query = query.strip()
     if connection.vendor != "postgresql":
         return _simple_search(user=user, query=query, scope=scope, offset=offset, limit=limit)
-    statement = case_search_statement(user=user, query=query, scope=scope, offset=offset, limit=limit)
-    if statement is None:
+    rows = _search_rows(user=user, query=query, scope=scope, offset=offset, limit=limit, snippets=True)
+    if not rows:
         return SearchPage(hits=[], count=0, count_exact=True)
-    with _planned_per_query(), connection.cursor() as cursor:
-        cursor.execute(*statement)
-        rows = cursor.fetchall()
     total, capped = rows[0][0], rows[0][1]
     hits = [
         SearchHit(
@@ -464,19 +515,15 @@ def case_search_ranked_ids(*, user: User, query: str) -> list[int]:
     if connection.vendor != "postgresql":
         matches = _simple_matches(user=user, query=query, scope=PartnerScope.ESTABLISHMENT)
         return list(matches.values_list("pk", flat=True)[: 2 * SEARCH_WINDOW])
-    statement = case_search_statement(
+    rows = _search_rows(
         user=user,
         query=query,
         scope=PartnerScope.ESTABLISHMENT,
         offset=0,
-        limit=2 * SEARCH_WINDOW + 1,  # text and trigram windows, and the number
+        limit=SEARCH_WINDOW + 1,  # a window (of texts or of trigram matches), and the number
         snippets=False,
     )
-    if statement is None:
-        return []
-    with _planned_per_query(), connection.cursor() as cursor:
-        cursor.execute(*statement)
-        return [row[2] for row in cursor.fetchall() if row[2] is not None]
+    return [row[2] for row in rows if row[2] is not None]
 
 
 def case_search_snippets(*, user: User, query: str, case_ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -515,9 +562,12 @@ def case_search_snippets(*, user: User, query: str, case_ids: list[int]) -> dict
 
 def _few_matching_case_ids(*, user: User, query: str, languages: tuple[str, ...]) -> list[int] | None:
     """The cases of the texts matching ``query`` in ``user``'s company (staff: every company) when
-    there are at most ``SEARCH_PROBE`` of them, read from the GIN index; None when there are more (or
-    for a partner: then the list walks its cases, which at that density soon finds a page). A
-    superset of what ``user`` may see: the list's own queryset applies the visibility rule."""
+    there are at most ``SEARCH_PROBE`` of them, read from the GIN index; None when there are more,
+    when the words are plentiful among the newest texts (at least ``SEARCH_WALK_MIN`` of the newest
+    ``SEARCH_RECENT``, the density at which the search walks too: the list's own walk then soon fills
+    a page, and the GIN index would read every match of the words for nothing), or for a partner
+    (then the list walks its cases). A superset of what ``user`` may see: the list's own queryset
+    applies the visibility rule."""
     membership = active_membership_for(user)
     if user.is_staff:
         where, params = "TRUE", {}
@@ -526,18 +576,37 @@ def _few_matching_case_ids(*, user: User, query: str, languages: tuple[str, ...]
     else:
         return None
     parts = ("NOT e.is_internal", "e.is_internal") if user.is_staff else ("NOT e.is_internal",)
+    newest = _newest(
+        "e.at, e.language, e.document",
+        visibility=where,
+        parts=parts,
+        condition="TRUE",
+        limit="%(recent)s::bigint",
+    )
     probes = " UNION ALL ".join(
-        f"(SELECT e.case_id FROM cases_casesearchentry e WHERE {where} AND {part} AND {_matches(languages)}"
-        " LIMIT %(probe)s::bigint + 1)"
+        f"(SELECT e.case_id FROM cases_casesearchentry e WHERE NOT (SELECT plentiful FROM density)"
+        f" AND {where} AND {part} AND {_matches(languages)} LIMIT %(probe)s::bigint + 1)"
         for part in parts
     )
     with _planned_per_query(), connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT case_id FROM ({probes}) probes LIMIT %(probe)s::bigint + 1",
-            {**params, "q": query, "probe": SEARCH_PROBE},
+            f"""WITH density AS MATERIALIZED (
+                    SELECT count(*) >= %(walk_min)s::bigint AS plentiful FROM (
+                        SELECT 1 FROM ({newest}) r WHERE {_matches(languages, "r")} LIMIT %(walk_min)s::bigint
+                    ) enough
+                )
+                SELECT (SELECT plentiful FROM density),
+                       ARRAY(SELECT case_id FROM ({probes}) probes LIMIT %(probe)s::bigint + 1)""",
+            {
+                **params,
+                "q": query,
+                "probe": SEARCH_PROBE,
+                "recent": SEARCH_RECENT,
+                "walk_min": SEARCH_WALK_MIN,
+            },
         )
-        case_ids = [case_id for (case_id,) in cursor.fetchall()]
-    return None if len(case_ids) > SEARCH_PROBE else sorted(set(case_ids))
+        plentiful, case_ids = cursor.fetchone()
+    return None if plentiful or len(case_ids) > SEARCH_PROBE else sorted(set(case_ids))
 
 
 def case_search_filter(*, user: User, query: str, cases: QuerySet[Case]) -> QuerySet[Case]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Company, Membership, User
@@ -339,6 +340,26 @@ def test_partial_words_and_misspelt_names_match_by_trigrams(api_client, company)
     found = _search(api_client, customer, "Vandersteen")  # the exact name: a whole word of the case
     assert _ids(found) == [case.pk]
     assert _listed(api_client, customer, "reconcil") == [case.pk]
+
+
+@pytest.mark.postgres
+def test_trigrams_are_read_in_a_second_statement_only_when_no_whole_word_matched(company, customer):
+    case = _case(company, customer, subject="Reconciliation rounds amounts")
+
+    def statements(query: str) -> tuple[list[int], list[str]]:
+        with CaptureQueriesContext(connection) as run:
+            page = search.case_search_for_user(user=customer, query=query, offset=0, limit=25)
+        return [hit.case_id for hit in page.hits], [
+            "trigrams" if "<% e.label" in q["sql"] else "words"
+            for q in run.captured_queries
+            if "text_hits" in q["sql"]
+        ]
+
+    assert statements("reconciliation") == ([case.pk], ["words"])
+    assert statements("reconcil") == ([case.pk], ["words", "trigrams"])  # no whole word: trigrams
+    assert statements("zz") == ([], ["words"])  # too short for trigrams
+    assert statements(case.number) == ([case.pk], ["words"])  # a number is never read by trigrams
+    assert statements("CS-999999") == ([], ["words"])
 
 
 @pytest.mark.postgres

@@ -216,3 +216,29 @@ def test_the_list_finds_the_same_cases_from_the_index_and_by_walking(
     assert listed["cases of the few matches"] == listed["cases walked"]
     expected = {"heron": 1, "ledger": 12, "osprey": 1 if who == "analyst" else 0, "nowhere": 0}[query]
     assert len(listed["cases walked"]) == expected
+
+
+@pytest.mark.parametrize("who", ["customer", "analyst"])
+def test_the_list_reads_the_gin_index_only_for_words_sparse_among_the_newest_texts(
+    api_client, request, texts, monkeypatch, who
+):
+    user = request.getfixturevalue(who)
+    monkeypatch.setattr(search, "SEARCH_RECENT", 8)
+    monkeypatch.setattr(search, "SEARCH_WALK_MIN", 2)
+    languages = search.search_languages(user)
+
+    # "ledger" is in every one of the newest 8 texts: the list walks its cases, no index read.
+    assert search._few_matching_case_ids(user=user, query="ledger", languages=languages) is None
+    # "heron" is in none of them (only the oldest case): the GIN index gives its case.
+    heron = texts["cases"][0].pk
+    assert search._few_matching_case_ids(user=user, query="heron", languages=languages) == [heron]
+    api_client.force_authenticate(user)
+    for query, expected in (("heron", 1), ("ledger", 12)):
+        response = api_client.get(reverse("case-list"), {"search": query, "page_size": 100})
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == expected
+    # Were 9 of the newest 8 needed, "ledger" would be sparse: its cases come from the index.
+    monkeypatch.setattr(search, "SEARCH_WALK_MIN", 9)
+    assert search._few_matching_case_ids(user=user, query="ledger", languages=languages) == sorted(
+        case.pk for case in texts["cases"]
+    )
