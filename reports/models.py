@@ -21,9 +21,9 @@ class Dashboard(models.Model):
 
 
 class SummaryWeek(models.Model):
-    """A complete ISO week (UTC) whose SLA attainment, reopenings and replies are read from
-    ``SlaAttainmentWeek``, ``ReopenSummaryWeek`` and ``ReplySummaryWeek`` instead of the raw rows: written with those
-    rows, in the same transaction, by ``reports.services``."""
+    """A complete ISO week (UTC) whose SLA attainment, reopenings, replies and response times are read
+    from ``SlaAttainmentWeek``, ``ReopenSummaryWeek``, ``ReplySummaryWeek`` and ``DurationSummaryWeek``
+    instead of the raw rows: written with those rows, in the same transaction, by ``reports.services``."""
 
     week = models.DateField(unique=True, help_text="The Monday that starts the week.")
     refreshed_at = models.DateTimeField(
@@ -93,3 +93,29 @@ class ReplySummaryWeek(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week} user {self.author_id} {self.priority}: {self.replies} replies"
+
+
+class DurationSummaryWeek(models.Model):
+    """The business seconds each timer of one metric ran, for the timers that stopped in one complete
+    ISO week on the cases of one priority (as counted at ``SummaryWeek.refreshed_at``): every value,
+    sorted ascending, so the response-times report takes exact percentiles over several weeks without
+    reading the timers (``reports.selectors.aggregates.percentile_cont_runs``).
+
+    ``seconds`` packs them as little-endian signed 32-bit integers (``durations_pack``): a week holds
+    nearly as many distinct durations as timers, so nothing smaller is exact, and a binary column is
+    read as a block of bytes where a list of numbers is parsed value by value, on PostgreSQL and
+    SQLite alike."""
+
+    week = models.DateField()
+    metric = models.CharField(max_length=20)
+    priority = models.CharField(max_length=2)
+    count = models.PositiveIntegerField()
+    seconds = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["week", "metric", "priority"], name="uniq_duration_summary_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.metric} {self.priority}: {self.count} durations"

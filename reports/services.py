@@ -9,11 +9,18 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from reports.models import ReopenSummaryWeek, ReplySummaryWeek, SlaAttainmentWeek, SummaryWeek
+from reports.models import (
+    DurationSummaryWeek,
+    ReopenSummaryWeek,
+    ReplySummaryWeek,
+    SlaAttainmentWeek,
+    SummaryWeek,
+)
+from reports.selectors.aggregates import durations_pack
 from reports.selectors.cases import reopen_week_count_by_priority
 from reports.selectors.people import reply_week_count_by_priority
 from reports.selectors.scope import REPORT_PERIOD_MAX_DAYS, utc_midnight, week_monday
-from reports.selectors.sla import sla_attainment_count
+from reports.selectors.sla import sla_attainment_count, stopped_durations
 from reports.selectors.summary import WEEK
 
 logger = logging.getLogger(__name__)
@@ -36,9 +43,10 @@ def summary_window(now: datetime) -> list[date]:
 
 
 def report_summary_week_count(*, week: date, now: datetime | None = None) -> bool:
-    """Count the SLA attainment, the reopenings and the replies of the week starting ``week`` again
-    from the timers, the history and the comments, replacing its summary rows in one transaction (readers see the old rows
-    or the new, never a mix). False when another worker is counting it (its row is locked)."""
+    """Count the SLA attainment, the reopenings, the replies and the response times of the week
+    starting ``week`` again from the timers, the history and the comments, replacing its summary rows
+    in one transaction (readers see the old rows or the new, never a mix). False when another worker
+    is counting it (its row is locked)."""
     now = now or timezone.now()
     with transaction.atomic():
         SummaryWeek.objects.bulk_create([SummaryWeek(week=week, refreshed_at=None)], ignore_conflicts=True)
@@ -66,6 +74,18 @@ def report_summary_week_count(*, week: date, now: datetime | None = None) -> boo
             ReplySummaryWeek(week=week, author_id=author, priority=priority, replies=count)
             for (author, priority), count in replies.items()
         )
+        durations = stopped_durations(cases=Q(), ranges=ranges)
+        DurationSummaryWeek.objects.filter(week=week).delete()
+        DurationSummaryWeek.objects.bulk_create(
+            DurationSummaryWeek(
+                week=week,
+                metric=metric,
+                priority=priority,
+                count=len(seconds),
+                seconds=durations_pack(seconds),
+            )
+            for (metric, priority), seconds in durations.items()
+        )
         summary.refreshed_at = now
         summary.save(update_fields=["refreshed_at"])
     return True
@@ -82,6 +102,7 @@ def report_summaries_refresh(
     SlaAttainmentWeek.objects.filter(week__lt=window[0]).delete()
     ReopenSummaryWeek.objects.filter(week__lt=window[0]).delete()
     ReplySummaryWeek.objects.filter(week__lt=window[0]).delete()
+    DurationSummaryWeek.objects.filter(week__lt=window[0]).delete()
     SummaryWeek.objects.filter(week__lt=window[0]).delete()
     counted_at = dict(
         SummaryWeek.objects.filter(week__gte=window[0], refreshed_at__isnull=False).values_list(

@@ -137,6 +137,7 @@ class DurationPercentilesOutputSerializer(serializers.Serializer):
 
 class ResponseTimesReportOutputSerializer(_ReportOutputSerializer):
     rows = DurationPercentilesOutputSerializer(many=True)
+    as_of = SummaryAsOfField()
 
 
 class BacklogRowOutputSerializer(serializers.Serializer):

@@ -23,11 +23,12 @@ from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, Query
 
 from accounts.models import PlanTier
 from cases.models import Priority
-from reports.models import SlaAttainmentWeek
+from reports.models import DurationSummaryWeek, SlaAttainmentWeek
 from reports.selectors.aggregates import (
     PercentileCont,
+    durations_unpack,
     has_percentile_cont,
-    percentile_cont,
+    percentile_cont_runs,
     ratio,
     utc_week,
     week_of,
@@ -187,6 +188,7 @@ class DurationPercentiles:
 class ResponseTimesReport:
     filters: ReportFilters
     rows: list[DurationPercentiles]  # per metric: each priority, then all priorities
+    as_of: datetime | None = None  # the oldest count of a summarised week read, None: all live
 
 
 def business_seconds() -> ExpressionWrapper:
@@ -194,51 +196,105 @@ def business_seconds() -> ExpressionWrapper:
     return ExpressionWrapper(F("target_minutes") * 60 - F("remaining_seconds"), output_field=IntegerField())
 
 
-def _stopped_timers(filters: ReportFilters) -> QuerySet[SlaTimer]:
+def _stopped_timers(*, cases: Q, ranges: Sequence[tuple[datetime, datetime]]) -> QuerySet[SlaTimer]:
     return (
         SlaTimer.objects.filter(
-            filters.period("met_at"),
+            in_ranges("met_at", ranges),
             metric__in=REPORTED_METRICS,
             state__in=(State.MET, State.BREACHED),
             target_minutes__isnull=False,
             remaining_seconds__isnull=False,
         )
-        .filter(filters.cases("case__"))
+        .filter(cases)
         .order_by()
     )
 
 
+Durations = dict[tuple[str, str], list[int]]  # (metric, priority) → business seconds, ascending
+
+
+def stopped_durations(*, cases: Q, ranges: Sequence[tuple[datetime, datetime]]) -> Durations:
+    """The business seconds of the timers that stopped within ``ranges`` (half-open UTC intervals) on
+    the cases ``cases`` selects, by metric × the case's priority, each list sorted ascending. One
+    query, or none."""
+    durations: Durations = defaultdict(list)
+    if not ranges:
+        return durations
+    ordered = _stopped_timers(cases=cases, ranges=ranges).annotate(seconds=business_seconds())
+    for metric, priority, value in ordered.order_by("seconds").values_list(
+        "metric", "case__priority", "seconds"
+    ):
+        durations[metric, priority].append(value)
+    return durations
+
+
+Found = dict[tuple[str, str | None], tuple[int, float | None, float | None]]
+
+
+def _percentiles_in_sql(timers: QuerySet[SlaTimer]) -> Found:
+    """``percentile_cont`` by PostgreSQL: per priority, and per metric for all priorities."""
+    found: Found = {}
+    seconds = business_seconds()
+    measures = {
+        "count": Count("pk"),
+        "p50": PercentileCont(seconds, fraction=0.5),
+        "p90": PercentileCont(seconds, fraction=0.9),
+    }
+    per_priority: Iterable[Any] = timers.values("metric", "case__priority").annotate(**measures)
+    for row in per_priority:
+        found[row["metric"], row["case__priority"]] = (row["count"], row["p50"], row["p90"])
+    per_metric: Iterable[Any] = timers.values("metric").annotate(**measures)
+    for row in per_metric:
+        found[row["metric"], None] = (row["count"], row["p50"], row["p90"])
+    return found
+
+
+def _percentiles_of_runs(runs: Iterable[tuple[str, str, Sequence[int]]]) -> Found:
+    """The same figures over sorted lists of durations (``(metric, priority, ascending seconds)``,
+    several per key), each list used in place: exact, and never one sort of them all."""
+    grouped: dict[tuple[str, str | None], list[Sequence[int]]] = defaultdict(list)
+    for metric, priority, values in runs:
+        grouped[metric, priority].append(values)
+        grouped[metric, None].append(values)
+    return {
+        key: (
+            sum(len(values) for values in lists),
+            percentile_cont_runs(lists, 0.5),
+            percentile_cont_runs(lists, 0.9),
+        )
+        for key, lists in grouped.items()
+    }
+
+
 def response_times_report(*, filters: ReportFilters) -> ResponseTimesReport:
     """p50 and p90 of the business time to the first response and to resolution, by metric and
-    priority, over timers that stopped in the period. Two queries on PostgreSQL (``percentile_cont``
-    per priority, and per metric for all priorities); on SQLite one query of the durations, sorted,
-    and the same interpolation in Python."""
-    timers = _stopped_timers(filters)
-    found: dict[tuple[str, str | None], tuple[int, float | None, float | None]] = {}
-    if has_percentile_cont(timers):
-        seconds = business_seconds()
-        measures = {
-            "count": Count("pk"),
-            "p50": PercentileCont(seconds, fraction=0.5),
-            "p90": PercentileCont(seconds, fraction=0.9),
-        }
-        per_priority: Iterable[Any] = timers.values("metric", "case__priority").annotate(**measures)
-        for row in per_priority:
-            found[row["metric"], row["case__priority"]] = (row["count"], row["p50"], row["p90"])
-        per_metric: Iterable[Any] = timers.values("metric").annotate(**measures)
-        for row in per_metric:
-            found[row["metric"], None] = (row["count"], row["p50"], row["p90"])
+    priority, over timers that stopped in the period. The complete weeks the summary answers
+    (``summarised_weeks``: not for one company, product or analyst) are read from
+    ``DurationSummaryWeek`` (priority when the week was last counted, ``as_of``: the oldest such
+    count), the rest of the period from the timers, and the percentiles taken over those sorted
+    lists together. With no summarised week, PostgreSQL computes them (``percentile_cont``, two
+    queries); SQLite sorts the durations in one query. Either way the same interpolation."""
+    summarised = summarised_weeks(filters=filters)
+    cases = filters.cases("case__")
+    if not summarised and has_percentile_cont(SlaTimer.objects.all()):
+        found = _percentiles_in_sql(_stopped_timers(cases=cases, ranges=[(filters.since, filters.until)]))
     else:
-        durations: dict[tuple[str, str | None], list[int]] = defaultdict(list)
-        ordered = timers.annotate(seconds=business_seconds()).order_by("seconds")
-        for metric, priority, value in ordered.values_list("metric", "case__priority", "seconds"):
-            durations[metric, priority].append(value)
-            durations[metric, None].append(value)
-        for key, values in durations.items():
-            found[key] = (len(values), percentile_cont(values, 0.5), percentile_cont(values, 0.9))
+        live = stopped_durations(cases=cases, ranges=unsummarised_ranges(filters, summarised))
+        counted = DurationSummaryWeek.objects.filter(week__in=summarised)
+        if filters.priorities:
+            counted = counted.filter(priority__in=filters.priorities)
+        found = _percentiles_of_runs(
+            [
+                *((metric, priority, values) for (metric, priority), values in live.items()),
+                *(
+                    (metric, priority, durations_unpack(seconds))
+                    for metric, priority, seconds in counted.values_list("metric", "priority", "seconds")
+                ),
+            ]
+        )
     rows = [
         DurationPercentiles(metric, priority, *found.get((metric, priority), (0, None, None)))
         for metric in REPORTED_METRICS
         for priority in (*Priority.values, None)
     ]
-    return ResponseTimesReport(filters=filters, rows=rows)
+    return ResponseTimesReport(filters=filters, rows=rows, as_of=min(summarised.values(), default=None))

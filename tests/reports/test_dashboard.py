@@ -141,9 +141,9 @@ def test_the_dashboard_queries_do_not_grow_with_the_data(
     # transaction (a savepoint and its release inside the test's transaction, the session settings on
     # PostgreSQL); the reports: attainment 2, times 2 (1 on SQLite), backlog 1, reopens 2, escalations
     # 2, satisfaction 2, load 3, latest comments 1; the weeks the summaries hold, once for each of the
-    # summarised reports (attainment, reopens, load's replies); the admin's header: the staff member's
-    # time zone and their unread notices.
-    with django_assert_max_num_queries(29) as first:
+    # summarised reports (attainment, response times, reopens, load's replies); the admin's header:
+    # the staff member's time zone and their unread notices.
+    with django_assert_max_num_queries(30) as first:
         manager_client.get(reverse(DASHBOARD), PERIOD)
     for _ in range(20):
         CaseFactory(
