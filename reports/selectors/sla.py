@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet
@@ -266,20 +266,32 @@ def _percentiles_of_runs(runs: Iterable[tuple[str, str, Sequence[int]]]) -> Foun
     }
 
 
+# The live part of a summarised response-times report comes to Python one row per timer: past this
+# span (weeks not counted yet, as after a deploy before the backfill) PostgreSQL's own percentiles
+# over the whole period cost less.
+LIVE_DURATIONS_MAX_SPAN = timedelta(weeks=4)
+
+
 def response_times_report(*, filters: ReportFilters) -> ResponseTimesReport:
     """p50 and p90 of the business time to the first response and to resolution, by metric and
     priority, over timers that stopped in the period. The complete weeks the summary answers
     (``summarised_weeks``: not for one company, product or analyst) are read from
     ``DurationSummaryWeek`` (priority when the week was last counted, ``as_of``: the oldest such
     count), the rest of the period from the timers, and the percentiles taken over those sorted
-    lists together. With no summarised week, PostgreSQL computes them (``percentile_cont``, two
+    lists together. With no summarised week, or more than ``LIVE_DURATIONS_MAX_SPAN`` of the period
+    left to read live, PostgreSQL computes them (``percentile_cont``, two
     queries); SQLite sorts the durations in one query. Either way the same interpolation."""
     summarised = summarised_weeks(filters=filters)
     cases = filters.cases("case__")
-    if not summarised and has_percentile_cont(SlaTimer.objects.all()):
+    live_ranges = unsummarised_ranges(filters, summarised)
+    live_span = sum((until - since for since, until in live_ranges), timedelta())
+    if has_percentile_cont(SlaTimer.objects.all()) and (
+        not summarised or live_span > LIVE_DURATIONS_MAX_SPAN
+    ):
+        summarised = {}
         found = _percentiles_in_sql(_stopped_timers(cases=cases, ranges=[(filters.since, filters.until)]))
     else:
-        live = stopped_durations(cases=cases, ranges=unsummarised_ranges(filters, summarised))
+        live = stopped_durations(cases=cases, ranges=live_ranges)
         counted = DurationSummaryWeek.objects.filter(week__in=summarised)
         if filters.priorities:
             counted = counted.filter(priority__in=filters.priorities)

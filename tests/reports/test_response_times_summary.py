@@ -148,6 +148,20 @@ def test_summarised_weeks_and_live_rest_answer_exactly_as_all_live(api):
         assert after["rows"] == before["rows"]  # the same floats, not nearly
 
 
+def test_a_summary_mostly_not_counted_yet_leaves_the_percentiles_to_postgresql(api):
+    """Right after a deploy, before the backfill: one counted week of five would send the other
+    four weeks' timers to Python one by one; the whole period is read live instead."""
+    several_weeks_of_timers()
+    live = times(api)
+    report_summary_week_count(week=date(2026, 5, 4), now=NOW)  # W19 only
+    partly_counted = times(api)
+    assert partly_counted["as_of"] is None  # nothing read from the summary
+    assert partly_counted["rows"] == live["rows"]
+
+    report_summaries_refresh(now=NOW, weeks=None)
+    assert times(api)["as_of"] is not None  # all counted: the summary answers
+
+
 def test_a_week_counted_before_a_timer_stopped_in_it_shows_the_timer_after_the_next_count(api):
     several_weeks_of_timers()
     report_summaries_refresh(now=NOW, weeks=None)
