@@ -25,8 +25,8 @@ What one run does:
 3. Write cost (unless ``--no-write-cost``): one comment insert per transaction (the API's path writes a comment in its own
    transaction too) with the search triggers on and off, on a case with 5 comments and on one with
    300, interleaved in blocks so that the machine's load falls on both alike.
-4. Search over HTTP: gunicorn (2 sync workers) and 8 client threads, closed loop, per class of
-   query: a customer of the largest company and customers of typical ones (company-scoped), and
+4. Search over HTTP: gunicorn (``--workers`` sync workers, 2 by default; the production image runs
+   3) and 8 client threads, closed loop, per class of query: a customer of the largest company and customers of typical ones (company-scoped), and
    staff (every company, every language), each with common words (among the ten most frequent of
    the vocabulary), medium ones and rare ones, on ``GET /api/v1/cases/search/?q=`` (first page, 25);
    then the same with one client thread (a third as many requests: each request's own time, no
@@ -684,6 +684,12 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="keep the database as the last run left it")
     parser.add_argument("--requests", type=int, default=300, help="per class of query")
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="gunicorn sync workers (the production image's Dockerfile runs 3)",
+    )
     parser.add_argument("--write-rounds", type=int, default=8)
     parser.add_argument(
         "--phases",
@@ -727,7 +733,7 @@ def main() -> int:
     tokens = picked["tokens"]
     classes = word_classes(picked)
     rng = random.Random(args.seed)
-    server = Server(env, workers=2, log=run_dir / "gunicorn.log")
+    server = Server(env, workers=args.workers, log=run_dir / "gunicorn.log")
     rows: list[str] = []
     single_rows: list[str] = []
     list_rows: list[str] = []
@@ -797,7 +803,7 @@ def main() -> int:
         "",
         *(write_lines or ["Not measured (`--no-write-cost`)."]),
         "",
-        "## `GET /api/v1/cases/search/?q=` (first page of 25), 8 client threads, gunicorn 2 sync workers",
+        f"## `GET /api/v1/cases/search/?q=` (first page of 25), {args.threads} client threads, gunicorn {args.workers} sync workers",
         "",
         *PHASE_HEAD,
         *rows,
