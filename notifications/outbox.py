@@ -60,22 +60,28 @@ def outbox_write(rows: Iterable[Notification]) -> list[Notification]:
 
 
 def _rows_insert_new(rows: list[Notification]) -> list[Notification]:
-    """One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` for every row: a row whose idempotency key
-    (or message id) is taken, by an earlier run or an earlier row of the same list, is skipped, and
-    the transaction goes on. Answers the rows inserted, in the given order, with their ids."""
+    """One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` for the rows (one per batch the backend's
+    parameter limit allows): a row whose idempotency key (or message id) is taken, by an earlier run
+    or an earlier row of the same list, is skipped, and the transaction goes on. Answers the rows
+    inserted, in the given order, with their ids."""
     if not rows:
         return []
     meta = Notification._meta
     using = router.db_for_write(Notification)
-    query = InsertQuery(Notification, on_conflict=OnConflict.IGNORE)
+    connection = connections[using]
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
     objs: list[Model] = list(rows)
-    query.insert_values([field for field in meta.concrete_fields if not field.primary_key], objs)
-    compiler = query.get_compiler(using=using)
-    compiler.returning_fields = [meta.pk, meta.get_field("message_id")]
-    with connections[using].cursor() as cursor:
-        for statement, params in compiler.as_sql():
-            cursor.execute(statement, params)
-        ids_by_message_id = {message_id: pk for pk, message_id in cursor.fetchall()}
+    batch = max(connection.ops.bulk_batch_size(fields, objs), 1)  # the backend's limit on parameters
+    ids_by_message_id: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), batch):
+            query = InsertQuery(Notification, on_conflict=OnConflict.IGNORE)
+            query.insert_values(fields, objs[start : start + batch])
+            compiler = query.get_compiler(using=using)
+            compiler.returning_fields = [meta.pk, meta.get_field("message_id")]
+            for statement, params in compiler.as_sql():
+                cursor.execute(statement, params)
+            ids_by_message_id.update((message_id, pk) for pk, message_id in cursor.fetchall())
     created = []
     for row in rows:
         pk = ids_by_message_id.get(row.message_id)

@@ -150,6 +150,15 @@ def test_outbox_rows_are_one_statement_that_skips_taken_keys_and_keeps_the_trans
     assert outbox_write([_email_row("event:3")]) == []  # the transaction goes on after a skip
 
 
+def test_a_long_list_is_written_in_batches_the_backend_accepts_with_the_same_duplicate_rule():
+    many = [_email_row(f"bulk:{n}") for n in range(400)] + [_email_row("bulk:7")]  # more than one batch
+
+    written = outbox_write(many)
+
+    assert [row.idempotency_key for row in written] == [f"bulk:{n}" for n in range(400)]
+    assert sorted(Notification.objects.values_list("pk", flat=True)) == sorted(row.pk for row in written)
+
+
 def test_recipients_are_only_people_entitled_to_the_case(django_capture_on_commit_callbacks):
     case = CaseFactory(status=Case.Status.IN_PROGRESS)
     member(case.company)  # a colleague who did not open it
