@@ -6,7 +6,7 @@ same for every request, so that a few templates per worker serve them all:
 
 - the token lookup with the user's membership (``accounts.authentication``): every API request;
 - the reads of a write: the priority rule (``cases.selectors``), the SLA targets and a case's SLA
-  timers (``sla.selectors``, the timers also on every case detail), a company's active webhooks
+  timers (``sla.selectors``, the timers also on every case detail, and locked for the SLA writes), a company's active webhooks
   (``notifications.outbox``), catalogue values by code (``core.api.serializers``).
 
 Their keys come from the code (a constant, the set of SLA metrics asked for, the serializer field),

@@ -15,8 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
-from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db import connections, router, transaction
+from django.db.models import Model, QuerySet
+from django.db.models.constants import OnConflict
+from django.db.models.sql.subqueries import InsertQuery
 from django.utils import timezone
 
 from core.precompiled import PrecompiledQuery
@@ -52,15 +54,42 @@ def outbox_write(rows: Iterable[Notification]) -> list[Notification]:
     """Insert rows, skipping ones whose idempotency key exists; after commit, one message asks a
     worker to deliver them (the sweep delivers them if that message is lost). Answers the rows
     written now."""
+    created = _rows_insert_new(list(rows))
+    outbox_publish([row.pk for row in created])
+    return created
+
+
+def _rows_insert_new(rows: list[Notification]) -> list[Notification]:
+    """One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` for the rows (one per batch the backend's
+    parameter limit allows): a row whose idempotency key (or message id) is taken, by an earlier run
+    or an earlier row of the same list, is skipped, and the transaction goes on. Answers the rows
+    inserted, in the given order, with their ids."""
+    if not rows:
+        return []
+    meta = Notification._meta
+    using = router.db_for_write(Notification)
+    connection = connections[using]
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    objs: list[Model] = list(rows)
+    batch = max(connection.ops.bulk_batch_size(fields, objs), 1)  # the backend's limit on parameters
+    ids_by_message_id: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), batch):
+            query = InsertQuery(Notification, on_conflict=OnConflict.IGNORE)
+            query.insert_values(fields, objs[start : start + batch])
+            compiler = query.get_compiler(using=using)
+            compiler.returning_fields = [meta.pk, meta.get_field("message_id")]
+            for statement, params in compiler.as_sql():
+                cursor.execute(statement, params)
+            ids_by_message_id.update((message_id, pk) for pk, message_id in cursor.fetchall())
     created = []
     for row in rows:
-        try:
-            with transaction.atomic():
-                row.save()
-        except IntegrityError:  # same key: this message was already written by an earlier run
+        pk = ids_by_message_id.get(row.message_id)
+        if pk is None:  # same key: this message was already written by an earlier run
             continue
+        row.pk = pk
+        row._state.adding, row._state.db = False, using
         created.append(row)
-    outbox_publish([row.pk for row in created])
     return created
 
 

@@ -163,6 +163,19 @@ def _case_timers(case_id: int) -> QuerySet[SlaTimer]:
     return SlaTimer.objects.filter(case_id=case_id).select_related("calendar").order_by("metric")
 
 
+def sla_timers_lock_for_write(*, case_id: int) -> list[SlaTimer]:
+    """The case's timers with their calendars, locked until the transaction ends: every SLA write
+    after a reply or a status change starts here."""
+    return CASE_TIMERS_LOCKED.fetch(key="case", build=_case_timers_locked, case_id=case_id)
+
+
+CASE_TIMERS_LOCKED = PrecompiledQuery("SLA timers of a case locked for a write", max_entries=1)
+
+
+def _case_timers_locked(case_id: int) -> QuerySet[SlaTimer]:
+    return SlaTimer.objects.select_for_update(of=("self",)).filter(case_id=case_id).select_related("calendar")
+
+
 def sla_policy_list_for_user(*, user: User) -> QuerySet[SlaPolicy]:
     """Policies in force for the user's company (staff: all)."""
     policies = SlaPolicy.objects.filter(is_active=True).prefetch_related("targets__calendar").order_by("rank")

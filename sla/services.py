@@ -28,6 +28,7 @@ from sla.selectors import (
     running_segments,
     sla_target_for,
     sla_targets_for,
+    sla_timers_lock_for_write,
 )
 
 State = SlaTimer.State
@@ -237,7 +238,7 @@ def _save_timers(timers: list[SlaTimer], fields: list[str]) -> None:
 
 
 def _locked_timers(case: Case) -> list[SlaTimer]:
-    return list(SlaTimer.objects.select_for_update(of=("self",)).filter(case=case).select_related("calendar"))
+    return sla_timers_lock_for_write(case_id=case.pk)
 
 
 @transaction.atomic(savepoint=False)

@@ -21,7 +21,7 @@ from cases.selectors import case_get_for_user, priority_for
 from cases.services.events import case_event_record
 from core.errors import ValidationFailed
 from core.idempotency import create_once
-from core.publish import publish_after_commit
+from core.publish import publish_after_commit, publishes_combined
 from sla.services import sla_timers_start
 
 
@@ -68,59 +68,61 @@ def case_create(
     _validate_choices(company, product_instance, reason, application_area)
 
     def create() -> Case:
-        case = Case.objects.create(
-            company=company,
-            product_instance=product_instance,
-            opened_by=opened_by,
-            on_behalf_of=on_behalf_of,
-            subject=subject,
-            problem_summary=problem_summary,
-            error_message=error_message,
-            occurred_at=occurred_at,
-            users_affected=users_affected,
-            replication_steps=replication_steps,
-            expected_result=expected_result,
-            worked_before=worked_before,
-            troubleshooting_tried=troubleshooting_tried,
-            reason=reason,
-            application_area=application_area,
-            business_impact_scope=business_impact_scope,
-            business_impact=business_impact,
-            priority=priority_for(
-                environment=product_instance.environment,
+        # Routing and the creation notices' delivery leave in one message after commit.
+        with publishes_combined():
+            case = Case.objects.create(
+                company=company,
+                product_instance=product_instance,
+                opened_by=opened_by,
+                on_behalf_of=on_behalf_of,
+                subject=subject,
+                problem_summary=problem_summary,
+                error_message=error_message,
+                occurred_at=occurred_at,
+                users_affected=users_affected,
+                replication_steps=replication_steps,
+                expected_result=expected_result,
+                worked_before=worked_before,
+                troubleshooting_tried=troubleshooting_tried,
+                reason=reason,
+                application_area=application_area,
                 business_impact_scope=business_impact_scope,
                 business_impact=business_impact,
-            ),
-            follow_up_of=follow_up_of,
-            assignee=follow_up_of.assignee if follow_up_of is not None else None,
-            status_changed_at=now,
-            last_customer_activity_at=None if opened_by.is_staff else now,
-            routing_pending=True,
-            created_at=now,
-            updated_at=now,
-        )
-        # The number derives from the primary key: unique, stable, and free of a second counter.
-        case.number = f"CS-{case.pk:06d}"
-        case.save(update_fields=["number"])
-        sla_timers_start(case=case, now=now)  # before the event: its auto-response quotes the due time
-        data: dict[str, object] = {
-            "priority": case.priority,
-            "follow_up_of": follow_up_of.number if follow_up_of else None,
-        }
-        if channel == Comment.Source.EMAIL:
-            missing = [name for name in DESCRIPTION_TEMPLATE_FIELDS if not getattr(case, name)]
-            data.update(channel=channel, missing_fields=missing)
-        case_event_record(
-            case=case,
-            type=CaseEvent.Type.CREATED,
-            actor=opened_by,
-            at=now,
-            to_status=CaseStatus.OPEN,
-            data=data,
-        )
-        # Queue + next available analyst; a lost message leaves routing_pending for the sweep.
-        publish_after_commit("cases.tasks.case_route_task", case.pk)
-        return case
+                priority=priority_for(
+                    environment=product_instance.environment,
+                    business_impact_scope=business_impact_scope,
+                    business_impact=business_impact,
+                ),
+                follow_up_of=follow_up_of,
+                assignee=follow_up_of.assignee if follow_up_of is not None else None,
+                status_changed_at=now,
+                last_customer_activity_at=None if opened_by.is_staff else now,
+                routing_pending=True,
+                created_at=now,
+                updated_at=now,
+            )
+            # The number derives from the primary key: unique, stable, and free of a second counter.
+            case.number = f"CS-{case.pk:06d}"
+            case.save(update_fields=["number"])
+            sla_timers_start(case=case, now=now)  # before the event: its auto-response quotes the due time
+            data: dict[str, object] = {
+                "priority": case.priority,
+                "follow_up_of": follow_up_of.number if follow_up_of else None,
+            }
+            if channel == Comment.Source.EMAIL:
+                missing = [name for name in DESCRIPTION_TEMPLATE_FIELDS if not getattr(case, name)]
+                data.update(channel=channel, missing_fields=missing)
+            case_event_record(
+                case=case,
+                type=CaseEvent.Type.CREATED,
+                actor=opened_by,
+                at=now,
+                to_status=CaseStatus.OPEN,
+                data=data,
+            )
+            # Queue + next available analyst; a lost message leaves routing_pending for the sweep.
+            publish_after_commit("cases.tasks.case_route_task", case.pk)
+            return case
 
     return create_once(
         user_id=opened_by.pk, scope="case_create", key=idempotency_key, model=Case, create=create, now=now

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.db.models import Count, QuerySet
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from prometheus_client import REGISTRY
 
@@ -16,6 +18,7 @@ from accounts.services import api_token_create
 from cases.models import Case
 from core.precompiled import FETCHES, PlaceholderNotFound, PrecompiledQuery, StalePrecompiledQuery
 from sla.models import SlaTarget
+from sla.selectors import sla_timers_lock_for_write
 from tests.factories import (
     CaseFactory,
     CompanyFactory,
@@ -268,3 +271,24 @@ def test_a_new_reader_compiles_nothing(api_client: Any) -> None:
     calls = {key: after[key] - before.get(key, 0.0) for key in after if after[key] != before.get(key, 0.0)}
     assert {query for query, outcome in calls if outcome != "hit"} == set()
     assert {query for query, _ in calls} == {"live token with membership", "SLA timers of a case"}
+
+
+def test_the_sla_writes_lock_a_cases_timers_with_one_compiled_query() -> None:
+    """A reply's and a status change's SLA writes start by locking the case's timers: the SQL is the
+    same for every case, so the second case hits the first one's template, and it still locks."""
+    first, second = CaseFactory(), CaseFactory()
+    with transaction.atomic():
+        sla_timers_lock_for_write(case_id=first.pk)
+    before = _fetch_counts()
+
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        locked = sla_timers_lock_for_write(case_id=second.pk)
+
+    after = _fetch_counts()
+    query = "SLA timers of a case locked for a write"
+    assert after[(query, "hit")] - before.get((query, "hit"), 0.0) == 1
+    assert after.get((query, "miss"), 0.0) == before.get((query, "miss"), 0.0)
+    assert {timer.case_id for timer in locked} <= {second.pk}
+    [statement] = [entry["sql"] for entry in captured.captured_queries if "sla_slatimer" in entry["sql"]]
+    if connection.features.has_select_for_update_of:
+        assert 'FOR UPDATE OF "sla_slatimer"' in statement

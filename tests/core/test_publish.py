@@ -44,13 +44,16 @@ def test_a_case_opened_while_the_broker_is_down_answers_201_and_the_sweep_routes
     company = CompanyFactory()
     api_client.force_authenticate(member(company, role=Membership.Role.DSU))
     before = _refused("cases.tasks.case_route_task")
+    before_delivery = _refused("notifications.tasks.notifications_deliver_many_task")
 
     response = api_client.post(reverse("case-list"), _create_payload(ProductInstanceFactory(company=company)))
 
     assert response.status_code == 201, response.json()
     case = Case.objects.get(pk=response.json()["id"])
     assert (case.routing_pending, case.queue, case.assignee) == (True, None, None)
+    # one message carried both: each task's refusal is counted, each waits for its own sweep
     assert _refused("cases.tasks.case_route_task") == before + 1
+    assert _refused("notifications.tasks.notifications_deliver_many_task") == before_delivery + 1
 
     assert cases_route_pending() == 1
     case.refresh_from_db()

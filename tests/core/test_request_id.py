@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.models import Membership
 from config.celery import app as celery_app
 from core.observability.request_id import _current, request_id_get
+from core.publish import TOGETHER_TASK
 from core.tasks import ping
 from tests.core.conftest import json_log_capture
 from tests.factories import (
@@ -154,7 +155,7 @@ def test_the_tasks_a_request_queues_log_with_the_requests_id(api_client):
             done = [
                 line
                 for line in json_log_lines()
-                if line.get("task_name") == "cases.tasks.case_route_task" and "succeeded" in line["message"]
+                if line.get("task_name") == TOGETHER_TASK and "succeeded" in line["message"]
             ]
             time.sleep(0.2)
         lines = json_log_lines()

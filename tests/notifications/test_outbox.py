@@ -21,6 +21,7 @@ from cases.services import case_transition, comment_create
 from notifications.delivery import notification_deliver, notifications_deliver, notifications_deliver_due
 from notifications.messages import LANGUAGES, MESSAGES, message_templates
 from notifications.models import Notification, WebhookEndpoint
+from notifications.outbox import outbox_write
 from notifications.rendering import render_email
 from notifications.webhooks import webhook_secret_key
 from sla.models import SlaTimer
@@ -109,6 +110,53 @@ def test_the_same_event_never_writes_twice():
 
     assert len(first) == 1 and again == []
     assert Notification.objects.count() == 1
+
+
+def _email_row(key: str) -> Notification:
+    return Notification(
+        idempotency_key=key,
+        kind="status_incident",
+        channel=Notification.Channel.EMAIL,
+        to_address="reader@example.test",
+        context={"name": "Reader", "product": "Ledger", "title": "Outage", "message": "Hello"},
+        next_attempt_at=NOW,
+        created_at=NOW,
+    )
+
+
+def test_outbox_rows_are_one_statement_that_skips_taken_keys_and_keeps_the_transaction(
+    django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    [earlier] = outbox_write([_email_row("event:1")])
+    repeat, new, same_list_repeat, other = (
+        _email_row("event:1"),
+        _email_row("event:2"),
+        _email_row("event:2"),
+        _email_row("event:3"),
+    )
+
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(1):
+        written = outbox_write([repeat, new, same_list_repeat, other])
+
+    assert written == [new, other]  # in the given order; the first of a repeated key wins
+    stored = {row.idempotency_key: row for row in Notification.objects.order_by("pk")}
+    assert stored.keys() == {"event:1", "event:2", "event:3"}
+    assert (stored["event:1"].pk, stored["event:1"].message_id) == (earlier.pk, earlier.message_id)
+    assert [(row.pk, row.message_id) for row in written] == [
+        (stored[key].pk, stored[key].message_id) for key in ("event:2", "event:3")
+    ]
+    assert all(not row._state.adding for row in written)
+    assert len(callbacks) == 1  # one delivery message, for the rows written now
+    assert outbox_write([_email_row("event:3")]) == []  # the transaction goes on after a skip
+
+
+def test_a_long_list_is_written_in_batches_the_backend_accepts_with_the_same_duplicate_rule():
+    many = [_email_row(f"bulk:{n}") for n in range(400)] + [_email_row("bulk:7")]  # more than one batch
+
+    written = outbox_write(many)
+
+    assert [row.idempotency_key for row in written] == [f"bulk:{n}" for n in range(400)]
+    assert sorted(Notification.objects.values_list("pk", flat=True)) == sorted(row.pk for row in written)
 
 
 def test_recipients_are_only_people_entitled_to_the_case(django_capture_on_commit_callbacks):
