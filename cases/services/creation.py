@@ -104,6 +104,10 @@ def case_create(
             # The number derives from the primary key: unique, stable, and free of a second counter.
             case.number = f"CS-{case.pk:06d}"
             case.save(update_fields=["number"])
+            # Queue + next available analyst; a lost message leaves routing_pending for the sweep.
+            # Published before the notices, so that it runs first in the message they share: a slow
+            # mail relay must not hold up the routing.
+            publish_after_commit("cases.tasks.case_route_task", case.pk)
             sla_timers_start(case=case, now=now)  # before the event: its auto-response quotes the due time
             data: dict[str, object] = {
                 "priority": case.priority,
@@ -120,8 +124,6 @@ def case_create(
                 to_status=CaseStatus.OPEN,
                 data=data,
             )
-            # Queue + next available analyst; a lost message leaves routing_pending for the sweep.
-            publish_after_commit("cases.tasks.case_route_task", case.pk)
             return case
 
     return create_once(
